@@ -1,0 +1,1 @@
+"""tart-sim: a stand-in for the `tart` CLI on machines without Apple Silicon."""

@@ -1,0 +1,11 @@
+"""Entry point of `tart-sim` (being written)."""
+
+import sys
+
+
+def main() -> None:
+    sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
