@@ -1,0 +1,1 @@
+"""HTTP and WebSocket routers; thin: parse, call a service, return a model."""

@@ -1,0 +1,56 @@
+"""Health, Tart version and settings routes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from .. import __version__
+from ..catalog import mask_token
+from ..models import GitHubTokenStatus, GitHubTokenUpdate, Health, TartVersion
+from .deps import Authenticated, ServicesDep
+
+router = APIRouter(prefix="/api", dependencies=[Authenticated])
+
+
+@router.get("/health", response_model=Health, tags=["system"])
+async def health(services: ServicesDep) -> Health:
+    """Server status and version, and whether the inventory is current."""
+    inventory = services.inventory
+    return Health(
+        version=__version__,
+        backend=services.backend.kind,
+        tart_available=None if services.tart_version is None else True,
+        inventory_stale=inventory.stale,
+        inventory_age=inventory.age,
+        demo=services.settings.demo,
+    )
+
+
+@router.get("/tart/version", response_model=TartVersion, tags=["system"])
+async def tart_version(services: ServicesDep) -> TartVersion:
+    """The installed Tart version (`tart --version`), read once and remembered."""
+    if services.tart_version is None:
+        services.tart_version = await services.backend.version()
+    return TartVersion(version=services.tart_version)
+
+
+def _status(services: ServicesDep) -> GitHubTokenStatus:
+    token = services.github_tokens.get()
+    return GitHubTokenStatus(
+        configured=bool(token),
+        masked_token=mask_token(token) if token else None,
+        source=services.github_tokens.source,
+    )
+
+
+@router.get("/settings/github-token", response_model=GitHubTokenStatus, tags=["settings"])
+async def get_github_token(services: ServicesDep) -> GitHubTokenStatus:
+    """Whether a GitHub token is configured; never the token itself."""
+    return _status(services)
+
+
+@router.post("/settings/github-token", response_model=GitHubTokenStatus, tags=["settings"])
+async def set_github_token(body: GitHubTokenUpdate, services: ServicesDep) -> GitHubTokenStatus:
+    """Set the GitHub token, or clear it with an empty string."""
+    services.github_tokens.set(body.token)
+    return _status(services)

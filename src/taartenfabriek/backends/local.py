@@ -1,0 +1,326 @@
+"""LocalBackend: the `tart` CLI on this Mac (tart.argv + tart.runner + tart.parse)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from pathlib import Path
+from typing import Any
+
+from ..errors import TartFailed, TartTimeout
+from ..models import VM
+from ..names import parse_remote
+from ..tart import argv
+from ..tart.parse import (
+    ListEntry,
+    clean_line,
+    get_object,
+    ip_address,
+    list_entries,
+    progress,
+    vnc_url,
+)
+from ..tart.runner import RunResult, TartRunner, describe_failure
+from .base import StartOptions, TaskContext
+
+RUN_LOGS_KEPT = 10
+"""How many `tart run` logs to keep per VM."""
+
+
+class LocalBackend:
+    kind = "local"
+
+    def __init__(
+        self,
+        runner: TartRunner,
+        *,
+        logs_dir: Path,
+        timeout: float = 60,
+        long_timeout: float = 6 * 3600,
+        ip_timeout: float = 90,
+    ) -> None:
+        self.runner = runner
+        self.logs_dir = logs_dir
+        self.timeout = timeout
+        self.long_timeout = long_timeout
+        self.ip_timeout = ip_timeout
+        self._digests: dict[str, str | None] = {}
+
+    # --- reads ---------------------------------------------------------------------------
+
+    async def _check(self, args: list[str], timeout: float | None = None) -> RunResult:
+        return await self.runner.run(args, timeout=timeout or self.timeout, check=True)
+
+    async def version(self) -> str:
+        result = await self._check(argv.version())
+        return result.stdout.strip()
+
+    async def get_config(self, name: str) -> dict[str, Any]:
+        result = await self._check(argv.get(name))
+        try:
+            return get_object(result.stdout)
+        except ValueError as exc:
+            raise TartFailed(
+                f"tart get printed output that is not JSON: {exc}",
+                argv=result.argv,
+                exit_code=result.exit_code,
+                stderr=result.stderr,
+            ) from exc
+
+    async def ip(self, name: str, wait: int = 0) -> str | None:
+        try:
+            result = await self.runner.run(argv.ip(name, wait=wait), timeout=self.timeout + wait)
+        except TartTimeout:
+            return None
+        return ip_address(result.stdout) if result.ok else None
+
+    async def _digest_of(self, tag_name: str) -> str | None:
+        """Which `sha256:` a cached tag points to (`tart fqn`), remembered until it changes."""
+        if tag_name not in self._digests:
+            result = await self.runner.run(["fqn", tag_name], timeout=self.timeout)
+            fqn = result.stdout.strip() if result.ok else ""
+            self._digests[tag_name] = fqn.split("@", 1)[1] if "@" in fqn else None
+        return self._digests[tag_name]
+
+    def forget(self, name: str | None = None) -> None:
+        """Drop remembered tag digests (after a pull or a delete changed the cache)."""
+        if name is None:
+            self._digests.clear()
+        else:
+            self._digests.pop(name, None)
+
+    async def list_vms(self) -> list[VM]:
+        result = await self._check(argv.list_vms())
+        try:
+            entries = list_entries(result.stdout)
+        except ValueError as exc:
+            raise TartFailed(
+                f"tart list printed output that is not JSON: {exc}",
+                argv=result.argv,
+                exit_code=result.exit_code,
+                stderr=result.stderr,
+            ) from exc
+        running = [e.name for e in entries if e.source.lower() == "local" and e.state == "running"]
+        tags = [e.name for e in entries if e.source.lower() == "oci" and "@" not in e.name]
+        ips, digests = await asyncio.gather(
+            asyncio.gather(*(self.ip(name) for name in running)),
+            asyncio.gather(*(self._digest_of(name) for name in tags)),
+        )
+        return fold_entries(
+            entries, dict(zip(running, ips, strict=True)), dict(zip(tags, digests, strict=True))
+        )
+
+    # --- operations ----------------------------------------------------------------------
+
+    async def _stream(self, args: list[str], ctx: TaskContext, timeout: float) -> RunResult:
+        """Run a long command with its output in the task's logs; raise if it fails."""
+        ctx.set_command(self.runner.argv(args))
+        ctx.log("$ " + " ".join(self.runner.argv(args)))
+
+        def on_line(stream: str, line: str) -> None:
+            percent = progress(line)
+            if percent is not None:
+                ctx.set_progress(percent)
+            ctx.log(line)
+
+        return await self.runner.run(
+            args, timeout=timeout, check=True, on_line=on_line, on_spawn=ctx.add_pid
+        )
+
+    def _run_log_path(self, name: str) -> Path:
+        folder = self.logs_dir / "runs" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        old = sorted(folder.glob("*.log"))
+        for stale in old[: max(0, len(old) - RUN_LOGS_KEPT + 1)]:
+            with contextlib.suppress(OSError):
+                stale.unlink()
+        return folder / time.strftime("%Y%m%dT%H%M%S.log")
+
+    async def start(self, name: str, ctx: TaskContext, options: StartOptions) -> dict[str, Any]:
+        flags: list[str] = []
+        if options.display == "vnc":
+            flags += ["--vnc", "--no-graphics"]
+        elif options.display == "vnc-experimental":
+            flags += ["--vnc-experimental", "--no-graphics"]
+        else:
+            flags.append("--no-graphics")
+        if options.suspendable:
+            flags.append("--suspendable")
+        flags += options.extra_flags
+        args = argv.run(name, flags)
+        log_path = self._run_log_path(name)
+        ctx.set_command(self.runner.argv(args))
+        ctx.log("$ " + " ".join(self.runner.argv(args)))
+        process = await self.runner.spawn_detached(args, log_path)
+        ctx.log(f"tart run started (pid {process.pid}); waiting for the guest's IP address")
+        try:
+            return await self._await_boot(name, ctx, process, log_path)
+        except asyncio.CancelledError:
+            if not ctx.cancel_requested:
+                raise  # the server is shutting down: the VM keeps running
+            ctx.log("cancelled: stopping the VM that was being started")
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self.runner.run(argv.stop(name, timeout=10), timeout=30))
+            raise
+
+    async def _await_boot(
+        self, name: str, ctx: TaskContext, process: asyncio.subprocess.Process, log_path: Path
+    ) -> dict[str, Any]:
+        deadline = time.monotonic() + self.ip_timeout
+        while True:
+            if process.returncode is not None:
+                output = _read_tail(log_path)
+                lines = [clean_line(line) for line in output.splitlines() if line.strip()]
+                for line in lines[-20:]:
+                    ctx.log(line)
+                reason = lines[-1] if lines else f"exit code {process.returncode}"
+                reason = reason.removeprefix("Error: ")
+                raise TartFailed(
+                    f"tart run exited before the VM booted: {reason}",
+                    argv=self.runner.argv(argv.run(name)),
+                    exit_code=process.returncode,
+                    stderr=output[-4000:],
+                )
+            ip = await self.ip(name)
+            if ip is not None and process.returncode is None:
+                url = _find_vnc_url(log_path) or f"vnc://{ip}"
+                ctx.log(f"IP address: {ip}")
+                return {"message": f"VM {name} is running", "ip_address": ip, "vnc_url": url}
+            if time.monotonic() >= deadline:
+                ctx.log(f"no IP address after {self.ip_timeout:g} s; the VM keeps running")
+                return {
+                    "message": f"VM {name} is running but has no IP address yet",
+                    "ip_address": None,
+                    "vnc_url": _find_vnc_url(log_path),
+                }
+            await asyncio.sleep(0.5)
+
+    async def stop(self, name: str, ctx: TaskContext) -> dict[str, Any]:
+        args = argv.stop(name, timeout=30)
+        ctx.set_command(self.runner.argv(args))
+        ctx.log("$ " + " ".join(self.runner.argv(args)))
+        result = await self.runner.run(args, timeout=30 + self.timeout, on_spawn=ctx.add_pid)
+        if not result.ok and result.exit_code != 2:
+            ctx.log(describe_failure(result))
+            ctx.log("falling back to a plain tart stop")
+            result = await self._stream(argv.stop(name, timeout=None), ctx, 30 + self.timeout)
+        elif not result.ok:
+            raise TartFailed(
+                describe_failure(result),
+                argv=result.argv,
+                exit_code=result.exit_code,
+                stderr=result.stderr,
+            )
+        return {"message": f"VM {name} stopped"}
+
+    async def delete(self, name: str, ctx: TaskContext) -> dict[str, Any]:
+        await self._stream(argv.delete(name), ctx, self.timeout)
+        self.forget(name)
+        return {"message": f"VM {name} deleted"}
+
+    async def pull(self, reference: str, ctx: TaskContext) -> dict[str, Any]:
+        await self._stream(argv.pull(reference), ctx, self.long_timeout)
+        ctx.set_progress(100)
+        parsed = parse_remote(reference)
+        canonical = str(parsed) if parsed else reference
+        self.forget(canonical)
+        return {"message": f"pulled {canonical}", "name": canonical}
+
+    async def clone(self, source: str, new_name: str, ctx: TaskContext) -> dict[str, Any]:
+        await self._stream(argv.clone(source, new_name), ctx, self.long_timeout)
+        return {"message": f"cloned {source} to {new_name}", "name": new_name}
+
+    async def create(
+        self,
+        name: str,
+        source: str,
+        ctx: TaskContext,
+        *,
+        cpu: int,
+        memory_gb: int,
+        disk_size_gb: int,
+    ) -> dict[str, Any]:
+        await self._stream(argv.clone(source, name), ctx, self.long_timeout)
+        try:
+            config = await self.get_config(name)
+            current_disk = config.get("Disk")
+            disk = disk_size_gb
+            if isinstance(current_disk, int) and disk_size_gb == current_disk:
+                disk = None  # type: ignore[assignment]
+            await self._stream(
+                argv.set_(name, cpu=cpu, memory_mb=memory_gb * 1024, disk_size_gb=disk),
+                ctx,
+                self.timeout,
+            )
+        except BaseException:
+            ctx.log(f"configuration failed: deleting the half-made VM {name}")
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self.runner.run(argv.delete(name), timeout=self.timeout))
+            raise
+        return {
+            "message": f"created {name} from {source}",
+            "name": name,
+            "cpu": cpu,
+            "memory": f"{memory_gb}G",
+            "disk_size": f"{disk_size_gb}G",
+        }
+
+    async def close(self) -> None:
+        return None
+
+
+def fold_entries(
+    entries: list[ListEntry], ips: dict[str, str | None], digests: dict[str, str | None]
+) -> list[VM]:
+    """Turn `tart list` rows into VMs: each pulled tag carries its digest, and the digest row
+    it points to disappears; a digest row no tag points to keeps its own name."""
+    pointed = {
+        f"{name.rsplit(':', 1)[0]}@{digest}"
+        for name, digest in digests.items()
+        if digest is not None and ":" in name
+    }
+    vms: list[VM] = []
+    for entry in entries:
+        is_oci = entry.source.lower() == "oci"
+        if is_oci and entry.name in pointed:
+            continue
+        state = entry.state if entry.state in {"running", "stopped", "suspended"} else "unknown"
+        status = "running" if state == "running" else "unknown" if state == "unknown" else "stopped"
+        digest = digests.get(entry.name) if is_oci else None
+        if is_oci and "@" in entry.name:
+            digest = entry.name.split("@", 1)[1]
+        vms.append(
+            VM(
+                name=entry.name,
+                status=status,
+                state=state,
+                ip_address=ips.get(entry.name) if status == "running" else None,
+                source=entry.source,
+                disk_size=entry.disk,
+                size=entry.size,
+                accessed=entry.accessed,
+                digest=digest,
+                kind="base_image" if is_oci else "working_vm",
+            )
+        )
+    return vms
+
+
+def _read_tail(path: Path, limit: int = 65536) -> str:
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, 2)
+            size = handle.tell()
+            handle.seek(max(0, size - limit))
+            return handle.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def _find_vnc_url(path: Path) -> str | None:
+    for line in reversed(_read_tail(path).splitlines()):
+        url = vnc_url(line)
+        if url is not None:
+            return url
+    return None

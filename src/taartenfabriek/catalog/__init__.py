@@ -1,0 +1,6 @@
+"""The image catalog: what can be pulled (GitHub Packages API, or the registry anonymously)."""
+
+from .service import Catalog
+from .token import GitHubTokenStore, mask_token
+
+__all__ = ["Catalog", "GitHubTokenStore", "mask_token"]

@@ -1,0 +1,154 @@
+"""One recipe per VM action, each submitted as a task.
+
+The checks that decide 404/409/422 run here, before any task is made; the bodies call the
+backend and end by refreshing the inventory, so a client that sees a task finish also sees
+its effect in `GET /api/vms`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from .backends.base import Backend, StartOptions
+from .errors import Conflict, InvalidInput, TaartError
+from .inventory import Inventory
+from .models import VM, CloneRequest, CreateRequest, PullRequest, Task
+from .names import is_remote, parse_remote
+from .tasks.engine import ClaimMode, TaskEngine, TaskRun
+
+
+class Operations:
+    def __init__(self, backend: Backend, engine: TaskEngine, inventory: Inventory) -> None:
+        self.backend = backend
+        self.engine = engine
+        self.inventory = inventory
+
+    async def _submit(
+        self,
+        action: str,
+        vm: str,
+        claims: dict[str, ClaimMode],
+        work: Callable[[TaskRun], Awaitable[dict[str, Any]]],
+        changed: tuple[str, ...],
+    ) -> Task:
+        async def body(run: TaskRun) -> dict[str, Any]:
+            try:
+                return await work(run)
+            finally:
+                self.inventory.invalidate(*changed)
+                with contextlib.suppress(TaartError):
+                    await self.inventory.refresh()
+
+        return await self.engine.submit(action, body, vm=vm, claims=claims)
+
+    def _require_local(self, vm: VM, action: str) -> None:
+        if vm.kind == "base_image":
+            raise Conflict(
+                f"{vm.name} is a base image pulled from a registry; it cannot be {action}: "
+                "clone it to a working VM first"
+            )
+
+    # --- the seed's actions ----------------------------------------------------------------
+
+    async def start(self, name: str, options: StartOptions | None = None) -> Task:
+        vm = await self.inventory.lookup(name)
+        self._require_local(vm, "started")
+        if vm.status == "running":
+            raise Conflict(f"VM {vm.name} is already running")
+        opts = options or StartOptions()
+
+        async def work(run: TaskRun) -> dict[str, Any]:
+            return await self.backend.start(vm.name, run, opts)
+
+        return await self._submit("start", vm.name, {vm.name: "exclusive"}, work, (vm.name,))
+
+    async def stop(self, name: str) -> Task:
+        vm = await self.inventory.lookup(name)
+        self._require_local(vm, "stopped")
+        if vm.status != "running" and vm.state != "suspended":
+            raise Conflict(f"VM {vm.name} is not running")
+
+        async def work(run: TaskRun) -> dict[str, Any]:
+            return await self.backend.stop(vm.name, run)
+
+        return await self._submit("stop", vm.name, {vm.name: "exclusive"}, work, (vm.name,))
+
+    async def delete(self, name: str) -> Task:
+        vm = await self.inventory.lookup(name)
+        if vm.status == "running":
+            raise Conflict(f"VM {vm.name} is running: stop it before deleting it")
+
+        async def work(run: TaskRun) -> dict[str, Any]:
+            return await self.backend.delete(vm.name, run)
+
+        return await self._submit("delete", vm.name, {vm.name: "exclusive"}, work, (vm.name,))
+
+    async def pull(self, request: PullRequest) -> Task:
+        parsed = parse_remote(request.oci_url)
+        canonical = str(parsed) if parsed else request.oci_url
+
+        async def work(run: TaskRun) -> dict[str, Any]:
+            return await self.backend.pull(request.oci_url, run)
+
+        return await self._submit("pull", canonical, {canonical: "exclusive"}, work, (canonical,))
+
+    async def _check_new_name(self, new_name: str) -> None:
+        existing = await self.inventory.exists(new_name)
+        if existing is not None:
+            raise Conflict(
+                f"a VM named {existing.name} already exists (names are compared "
+                "case-insensitively); choose another name or delete it first"
+            )
+
+    async def clone(self, name: str, request: CloneRequest) -> Task:
+        source = await self.inventory.lookup(name)
+        await self._check_new_name(request.new_name)
+        new_name = request.new_name
+
+        async def work(run: TaskRun) -> dict[str, Any]:
+            result = await self.backend.clone(source.name, new_name, run)
+            if not request.start_after_clone:
+                return result
+            self.inventory.invalidate(new_name)
+            started = await self.backend.start(new_name, run, StartOptions())
+            return {
+                **result,
+                **started,
+                "message": f"cloned {source.name} to {new_name}; "
+                + started.get("message", "started"),
+            }
+
+        claims: dict[str, ClaimMode] = {source.name: "shared", new_name: "exclusive"}
+        return await self._submit("clone", new_name, claims, work, (new_name,))
+
+    async def create(self, request: CreateRequest) -> Task:
+        source_name = request.source_vm
+        source = self.inventory.find(source_name)
+        if source is None and not is_remote(source_name):
+            source = await self.inventory.lookup(source_name)
+        await self._check_new_name(request.name)
+        if (
+            source is not None
+            and isinstance(source.disk_size, int)
+            and request.disk_size < source.disk_size
+        ):
+            raise InvalidInput(
+                f"disk_size must be at least {source.disk_size} GB, the disk of "
+                f"{source.name}: Tart can only grow a disk"
+            )
+        source_ref = source.name if source is not None else source_name
+
+        async def work(run: TaskRun) -> dict[str, Any]:
+            return await self.backend.create(
+                request.name,
+                source_ref,
+                run,
+                cpu=request.cpu,
+                memory_gb=request.memory,
+                disk_size_gb=request.disk_size,
+            )
+
+        claims: dict[str, ClaimMode] = {source_ref: "shared", request.name: "exclusive"}
+        return await self._submit("create", request.name, claims, work, (request.name,))

@@ -1,0 +1,26 @@
+"""The running server's parts, assembled once by `app.create_app` and reached by the routers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .backends.base import Backend
+from .catalog import Catalog, GitHubTokenStore
+from .inventory import Inventory
+from .operations import Operations
+from .security import TokenStore
+from .settings import Settings
+from .tasks.engine import TaskEngine
+
+
+@dataclass
+class Services:
+    settings: Settings
+    tokens: TokenStore
+    backend: Backend
+    engine: TaskEngine
+    inventory: Inventory
+    operations: Operations
+    github_tokens: GitHubTokenStore
+    catalog: Catalog
+    tart_version: str | None = None

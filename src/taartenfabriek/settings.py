@@ -1,0 +1,92 @@
+"""Typed settings, built once from `TARTVM_*` variables plus command-line overrides.
+
+Nothing else in the package reads `os.environ` for configuration: the CLI builds one `Settings`
+and hands it to `create_app`, so tests can build their own without patching globals.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+class Settings(BaseSettings):
+    """Every knob of the server; each field doubles as `TARTVM_<NAME>`."""
+
+    model_config = SettingsConfigDict(env_prefix="TARTVM_", extra="ignore", frozen=True)
+
+    host: str = Field("127.0.0.1", description="Address to bind; loopback unless --allow-remote.")
+    port: int = Field(8000, ge=0, le=65535, description="TCP port to listen on.")
+    home: Path = Field(
+        Path("~/.tartvm-manager"),
+        description="State folder: token, GitHub token, task history, run logs.",
+    )
+    tart_path: str = Field("tart", description="The `tart` executable (a name on PATH or a path).")
+    tart_home: Path | None = Field(
+        None, description="TART_HOME handed to tart; unset keeps the environment's own."
+    )
+    github_token: str | None = Field(
+        None, description="GitHub token; overrides the one stored through the settings routes."
+    )
+    github_api_url: str = Field("https://api.github.com", description="GitHub API base URL.")
+    registry_url: str = Field(
+        "https://ghcr.io", description="OCI registry base URL for the catalog."
+    )
+    catalog_ttl: float = Field(3600, ge=0, description="Seconds the image catalog stays fresh.")
+    refresh_interval: float = Field(
+        15, ge=0, description="Seconds between background inventory refreshes (0 = never)."
+    )
+    tart_timeout: float = Field(
+        60, gt=0, description="Seconds a quick tart command (list, get, ip, set...) may take."
+    )
+    tart_long_timeout: float = Field(
+        6 * 3600, gt=0, description="Seconds a long tart command (pull, clone, create) may take."
+    )
+    start_ip_timeout: float = Field(
+        90, gt=0, description="Seconds a start task waits for the guest's IP address."
+    )
+    allow_remote: bool = Field(
+        False, description="Allow binding to a non-loopback address (needs allowed_hosts)."
+    )
+    allowed_hosts: tuple[str, ...] = Field(
+        (), description="Extra Host header names accepted besides loopback (comma-separated)."
+    )
+    demo: bool = Field(False, description="Run against the bundled tart simulator with demo VMs.")
+    backend: Literal["local", "orchard"] = Field("local", description="Which VM backend to drive.")
+    orchard_url: str | None = Field(None, description="Orchard controller URL.")
+    orchard_service_account: str | None = Field(None, description="Orchard service account name.")
+    orchard_token: str | None = Field(None, description="Orchard service account token.")
+    log_level: str = Field("info", description="Server log level.")
+
+    @field_validator("home", mode="after")
+    @classmethod
+    def _expand_home(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @property
+    def token_file(self) -> Path:
+        return self.home / "token"
+
+    @property
+    def github_token_file(self) -> Path:
+        return self.home / "github-token"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def is_loopback(self) -> bool:
+        return self.host in LOOPBACK_HOSTS or self.host.startswith("127.")
