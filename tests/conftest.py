@@ -1,0 +1,43 @@
+"""Shared fixtures: environment isolation and a real server against tart-sim."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.server import ServerProcess
+
+
+@pytest.fixture(autouse=True)
+def _clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads the developer's own settings, Tart state or home folder."""
+    for key in list(os.environ):
+        if key.startswith(("TARTVM_", "TART_SIM_")) or key in ("TART_HOME",):
+            monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("TART_HOME", str(tmp_path / "default-tart-home"))
+
+
+@pytest.fixture
+def server_factory(tmp_path: Path) -> Iterator[type[ServerProcess]]:
+    """Start servers with `server_factory(...)`; all are stopped, and their VMs too, after."""
+    started: list[ServerProcess] = []
+
+    def make(**kwargs: object) -> ServerProcess:
+        root = kwargs.pop("root", None) or tmp_path / f"server{len(started)}"
+        server = ServerProcess(root=Path(str(root)), **kwargs)  # type: ignore[arg-type]
+        started.append(server)
+        return server
+
+    yield make  # type: ignore[misc]
+    for server in started:
+        server.stop()
+        server.stop_vms()
+
+
+@pytest.fixture
+def server(server_factory) -> ServerProcess:  # type: ignore[no-untyped-def]
+    """A running server with an empty Tart home."""
+    return server_factory().start()
