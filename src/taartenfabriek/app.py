@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from . import __version__, web
 from .api import errors as api_errors
-from .api import system, tasks, vms, ws
+from .api import system, tasks, vm_actions, vms, ws
 from .backends.local import LocalBackend
 from .catalog import Catalog, GitHubTokenStore
 from .inventory import Inventory
@@ -22,6 +22,7 @@ from .settings import Settings
 from .tart.runner import TartRunner
 from .tasks.engine import TaskEngine
 from .tasks.store import MemoryTaskStore, TaskStore
+from .vmrecords import VMRecords
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ def build_services(settings: Settings) -> Services:
         backend=backend,
         engine=engine,
         inventory=inventory,
-        operations=Operations(backend, engine, inventory),
+        operations=Operations(backend, engine, inventory, VMRecords(settings.home / "vms.json")),
         github_tokens=github_tokens,
         catalog=Catalog(github_tokens, github_api_url=settings.github_api_url),
     )
@@ -79,7 +80,9 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.services = services
     api_errors.install(app)
-    for router in (system.router, vms.router, tasks.router, ws.router):
+    # vm_actions.reads before vms.router: its GET /api/vms/{vm_name:path} would take them
+    routers = (system.router, vm_actions.reads, vms.router, vm_actions.router, tasks.router)
+    for router in (*routers, ws.router):
         app.include_router(router)
     web.mount(app)
     app.add_middleware(RequestGuard, allowed_hosts=settings.allowed_hosts)

@@ -14,16 +14,26 @@ from typing import Any
 from .backends.base import Backend, StartOptions
 from .errors import Conflict, InvalidInput, TaartError
 from .inventory import Inventory
+from .lifecycle import LifecycleOperations
 from .models import VM, CloneRequest, CreateRequest, PullRequest, Task
 from .names import is_remote, parse_remote
+from .start_options import StartRequest, VMStartOptions
 from .tasks.engine import ClaimMode, TaskEngine, TaskRun
+from .vmrecords import VMRecords
 
 
-class Operations:
-    def __init__(self, backend: Backend, engine: TaskEngine, inventory: Inventory) -> None:
+class Operations(LifecycleOperations):
+    def __init__(
+        self,
+        backend: Backend,
+        engine: TaskEngine,
+        inventory: Inventory,
+        records: VMRecords | None = None,
+    ) -> None:
         self.backend = backend
         self.engine = engine
         self.inventory = inventory
+        self.records = records or VMRecords(None)
 
     async def _submit(
         self,
@@ -52,17 +62,23 @@ class Operations:
 
     # --- the seed's actions ----------------------------------------------------------------
 
-    async def start(self, name: str, options: StartOptions | None = None) -> Task:
+    async def start(
+        self, name: str, request: StartRequest | None = None, *, action: str = "start"
+    ) -> Task:
+        """Start with `request`'s options over the VM's remembered ones (lifecycle.py)."""
         vm = await self.inventory.lookup(name)
         self._require_local(vm, "started")
         if vm.status == "running":
             raise Conflict(f"VM {vm.name} is already running")
-        opts = options or StartOptions()
+        options, resuming = await self._plan_start(vm, request)
+        opts = options.to_backend(suspendable=options.suspendable or resuming)
 
         async def work(run: TaskRun) -> dict[str, Any]:
-            return await self.backend.start(vm.name, run, opts)
+            result = await self.backend.start(vm.name, run, opts)
+            self._record_start(vm.name, options, resuming, run, result)
+            return result
 
-        return await self._submit("start", vm.name, {vm.name: "exclusive"}, work, (vm.name,))
+        return await self._submit(action, vm.name, {vm.name: "exclusive"}, work, (vm.name,))
 
     async def stop(self, name: str) -> Task:
         vm = await self.inventory.lookup(name)
@@ -81,7 +97,9 @@ class Operations:
             raise Conflict(f"VM {vm.name} is running: stop it before deleting it")
 
         async def work(run: TaskRun) -> dict[str, Any]:
-            return await self.backend.delete(vm.name, run)
+            result = await self.backend.delete(vm.name, run)
+            self.records.forget(vm.name)
+            return result
 
         return await self._submit("delete", vm.name, {vm.name: "exclusive"}, work, (vm.name,))
 
@@ -109,10 +127,12 @@ class Operations:
 
         async def work(run: TaskRun) -> dict[str, Any]:
             result = await self.backend.clone(source.name, new_name, run)
+            self.records.forget(new_name)
             if not request.start_after_clone:
                 return result
             self.inventory.invalidate(new_name)
             started = await self.backend.start(new_name, run, StartOptions())
+            self._record_start(new_name, VMStartOptions(), False, run, started)
             return {
                 **result,
                 **started,
@@ -141,6 +161,7 @@ class Operations:
         source_ref = source.name if source is not None else source_name
 
         async def work(run: TaskRun) -> dict[str, Any]:
+            self.records.forget(request.name)
             return await self.backend.create(
                 request.name,
                 source_ref,

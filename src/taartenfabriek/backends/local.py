@@ -23,12 +23,13 @@ from ..tart.parse import (
 )
 from ..tart.runner import RunResult, TartRunner, describe_failure
 from .base import StartOptions, TaskContext
+from .local_lifecycle import LocalLifecycle, start_flags
 
 RUN_LOGS_KEPT = 10
 """How many `tart run` logs to keep per VM."""
 
 
-class LocalBackend:
+class LocalBackend(LocalLifecycle):
     kind = "local"
 
     def __init__(
@@ -138,24 +139,16 @@ class LocalBackend:
         return folder / time.strftime("%Y%m%dT%H%M%S.log")
 
     async def start(self, name: str, ctx: TaskContext, options: StartOptions) -> dict[str, Any]:
-        flags: list[str] = []
-        if options.display == "vnc":
-            flags += ["--vnc", "--no-graphics"]
-        elif options.display == "vnc-experimental":
-            flags += ["--vnc-experimental", "--no-graphics"]
-        else:
-            flags.append("--no-graphics")
-        if options.suspendable:
-            flags.append("--suspendable")
-        flags += options.extra_flags
-        args = argv.run(name, flags)
+        args = argv.run(name, start_flags(options))
         log_path = self._run_log_path(name)
         ctx.set_command(self.runner.argv(args))
         ctx.log("$ " + " ".join(self.runner.argv(args)))
+        started_at = time.time()
         process = await self.runner.spawn_detached(args, log_path)
         ctx.log(f"tart run started (pid {process.pid}); waiting for the guest's IP address")
         try:
-            return await self._await_boot(name, ctx, process, log_path)
+            booted = await self._await_boot(name, ctx, process, log_path)
+            return {**booted, "pid": process.pid, "started_at": started_at}
         except asyncio.CancelledError:
             if not ctx.cancel_requested:
                 raise  # the server is shutting down: the VM keeps running
