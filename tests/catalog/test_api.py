@@ -82,11 +82,22 @@ def test_rate_limit_is_503_with_reset_time(
     assert "resets at 2030-03-17T17:46:40Z" in response.json()["detail"]
 
 
-def test_no_network_and_no_cache_is_503(server_factory: Any) -> None:
-    server = start(server_factory, f"http://127.0.0.1:{free_port()}")
+def test_no_network_no_cache_is_503_with_a_token(server_factory: Any) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    server = start(server_factory, url, TARTVM_GITHUB_TOKEN=GOOD_TOKEN)
     response = available(server)
     assert response.status_code == 503
     assert "unreachable" in response.json()["detail"]
+
+
+def test_no_network_no_cache_no_token_shows_the_builtin_list(server_factory: Any) -> None:
+    server = start(server_factory, f"http://127.0.0.1:{free_port()}")
+    response = available(server)
+    assert response.status_code == 200
+    body = response.json()
+    assert {item["origin"] for item in body} == {"builtin"}
+    assert all(item["stale"] is True and "unreachable" in item["stale_reason"] for item in body)
+    assert "macos-sequoia-xcode" in {item["name"] for item in body}
 
 
 def test_restart_with_the_fake_down_serves_the_stale_catalog(

@@ -12,10 +12,11 @@ from typing import Any, TypeVar
 import pytest
 
 from taartenfabriek.catalog import Catalog, GitHubTokenStore, known
+from taartenfabriek.catalog import images as images_module
 from taartenfabriek.errors import BackendUnavailable
 from taartenfabriek.models import VMImage
 from tests.catalog.conftest import GOOD_TOKEN, NO_SCOPE_TOKEN
-from tests.fakes.ghcr_github import FakeServer, FakeState, free_port
+from tests.fakes.ghcr_github import FakeServer, FakeState, free_port, scaled_state
 
 T = TypeVar("T")
 
@@ -90,7 +91,6 @@ def test_github_pagination_is_followed(
     fake_state.github_max_per_page = 2
     images = run(make_catalog(tmp_path, fake.url, GOOD_TOKEN).images())
     assert set(by_name(images)) == TART_IMAGES
-    assert fake_state.count("/orgs/cirruslabs/packages?") == 0  # query is not in the path
     pages = [r for r in fake_state.requests if r.path == "/orgs/cirruslabs/packages"]
     assert len(pages) == (len(fake_state.packages) + 1) // 2
     assert by_name(images)["macos-sequoia-xcode"]["tags"][:2] == ["latest", "16"]
@@ -193,18 +193,42 @@ def test_registry_skips_missing_and_private_repositories(
     assert [image.name for image in run(catalog.images())] == ["ubuntu"]
 
 
-def test_registry_refusing_everything_is_an_error(
+def builtin_reason(images: list[VMImage]) -> str:
+    """The built-in list's stale reason, after checking it is the built-in list."""
+    assert [image.name for image in images] == [
+        image.name for image in images_module.builtin_images("x")
+    ]
+    dumped = [image.model_dump() for image in images]
+    assert all(item["origin"] == "builtin" and item["stale"] is True for item in dumped)
+    assert all(item["fetched_at"] is None for item in dumped)
+    reason = dumped[0]["stale_reason"]
+    assert isinstance(reason, str)
+    return reason
+
+
+def test_registry_refusing_everything_gives_the_builtin_list(
     tmp_path: Path, fake: FakeServer, fake_state: FakeState
 ) -> None:
     fake_state.private.update({"ubuntu", "debian"})
-    error = fetch_error(make_catalog(tmp_path, fake.url, known_names=["ubuntu", "debian"]))
-    assert error.status_code == 502 and "anonymous access" in error.detail
+    catalog = make_catalog(tmp_path, fake.url, known_names=["ubuntu", "debian"])
+    images = run(catalog.images())
+    assert "refused anonymous access" in builtin_reason(images)
+    assert by_name(images)["macos-runner"]["tags"] == ["tahoe", "sequoia", "sonoma"]
+    assert by_name(images)["ubuntu"]["url"] == f"{fake.url[7:]}/cirruslabs/ubuntu:latest"
+    assert not (tmp_path / "catalog.json").exists()  # never cached as if it were fetched
+
+
+def test_registry_without_any_known_repository_gives_the_builtin_list(
+    tmp_path: Path, fake: FakeServer
+) -> None:
+    catalog = make_catalog(tmp_path, fake.url, known_names=["macos-nope", "linux-nope"])
+    assert "has none of the cirruslabs images" in builtin_reason(run(catalog.images()))
 
 
 def test_registry_rate_limit(tmp_path: Path, fake: FakeServer, fake_state: FakeState) -> None:
     fake_state.registry_rate_limited = True
-    error = fetch_error(make_catalog(tmp_path, fake.url))
-    assert error.status_code == 503 and "rate limit" in error.detail and "resets at" in error.detail
+    reason = builtin_reason(run(make_catalog(tmp_path, fake.url).images()))
+    assert "rate limit" in reason and "resets at" in reason
 
 
 # -- network trouble -----------------------------------------------------------------------
@@ -214,8 +238,8 @@ def test_unreachable_is_503(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{free_port()}"
     error = fetch_error(make_catalog(tmp_path, url, GOOD_TOKEN))
     assert error.status_code == 503 and "unreachable" in error.detail
-    error = fetch_error(make_catalog(tmp_path / "anon", url))
-    assert error.status_code == 503 and "unreachable" in error.detail
+    reason = builtin_reason(run(make_catalog(tmp_path / "anon", url).images()))
+    assert "unreachable" in reason
 
 
 def test_slow_answer_is_a_504_timeout(
@@ -232,8 +256,9 @@ def test_whole_fetch_deadline_is_a_504(
     tmp_path: Path, fake: FakeServer, fake_state: FakeState
 ) -> None:
     fake_state.delay = 0.2
-    fake_state.delay_prefix = "/v2/"
-    error = fetch_error(make_catalog(tmp_path, fake.url, deadline=0.5, concurrency=1))
+    fake_state.delay_prefix = "/orgs/cirruslabs/packages/"
+    catalog = make_catalog(tmp_path, fake.url, GOOD_TOKEN, deadline=0.5, concurrency=1)
+    error = fetch_error(catalog)
     assert error.status_code == 504 and "took longer than 0.5 s" in error.detail
 
 
@@ -322,3 +347,18 @@ def test_corrupt_cache_file_is_ignored(tmp_path: Path, fake: FakeServer) -> None
     (tmp_path / "catalog.json").write_text("{not json")
     images = run(make_catalog(tmp_path, fake.url).images())
     assert images and images[0].model_dump()["stale"] is False
+
+
+def test_fetches_run_eight_at_a_time(tmp_path: Path) -> None:
+    state = scaled_state(60, 5, GOOD_TOKEN)
+    state.delay = 0.05
+    server = FakeServer(state).start()
+    try:
+        started = time.monotonic()
+        images = run(make_catalog(tmp_path, server.url, GOOD_TOKEN).images())
+        elapsed = time.monotonic() - started
+    finally:
+        server.stop()
+    assert len(images) == 60 and images[0].tags[0] == "latest"
+    assert state.max_in_flight == 8
+    assert elapsed < 61 * 0.05 / 2  # one at a time would take 61 x 50 ms

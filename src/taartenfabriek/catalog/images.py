@@ -13,7 +13,7 @@ from typing import Any, Literal
 from ..models import VMImage
 from . import known
 
-Origin = Literal["github", "registry"]
+Origin = Literal["github", "registry", "builtin"]
 
 _DIGEST_TAG = re.compile(r"^(sha256[-:])?[0-9a-f]{64}(\.(sig|att|sbom))?$")
 _VERSION = re.compile(r"^[vV]?(\d+(?:\.\d+)*)(.*)$")
@@ -80,16 +80,14 @@ def make_image(
     tag = default_tag(ordered)
     if tag is None:
         return None
-    return VMImage.model_validate(
-        {
-            "name": name,
-            "url": f"{registry_host}/{known.ORG}/{name}:{tag}",
-            "description": description or known.describe(name),
-            "tags": ordered,
-            "updated_at": updated_at,
-            "origin": origin,
-            "os": known.os_of(name),
-        }
+    return VMImage(
+        name=name,
+        url=f"{registry_host}/{known.ORG}/{name}:{tag}",
+        description=description or known.describe(name),
+        tags=ordered,
+        updated_at=updated_at,
+        origin=origin,
+        os=known.os_of(name),
     )
 
 
@@ -128,6 +126,15 @@ def image_from_package(
         description=description if isinstance(description, str) and description else None,
         updated_at=updated_at if isinstance(updated_at, str) else None,
     )
+
+
+def builtin_images(registry_host: str) -> list[VMImage]:
+    """The maintained list with its usual tags, unchecked: for when nothing answers."""
+    found = (
+        make_image(image.name, image.tags, registry_host=registry_host, origin="builtin")
+        for image in known.KNOWN_IMAGES
+    )
+    return sort_images(image for image in found if image is not None)
 
 
 def sort_images(images: Iterable[VMImage]) -> list[VMImage]:

@@ -45,6 +45,7 @@ LINUX: dict[str, str] = {
 
 RUNNER = "macos-runner"
 RUNNER_DESCRIPTION = "macOS runner image with Xcode and CI tools (tags are macOS releases)"
+RUNNER_TAGS = ("tahoe", "sequoia", "sonoma")
 
 _MACOS_NAME = re.compile(r"^macos-(?P<release>[a-z]+)-(?P<kind>[a-z0-9-]+)$")
 
@@ -54,6 +55,8 @@ class KnownImage:
     name: str
     description: str
     os: OsFamily
+    tags: tuple[str, ...] = ("latest",)
+    """The tags it is known to carry: what the built-in list offers when nothing answers."""
 
 
 def _macos_description(release: str, kind: str) -> str:
@@ -69,7 +72,7 @@ def _build() -> tuple[KnownImage, ...]:
         for kind in KINDS:
             name = f"macos-{release}-{kind}"
             images.append(KnownImage(name, _macos_description(release, kind), "macos"))
-    images.append(KnownImage(RUNNER, RUNNER_DESCRIPTION, "macos"))
+    images.append(KnownImage(RUNNER, RUNNER_DESCRIPTION, "macos", RUNNER_TAGS))
     images.extend(KnownImage(name, text, "linux") for name, text in LINUX.items())
     return tuple(images)
 

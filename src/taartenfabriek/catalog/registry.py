@@ -132,10 +132,15 @@ class RegistryTags:
 
     async def fetch(self, names: Iterable[str]) -> list[VMImage]:
         results = await gather_all(self._image(name) for name in names)
-        if results and all(isinstance(result, Denied) for result in results):
-            raise BackendUnavailable(
-                f"{self.service} refused anonymous access to every {known.ORG} repository; "
-                "set a GitHub token with read:packages in Settings to list images instead.",
-                status_code=502,
-            )
-        return images.sort_images(image for image in results if isinstance(image, VMImage))
+        found = [image for image in results if isinstance(image, VMImage)]
+        if found or not results:
+            return images.sort_images(found)
+        if all(isinstance(result, Denied) for result in results):
+            detail = f"refused anonymous access to every {known.ORG} repository"
+        else:
+            detail = f"has none of the {known.ORG} images"
+        raise BackendUnavailable(
+            f"{self.service} {detail}; set a GitHub token with read:packages in Settings "
+            "to list images instead.",
+            status_code=502,
+        )

@@ -23,7 +23,7 @@ import httpx
 from .. import __version__
 from ..errors import BackendUnavailable
 from ..models import VMImage
-from . import known
+from . import images, known
 from .cache import CatalogFile, Snapshot
 from .github import GitHubPackages
 from .registry import RegistryTags
@@ -39,7 +39,7 @@ def _iso(moment: float) -> str:
 
 
 class Catalog:
-    """Images that can be pulled, as `VMImage`s with `origin`, `stale` and `fetched_at` added."""
+    """Images that can be pulled, as `VMImage`s marked with `origin`, `stale` and `fetched_at`."""
 
     def __init__(
         self,
@@ -96,23 +96,27 @@ class Catalog:
             snapshot = await self._shared_fetch(key, token)
         except BackendUnavailable as exc:
             fallback = await self._cached()
-            if fallback is None:
+            if fallback is not None:
+                when = _iso(fallback.fetched_at)
+                log.warning("catalog fetch failed; serving the one of %s: %s", when, exc)
+                return self._serve(fallback, stale_reason=exc.detail)
+            if token:
                 raise
-            log.warning(
-                "catalog fetch failed; serving the one of %s: %s", _iso(fallback.fetched_at), exc
-            )
-            return self._serve(fallback, stale_reason=exc.detail)
+            # No token, nothing cached, no registry: the seed answered a list here, and a
+            # first run offline should still show what exists, so the built-in list it is.
+            log.warning("catalog fetch failed; serving the built-in list: %s", exc)
+            marks = {"stale": True, "stale_reason": exc.detail}
+            builtin = images.builtin_images(self.registry_host)
+            return [image.model_copy(update=marks) for image in builtin]
         return self._serve(snapshot)
 
     def _serve(self, snapshot: Snapshot, *, stale_reason: str | None = None) -> list[VMImage]:
-        extra = {
+        marks = {
             "stale": stale_reason is not None,
             "stale_reason": stale_reason,
             "fetched_at": _iso(snapshot.fetched_at),
         }
-        return [
-            VMImage.model_validate({**image.model_dump(), **extra}) for image in snapshot.images
-        ]
+        return [image.model_copy(update=marks) for image in snapshot.images]
 
     async def _shared_fetch(self, key: str, token: str | None) -> Snapshot:
         """Concurrent requests for the same catalog wait on one fetch."""
@@ -134,7 +138,7 @@ class Catalog:
         started = time.monotonic()
         try:
             async with asyncio.timeout(self.deadline):
-                images = await self._download(token)
+                found = await self._download(token)
         except TimeoutError as exc:
             raise BackendUnavailable(
                 f"the image catalog took longer than {self.deadline:g} s to read; "
@@ -142,9 +146,9 @@ class Catalog:
                 status_code=504,
             ) from exc
         origin = "github" if token else "registry"
-        snapshot = Snapshot(key, origin, time.time(), tuple(images))
+        snapshot = Snapshot(key, origin, time.time(), tuple(found))
         log.info(
-            "catalog: %d images from %s in %.2f s", len(images), origin, time.monotonic() - started
+            "catalog: %d images from %s in %.2f s", len(found), origin, time.monotonic() - started
         )
         self._snapshot, self._loaded = snapshot, True
         if self.file is not None:
