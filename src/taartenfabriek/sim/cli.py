@@ -8,7 +8,6 @@ for validation errors raised in a command body (§1.1). Imports `argspec`, `erro
 
 from __future__ import annotations
 
-import importlib
 import sys
 import time
 
@@ -51,8 +50,11 @@ def _injected(subcommand: str) -> int | None:
 
 
 def _load(subcommand: str) -> tuple[Spec, object]:
-    module = importlib.import_module(f".commands.{COMMANDS[subcommand][0]}", __package__)
-    spec = module.SPEC
+    # __import__ rather than importlib.import_module: importing importlib costs startup time.
+    name = f"{__package__}.commands.{COMMANDS[subcommand][0]}"
+    __import__(name)
+    module = sys.modules[name]
+    spec = getattr(module, "SPEC")  # noqa: B009 - modules are untyped here
     assert isinstance(spec, Spec)
     return spec, module
 
