@@ -275,3 +275,55 @@ def test_push_then_pull(tart_sim: TartSim) -> None:
     tart_sim.hold_vm_lock("mine")
     locked = tart_sim.run("push", "mine", "registry.local:5000/me/mine:v3")
     assert (locked.returncode, locked.stderr) == (1, 'VM "mine" is running\n')
+
+
+def test_flaky_pull_and_layer_reuse(tart_sim: TartSim) -> None:
+    tart_sim.seed_image(f"{SEQUOIA}:15.1")
+    env = dict(tart_sim.env, CI="1", TART_SIM_PULL_FLAKY="sequoia")
+    result = tart_sim.run("pull", f"{SEQUOIA}:15.2", env=env)
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert re.fullmatch(
+        rf"found an image {SEQUOIA}@sha256:[0-9a-f]{{64}} that will allow us to avoid "
+        r"fetching [\d.]+ GB, will try use it\.\.\.",
+        lines[2],
+    )
+    assert lines[3].startswith("pulling disk (")
+    assert (
+        'Error pulling disk layer 7: "The network connection was lost.", attempting to re-try...'
+        in lines
+    )
+    assert lines[-2:] == ["100%", "pulling NVRAM..."]
+
+
+def test_export_and_import(tart_sim: TartSim, tmp_path: Path) -> None:
+    tart_sim.seed_vm("src", cpu=3, allocated_gb=2)
+    archive = tmp_path / "src.tvm"
+    exported = tart_sim.run("export", "src", str(archive))
+    assert (exported.returncode, exported.stdout) == (0, "exporting...\n")
+    missing = tart_sim.run("export", "ghost")
+    assert (missing.returncode, missing.stdout, missing.stderr) == (
+        2, "exporting...\n", 'the specified VM "ghost" does not exist\n',
+    )  # fmt: skip
+    imported = tart_sim.run("import", str(archive), "copy")
+    assert (imported.returncode, imported.stdout) == (0, "importing...\n")
+    info = json.loads(tart_sim.run("get", "copy", "--format", "json").stdout)
+    assert (info["CPU"], info["Disk"], info["Size"]) == (3, 50, "2.000")
+    assert _mac(tart_sim, "copy") != _mac(tart_sim, "src")  # MAC clash on import: new MAC
+    assert tart_sim.run("import", str(archive), "a/b").returncode == 64
+
+
+def test_login_and_logout(tart_sim: TartSim) -> None:
+    result = tart_sim.run("login", "ghcr.io", "--username", "me")
+    assert result.returncode == 64
+    assert result.stderr.startswith("Error: both --username and --password-stdin are required\n")
+    ok = tart_sim.run("login", "ghcr.io", "--username", "me", "--password-stdin", input="pw\n")
+    assert (ok.returncode, ok.stdout, ok.stderr) == (0, "", "")
+    strict = dict(tart_sim.env, TART_SIM_LOGIN_PASSWORD="secret")
+    bad = tart_sim.run(
+        "login", "ghcr.io", "--username", "me", "--password-stdin", input="pw\n", env=strict
+    )
+    assert bad.returncode == 1
+    assert bad.stderr.startswith("invalid credentials: ")
+    assert tart_sim.run("logout", "ghcr.io").returncode == 0
+    assert tart_sim.run("logout", "never.example").returncode == 0

@@ -24,6 +24,8 @@ Guest behaviour
   TART_SIM_NO_AGENT=<vm,...>       `tart exec` fails as if the Tart Guest Agent were missing
   TART_SIM_GUEST_SHUTDOWN_AFTER=<s> | <vm>=<s>,...
                                    the guest powers itself off <s> seconds after `run` started
+  TART_SIM_GUEST_CRASH_AFTER=<s> | <vm>=<s>,...
+                                   the VM stops with an error <s> seconds after `run` started
   TART_SIM_MAX_DARWIN_VMS=2        concurrently running macOS VMs allowed (Apple's limit)
   TART_SIM_STALE_LEASE=1           emulate the DHCP stale-lease quirk: `ip` keeps answering for a
                                    VM that stopped less than TART_SIM_LEASE_SECONDS (86400) ago
@@ -33,6 +35,8 @@ Registry
                                    `<name>[:tag|@sha256:..] [darwin|linux] [<disk GB>]`; a name
                                    without reference matches any tag; `#` starts a comment
   TART_SIM_PULL_FAIL=<substring>   pulls of images whose name contains it fail halfway
+  TART_SIM_PULL_FLAKY=<substring>  such pulls print one `Error pulling disk layer ...,
+                                   attempting to re-try...` line, then succeed
   TART_SIM_LOGIN_PASSWORD=<pw>     if set, `tart login` validation only accepts this password
 
 Failure injection and output
