@@ -123,6 +123,9 @@ def dispatch(argv: list[str]) -> int:
         # An unexpected file-system failure: Foundation errors print as `Error: ...`.
         err(f"Error: {error.strerror or error}: {error.filename or ''}".rstrip(": "))
         return 1
+    except Exception as error:  # a simulator bug: still answer like Tart, without a traceback
+        err(f"Error: {type(error).__name__}: {error}")
+        return 1
 
 
 def main(argv: list[str] | None = None) -> int:
