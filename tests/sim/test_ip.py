@@ -117,3 +117,16 @@ def test_stale_lease_quirk(tart_sim: TartSim) -> None:
     assert tart_sim.run("ip", "vm", env=stale).stdout == f"{ip_for_mac(MAC)}\n"
     expired = dict(stale, TART_SIM_LEASE_SECONDS="0")
     assert tart_sim.run("ip", "vm", env=expired).returncode == 1
+
+
+def test_resolvers_follow_the_network_mode(tart_sim: TartSim) -> None:
+    tart_sim.seed_vm("bridged", mac=MAC)
+    tart_sim.seed_vm("soft", mac="5a:00:00:00:01:03")
+    tart_sim.start_vm("bridged", "--net-bridged", "en0")
+    tart_sim.start_vm("soft", "--net-softnet")
+    time.sleep(0.35)
+    assert tart_sim.run("ip", "bridged").returncode == 1  # no DHCP lease for bridged guests
+    assert tart_sim.run("ip", "bridged", "--resolver", "arp").stdout == f"{ip_for_mac(MAC)}\n"
+    assert tart_sim.run("ip", "soft", "--resolver", "arp").returncode == 1
+    assert tart_sim.run("ip", "soft").returncode == 0
+    assert tart_sim.run("ip", "soft", "--resolver", "agent").returncode == 0

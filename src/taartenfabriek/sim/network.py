@@ -74,19 +74,26 @@ def booted_run(vm: VMDir) -> dict[str, object] | None:
     return {"pid": pid, "ip_at": time.time(), "mac": None}
 
 
-def current_ip(vm: VMDir, config: dict[str, object]) -> str | None:
-    """What the DHCP lease file would answer for this VM right now (None: no lease)."""
+def current_ip(vm: VMDir, config: dict[str, object], resolver: str = "dhcp") -> str | None:
+    """What `resolver` would answer for this VM right now (None: nothing found).
+
+    Like Tart's: the DHCP lease file knows nothing of bridged guests and ARP nothing of
+    Softnet ones; only the guest agent needs no network at all.
+    """
     mac = mac_of(config)
     info = booted_run(vm)
     if info is not None:
         ip_at = info.get("ip_at")
         if never_gets_ip(vm) or not isinstance(ip_at, int | float) or time.time() < ip_at:
             return None
+        mode = info.get("network")
+        if (resolver, mode) in (("dhcp", "bridged"), ("arp", "softnet")):
+            return None
         booted_mac = info.get("mac")
         if isinstance(booted_mac, str) and booted_mac.lower() != mac:
             return None  # `set --random-mac` on a running VM: the lease has the old MAC
         return ip_for_mac(mac)
-    if knobs.flag("TART_SIM_STALE_LEASE"):
+    if resolver == "dhcp" and knobs.flag("TART_SIM_STALE_LEASE"):
         lease = _read(vm.file(LEASE))
         lifetime = knobs.seconds("TART_SIM_LEASE_SECONDS", 86400.0)
         if lease is not None and str(lease.get("mac", "")).lower() == mac:

@@ -147,6 +147,14 @@ def _control_socket(vm: VMDir) -> object | None:
     return server
 
 
+def _network_mode(ns: Namespace) -> str:
+    if ns.net_bridged:
+        return "bridged"
+    if ns.net_softnet or ns.net_softnet_allow or ns.net_softnet_block or ns.net_softnet_expose:
+        return "softnet"
+    return "host" if ns.net_host else "shared"
+
+
 def _vnc_message(url: str, ns: Namespace) -> str:
     if ns.no_graphics or "CI" in os.environ:
         return f"VNC server is running at {url}"
@@ -182,6 +190,7 @@ class Session:
             "ip_at": self.ip_at,
             "mac": self.mac,
             "ip": network.ip_for_mac(self.mac),
+            "network": _network_mode(self.ns),
         }
         network.write_run_info(self.vm, self.info)
 
@@ -241,9 +250,10 @@ class Session:
                 return 0
             if received.si_signo == signal.SIGUSR1:
                 return self.suspend()
-            if received.si_signo == signal.SIGUSR2 and guest_stop is None:
+            if received.si_signo == signal.SIGUSR2:
                 out("Requesting guest OS to stop...")
-                guest_stop = time.time() + knobs.seconds("TART_SIM_GUEST_STOP_SECONDS", 1.0)
+                requested = time.time() + knobs.seconds("TART_SIM_GUEST_STOP_SECONDS", 1.0)
+                guest_stop = requested if guest_stop is None else min(guest_stop, requested)
 
 
 def run_vm(ns: Namespace) -> int:
