@@ -12,7 +12,7 @@ import sys
 import time
 
 from . import home, knobs
-from .argspec import Namespace, Spec, help_text, parse, root_help
+from .argspec import Namespace, Spec, parse
 from .commands import COMMANDS
 from .errors import HelpRequested, ParseError, SimError, TartError, ValidationError
 from .output import err, out
@@ -32,7 +32,15 @@ def _usage_error(message: str, usage: str, help_line: str = "") -> int:
 
 
 def _root_help() -> str:
+    from .helptext import root_help
+
     return root_help([(name, entry[1]) for name, entry in COMMANDS.items() if entry[2]])
+
+
+def _help_text(spec: Spec) -> str:
+    from .helptext import help_text
+
+    return help_text(spec)
 
 
 def _injected(subcommand: str) -> int | None:
@@ -70,7 +78,7 @@ def dispatch(argv: list[str]) -> int:
     subcommand = argv[0]
     if subcommand == "help":
         if len(argv) > 1 and argv[1] in COMMANDS:
-            out(help_text(_load(argv[1])[0]))
+            out(_help_text(_load(argv[1])[0]))
         else:
             out(_root_help())
         return 0
@@ -86,7 +94,7 @@ def dispatch(argv: list[str]) -> int:
     try:
         namespace = parse(spec, argv[1:])
     except HelpRequested:
-        out(help_text(spec))
+        out(_help_text(spec))
         return 0
     except ParseError as error:
         return _usage_error(error.message, spec.usage_block(), error.help_line)
