@@ -127,6 +127,8 @@ def dispatch(argv: list[str]) -> int:
     except SimError as error:
         err(f"Error: {error.message}")
         return error.exit_code
+    except BrokenPipeError:
+        raise
     except OSError as error:
         # An unexpected file-system failure: Foundation errors print as `Error: ...`.
         err(f"Error: {error.strerror or error}: {error.filename or ''}".rstrip(": "))
@@ -147,7 +149,17 @@ def main(argv: list[str] | None = None) -> int:
         err("Error: CancellationError()")
         return 1
     except BrokenPipeError:
+        _die_of_sigpipe()
         return 1
+
+
+def _die_of_sigpipe() -> None:
+    """A write to a closed pipe kills Tart with SIGPIPE (Python ignores SIGPIPE by default)."""
+    import os
+    import signal
+
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGPIPE)
 
 
 __all__ = ["Namespace", "dispatch", "main"]
