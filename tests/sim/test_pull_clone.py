@@ -327,3 +327,17 @@ def test_login_and_logout(tart_sim: TartSim) -> None:
     assert bad.stderr.startswith("invalid credentials: ")
     assert tart_sim.run("logout", "ghcr.io").returncode == 0
     assert tart_sim.run("logout", "never.example").returncode == 0
+
+
+def test_pull_refreshes_a_re_pushed_tag(tart_sim: TartSim) -> None:
+    import hashlib
+
+    env = dict(tart_sim.env, CI="1")
+    assert tart_sim.run("pull", UBUNTU, env=env).returncode == 0
+    repushed = dict(env, TART_SIM_DIGEST_SALT="v2")
+    result = tart_sim.run("pull", UBUNTU, env=repushed)
+    assert "pulling disk (" in result.stdout  # `pull` always re-resolves the tag
+    new_digest = "sha256:" + hashlib.sha256(f"{UBUNTU}:latest#v2".encode()).hexdigest()
+    # the tag now points at the new digest; the old digest dir was garbage-collected
+    names = tart_sim.run("list", "--source", "oci", "-q", env=repushed).stdout
+    assert names == f"{UBUNTU}:latest\n{UBUNTU}@{new_digest}\n"

@@ -34,6 +34,8 @@ Registry
   TART_SIM_REGISTRY=<file>         extra images that "exist", one per line:
                                    `<name>[:tag|@sha256:..] [darwin|linux] [<disk GB>]`; a name
                                    without reference matches any tag; `#` starts a comment
+  TART_SIM_DIGEST_SALT=<text>      changes every digest the registry serves, as if all tags had
+                                   been re-pushed (a new pull of `latest` then downloads again)
   TART_SIM_PULL_FAIL=<substring>   pulls of images whose name contains it fail halfway
   TART_SIM_PULL_FLAKY=<substring>  such pulls print one `Error pulling disk layer ...,
                                    attempting to re-try...` line, then succeed
