@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 import time
 
-from . import home, knobs
+from . import knobs
 from .argspec import Namespace, Spec, parse
 from .commands import COMMANDS
 from .errors import HelpRequested, ParseError, SimError, TartError, ValidationError
@@ -19,7 +19,6 @@ from .output import err, out
 
 VERSION = "2.32.1"
 ROOT_USAGE = "Usage: tart <subcommand>\n  See 'tart --help' for more information."
-NO_HOME = ("help",)
 
 
 def _usage_error(message: str, usage: str, help_line: str = "") -> int:
@@ -109,6 +108,8 @@ def dispatch(argv: list[str]) -> int:
         # Errors thrown while ArgumentParser validates are printed `Error: ...`, exit 1.
         err(f"Error: {error.message}")
         return 1
+
+    from . import home  # not needed by --version/--help: keep those cheapest
 
     try:
         if subcommand in ("pull", "clone"):
