@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..errors import InvalidInput
+from ..names import is_safe_argument
+
 
 def _name(value: str) -> str:
-    if not value or value.startswith("-") or "\x00" in value or "\n" in value:
-        raise ValueError(f"refusing to pass {value!r} to tart as a name")
+    """A positional name, or InvalidInput (422, never a 500) for anything tart could misread."""
+    if not isinstance(value, str) or not is_safe_argument(value):
+        raise InvalidInput(f"refusing to pass {value!r} to tart as a name")
     return value
 
 
