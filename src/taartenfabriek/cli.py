@@ -83,6 +83,7 @@ def serve(
         )
     logging.config.dictConfig(log_config(settings.log_level))
     install_redaction()
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
     application = create_app(settings)
     token = application.state.services.tokens.token
     shown_host = _url_host(settings)

@@ -124,6 +124,7 @@ def log_config(level: str = "info") -> dict[str, Any]:
     config["root"] = {"handlers": ["default"], "level": level.upper()}
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         config["loggers"].setdefault(name, {})["level"] = level.upper()
+    config["loggers"]["httpx"] = {"level": "WARNING"}  # one line per request is noise
     return config
 
 
