@@ -26,11 +26,19 @@ from tests.security.recording_tart import write_recording_tart
 from tests.server import ServerProcess
 
 
-class _FakeGitHub(BaseHTTPRequestHandler):
-    """Answers the catalog's two GitHub API calls with empty lists."""
+class _FakeRemote(BaseHTTPRequestHandler):
+    """Stands in for GitHub and ghcr.io: empty package lists, a token, one tag per image, so
+    the catalog answers at once instead of waiting on a network the tests do not have."""
 
     def do_GET(self) -> None:
-        body = json.dumps([]).encode()
+        path = self.path.split("?", 1)[0]
+        if path == "/token":
+            data: object = {"token": "anonymous-registry-token"}
+        elif path.endswith("/tags/list"):
+            data = {"name": path[4:-10], "tags": ["latest"]}
+        else:
+            data = []
+        body = json.dumps(data).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -43,7 +51,7 @@ class _FakeGitHub(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="session")
 def fake_github() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _FakeGitHub)
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _FakeRemote)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
@@ -114,6 +122,7 @@ def make_inprocess_app(root: Path, github_api_url: str) -> tuple[FastAPI, Path]:
         tart_home=root / "tart-home",
         refresh_interval=0,
         github_api_url=github_api_url,
+        registry_url=github_api_url,
         github_token=None,
         allowed_hosts=(),
         tart_timeout=10,

@@ -39,7 +39,9 @@ def _mode(path: os.PathLike[str] | str) -> int:
 
 
 def test_no_secret_in_the_server_output(server_factory, fake_github: str) -> None:  # type: ignore[no-untyped-def]
-    server = server_factory(env_overrides={"TARTVM_GITHUB_API_URL": fake_github}).start()
+    server = server_factory(
+        env_overrides={"TARTVM_GITHUB_API_URL": fake_github, "TARTVM_REGISTRY_URL": fake_github}
+    ).start()
     token = server.token
     with server.client() as client:
         task = client.post("/api/vms/pull", json={"oci_url": "ghcr.io/example/image:1.0"}).json()

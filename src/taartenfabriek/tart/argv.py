@@ -12,10 +12,13 @@ from ..errors import InvalidInput
 from ..names import is_safe_argument
 
 
+class UnsafeName(InvalidInput, ValueError):
+    """A name tart could misread (a flag, empty, control characters): 422, never a 500."""
+
+
 def _name(value: str) -> str:
-    """A positional name, or InvalidInput (422, never a 500) for anything tart could misread."""
     if not isinstance(value, str) or not is_safe_argument(value):
-        raise InvalidInput(f"refusing to pass {value!r} to tart as a name")
+        raise UnsafeName(f"refusing to pass {value!r} to tart as a name")
     return value
 
 
