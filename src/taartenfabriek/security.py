@@ -211,7 +211,8 @@ def _default_port(scheme: str) -> int:
 
 
 def origin_matches(origin: str, host: tuple[str, int | None], scheme: str) -> bool:
-    """Whether `origin` (a browser `Origin` header) is the server's own origin."""
+    """Whether `origin` (a browser `Origin` header) is the server's own origin: same scheme
+    and port, and the same host name (any loopback name counts as the same)."""
     try:
         parts = urlsplit(origin)
     except ValueError:
@@ -223,7 +224,11 @@ def origin_matches(origin: str, host: tuple[str, int | None], scheme: str) -> bo
     if own is None:
         return False
     default = _default_port(want_scheme)
-    return own[0] == host[0] and (own[1] or default) == (host[1] or default)
+    if (own[1] or default) != (host[1] or default):
+        return False
+    # The loopback names are one machine and one socket: a page of ours opened as
+    # http://localhost:8000 may talk to 127.0.0.1:8000. Other names must match exactly.
+    return own[0] == host[0] or (own[0] in LOOPBACK_NAMES and host[0] in LOOPBACK_NAMES)
 
 
 class RequestGuard:

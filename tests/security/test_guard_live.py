@@ -123,7 +123,7 @@ FOREIGN_ORIGINS = [
     "null",
     "http://localhost.evil.com:{port}",
     "http://127.0.0.1:{other}",
-    "http://localhost:{port}",  # a different origin than http://127.0.0.1:<port>
+    "http://localhost:{other}",
     "https://127.0.0.1:{port}",
     "http://127.0.0.1",
     "http://127.0.0.1:{port}/path",
@@ -162,8 +162,13 @@ def test_foreign_origin_cannot_change_state(live_server: ServerProcess, origin: 
 
 def test_own_origin_and_no_origin_work(live_server: ServerProcess) -> None:
     with live_server.client() as client:
-        for origin in (live_server.base_url, f"http://localhost:{live_server.port}"):
-            host = origin.removeprefix("http://")
+        port = live_server.port
+        for origin, host in [
+            (live_server.base_url, f"127.0.0.1:{port}"),
+            (f"http://localhost:{port}", f"localhost:{port}"),
+            (f"http://localhost:{port}", f"127.0.0.1:{port}"),  # loopback names are one socket
+            (f"http://[::1]:{port}", f"127.0.0.1:{port}"),
+        ]:
             response = client.get("/api/health", headers={"Origin": origin, "Host": host})
             assert response.status_code == 200, (origin, response.text)
             assert "access-control-allow-origin" not in response.headers

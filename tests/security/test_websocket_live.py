@@ -35,7 +35,7 @@ def _url(server: ServerProcess, task_id: str, token: str | None) -> str:
         "http://evil.com",
         "https://evil.com",
         "null",
-        "http://localhost:{port}",
+        "http://localhost:{other}",
         "http://127.0.0.1:{other}",
         "https://127.0.0.1:{port}",
         "http://127.0.0.1.nip.io:{port}",
@@ -72,7 +72,7 @@ def test_cross_site_fetch_metadata_is_refused(live_server: ServerProcess, task_i
         )
 
 
-@pytest.mark.parametrize("origin", [None, "http://127.0.0.1:{port}"])
+@pytest.mark.parametrize("origin", [None, "http://127.0.0.1:{port}", "http://localhost:{port}"])
 def test_own_origin_or_no_origin_with_token_streams_the_task(
     live_server: ServerProcess, task_id: str, origin: str | None
 ) -> None:
