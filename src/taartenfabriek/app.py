@@ -16,8 +16,16 @@ from .api import system, tasks, vm_actions, vms, ws
 from .backends.local import LocalBackend
 from .catalog import Catalog, GitHubTokenStore
 from .inventory import Inventory
+from .logs import register_secret
 from .operations import Operations
-from .security import RequestGuard, TokenStore, ensure_private_dir
+from .security import (
+    BodySizeLimit,
+    RequestGuard,
+    SecurityHeaders,
+    TokenStore,
+    is_loopback_address,
+    secure_state,
+)
 from .services import Services
 from .settings import Settings
 from .tart.runner import TartRunner
@@ -29,7 +37,9 @@ log = logging.getLogger(__name__)
 
 
 def build_services(settings: Settings) -> Services:
-    ensure_private_dir(settings.home)
+    secure_state(settings.home, (settings.token_file, settings.github_token_file))
+    for secret in (settings.github_token, settings.orchard_token):
+        register_secret(secret)
     tokens = TokenStore(settings.token_file)
     tokens.load()
     env = dict(os.environ)
@@ -91,13 +101,27 @@ def create_app(settings: Settings) -> FastAPI:
         description="Local API for managing Tart virtual machines. Every `/api/` route needs "
         "the `X-Local-Token` header; WebSockets take `?token=`.",
         lifespan=lifespan,
+        # Swagger UI and ReDoc load scripts from a CDN into our origin: not on this server.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.services = services
     api_errors.install(app)
     # vm_actions.reads before vms.router: its GET /api/vms/{vm_name:path} would take them
     routers = (system.router, vm_actions.reads, vms.router, vm_actions.router, tasks.router)
-    for router in (*routers, ws.router):
-        app.include_router(router)
+    for router in routers:
+        app.include_router(router, responses=api_errors.ERROR_RESPONSES)
+    app.include_router(ws.router)
     web.mount(app)
-    app.add_middleware(RequestGuard, allowed_hosts=settings.allowed_hosts)
+    # Outermost last: headers on every answer (refusals too), then Host/Origin, then the
+    # body cap, all before routing.
+    app.add_middleware(BodySizeLimit)
+    app.add_middleware(RequestGuard, allowed_hosts=_allowed_hosts(settings))
+    app.add_middleware(SecurityHeaders)
     return app
+
+
+def _allowed_hosts(settings: Settings) -> tuple[str, ...]:
+    """TARTVM_ALLOWED_HOSTS, plus the bound address when it is another loopback one (127.0.0.2)."""
+    extra = (settings.host,) if is_loopback_address(settings.host) else ()
+    return (*settings.allowed_hosts, *extra)

@@ -10,8 +10,24 @@ import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.config import JsonDict
 
-from .names import local_name_error, remote_name_error
+from .names import (
+    LOCAL_NAME_MAX,
+    LOCAL_NAME_PATTERN,
+    REMOTE_NAME_PATTERN,
+    local_name_error,
+    remote_name_error,
+)
+
+# The name rules, stated in the OpenAPI document only: the validators below enforce them with
+# messages that say what is wrong, which a bare `pattern` failure would not.
+_LOCAL_SCHEMA: JsonDict = {"pattern": LOCAL_NAME_PATTERN, "maxLength": LOCAL_NAME_MAX}
+_REMOTE_SCHEMA: JsonDict = {"pattern": REMOTE_NAME_PATTERN, "maxLength": 512}
+_SOURCE_SCHEMA: JsonDict = {
+    "pattern": f"({LOCAL_NAME_PATTERN})|({REMOTE_NAME_PATTERN})",
+    "maxLength": 512,
+}
 
 VMStatus = Literal["running", "stopped", "unknown"]
 VMState = Literal["running", "stopped", "suspended", "unknown"]
@@ -110,6 +126,12 @@ class TartVersion(BaseModel):
     version: str
 
 
+class ErrorResponse(BaseModel):
+    """Every error answer: a sentence, or FastAPI's list of field errors for a bad body."""
+
+    detail: str | list[dict[str, Any]]
+
+
 class GitHubTokenStatus(BaseModel):
     configured: bool
     masked_token: str | None = None
@@ -117,7 +139,9 @@ class GitHubTokenStatus(BaseModel):
 
 
 class GitHubTokenUpdate(BaseModel):
-    token: str = Field("", max_length=1024)
+    token: str = Field(
+        "", max_length=1024, description="Empty clears it.", json_schema_extra={"pattern": r"^\S*$"}
+    )
 
     @field_validator("token")
     @classmethod
@@ -153,21 +177,29 @@ class EmptyBody(BaseModel):
 
 
 class PullRequest(BaseModel):
-    oci_url: str = Field(..., examples=["ghcr.io/cirruslabs/macos-sequoia-base:latest"])
+    oci_url: str = Field(
+        ...,
+        examples=["ghcr.io/cirruslabs/macos-sequoia-base:latest"],
+        json_schema_extra=_REMOTE_SCHEMA,
+    )
 
     _valid = field_validator("oci_url")(_check_remote)
 
 
 class CloneRequest(BaseModel):
-    new_name: str = Field(..., examples=["my-clone"])
+    new_name: str = Field(..., examples=["my-clone"], json_schema_extra=_LOCAL_SCHEMA)
     start_after_clone: bool = False
 
     _valid = field_validator("new_name")(_check_local)
 
 
 class CreateRequest(BaseModel):
-    name: str = Field(..., examples=["dev-vm"])
-    source_vm: str = Field(..., examples=["ghcr.io/cirruslabs/macos-sequoia-base:latest"])
+    name: str = Field(..., examples=["dev-vm"], json_schema_extra=_LOCAL_SCHEMA)
+    source_vm: str = Field(
+        ...,
+        examples=["ghcr.io/cirruslabs/macos-sequoia-base:latest"],
+        json_schema_extra=_SOURCE_SCHEMA,
+    )
     cpu: int = Field(4, ge=1, le=128, description="Virtual CPUs.")
     memory: int = Field(8, ge=1, le=1024, description="Memory in GB.")
     disk_size: int = Field(50, ge=1, le=65535, description="Disk size in GB (grow only).")

@@ -8,10 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..errors import InvalidInput
+from ..names import is_safe_argument
+
+
+class UnsafeName(InvalidInput, ValueError):
+    """A name tart could misread (a flag, empty, control characters): 422, never a 500."""
+
 
 def _name(value: str) -> str:
-    if not value or value.startswith("-") or "\x00" in value or "\n" in value:
-        raise ValueError(f"refusing to pass {value!r} to tart as a name")
+    if not isinstance(value, str) or not is_safe_argument(value):
+        raise UnsafeName(f"refusing to pass {value!r} to tart as a name")
     return value
 
 
