@@ -11,14 +11,20 @@ from fastapi import FastAPI
 
 from . import __version__, web
 from .api import errors as api_errors
-from .api import system, tasks, vms, ws
+from .api import logs as logs_api
+from .api import network, system, tasks, vms, ws
+from .api import storage as storage_api
 from .backends.local import LocalBackend
 from .catalog import Catalog, GitHubTokenStore
+from .checks import CareChecks
+from .imagesize import ImageSizes
 from .inventory import Inventory
+from .ipdiag import IPDoctor, ResolverStore
 from .operations import Operations
 from .security import RequestGuard, TokenStore, ensure_private_dir
 from .services import Services
 from .settings import Settings
+from .storage import StorageService, resolve_tart_home
 from .tart.runner import TartRunner
 from .tasks.engine import TaskEngine
 from .tasks.store import MemoryTaskStore, TaskStore
@@ -43,17 +49,44 @@ def build_services(settings: Settings) -> Services:
     )
     store: TaskStore = MemoryTaskStore()
     engine = TaskEngine(store)
-    inventory = Inventory(backend, refresh_interval=settings.refresh_interval)
+    resolvers = ResolverStore(settings.home / "ip-resolvers.json")
+    doctor = IPDoctor(
+        resolvers, backend.runlogs, backend.ip_errors.get, grace=settings.ip_boot_grace
+    )
+    backend.resolver_for = doctor.resolver_arg
+    inventory = Inventory(
+        backend, refresh_interval=settings.refresh_interval, decorate=doctor.decorate
+    )
     github_tokens = GitHubTokenStore(settings.github_token_file, settings.github_token)
+    storage = StorageService(
+        tart_home=resolve_tart_home(settings.tart_home, os.environ),
+        backend=backend,
+        inventory=inventory,
+        engine=engine,
+        sizes=ImageSizes(settings.registry_url, timeout=settings.registry_timeout),
+        free_space_override_gb=settings.free_space_override,
+        pull_space_check=settings.pull_space_check,
+    )
+    checks = CareChecks(
+        inventory=inventory,
+        engine=engine,
+        storage=storage,
+        doctor=doctor,
+        macos_vm_limit=settings.macos_vm_limit,
+    )
     return Services(
         settings=settings,
         tokens=tokens,
         backend=backend,
         engine=engine,
         inventory=inventory,
-        operations=Operations(backend, engine, inventory),
+        operations=Operations(backend, engine, inventory, checks),
         github_tokens=github_tokens,
         catalog=Catalog(github_tokens, github_api_url=settings.github_api_url),
+        storage=storage,
+        runlogs=backend.runlogs,
+        ip_resolvers=resolvers,
+        ip_doctor=doctor,
     )
 
 
@@ -79,7 +112,8 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.services = services
     api_errors.install(app)
-    for router in (system.router, vms.router, tasks.router, ws.router):
+    routers = (storage_api.router, logs_api.router, network.router)  # before vms: {vm:path}
+    for router in (system.router, *routers, vms.router, tasks.router, ws.router):
         app.include_router(router)
     web.mount(app)
     app.add_middleware(RequestGuard, allowed_hosts=settings.allowed_hosts)

@@ -7,10 +7,17 @@ import re
 from typing import Any
 
 _SECRET_RE = re.compile(r"((?:token|password)=)[^&\s\"']+", re.IGNORECASE)
+_URL_PASSWORD_RE = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@/\s]+(@)", re.IGNORECASE)
+"""`vnc://:<password>@127.0.0.1:5900` (tart run --vnc-experimental) and `scheme://user:pw@`."""
+_BEARER_RE = re.compile(r"(\bBearer\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
+_GITHUB_RE = re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})")
 
 
 def redact(text: str) -> str:
-    return _SECRET_RE.sub(r"\1[redacted]", text)
+    text = _SECRET_RE.sub(r"\1[redacted]", text)
+    text = _URL_PASSWORD_RE.sub(r"\1[redacted]\2", text)
+    text = _BEARER_RE.sub(r"\1[redacted]", text)
+    return _GITHUB_RE.sub("[redacted]", text)
 
 
 class RedactSecrets(logging.Filter):
