@@ -84,6 +84,7 @@ def serve(
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
     application = create_app(settings)
     token = application.state.services.tokens.token
     shown_host = f"[{settings.host}]" if ":" in settings.host else settings.host
