@@ -54,12 +54,14 @@ def build_services(settings: Settings) -> Services:
         resolvers, backend.runlogs, backend.ip_errors.get, grace=settings.ip_boot_grace
     )
     backend.resolver_for = doctor.resolver_arg
+    tart_home = resolve_tart_home(settings.tart_home, os.environ)
+    backend.tart_home = tart_home
     inventory = Inventory(
         backend, refresh_interval=settings.refresh_interval, decorate=doctor.decorate
     )
     github_tokens = GitHubTokenStore(settings.github_token_file, settings.github_token)
     storage = StorageService(
-        tart_home=resolve_tart_home(settings.tart_home, os.environ),
+        tart_home=tart_home,
         backend=backend,
         inventory=inventory,
         engine=engine,

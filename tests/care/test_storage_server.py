@@ -68,7 +68,7 @@ def _seed(tart_home: Path) -> dict[str, str]:
 
 
 def _age_vms(tart_home: Path) -> None:
-    """The server's `tart get` filler touched every VM; give them back their ages."""
+    """Give the VMs their seeded ages again (after a re-seed, or a start)."""
     now = time.time()
     for name, days in (("old", 60), ("mid", 8), ("new", 1), ("busy", 90)):
         os.utime(tart_home / "vms" / name, (now - days * DAY, now - days * DAY - 1))
@@ -91,8 +91,23 @@ def seeded(care_server: Any) -> tuple[ServerProcess, dict[str, str]]:
     server.start()
     with server.client() as client:
         _wait_configs(client, {"old", "mid", "new", "busy"})
-    _age_vms(server.tart_home)
     return server, digests
+
+
+def test_reading_configs_keeps_access_dates(
+    seeded: tuple[ServerProcess, dict[str, str]],
+) -> None:
+    """The server's background `tart get` (which Tart counts as access) is no use."""
+    server, _ = seeded
+    with server.client() as client:
+        vms = {vm["name"]: vm for vm in client.post("/api/vms/refresh").json()}
+        assert vms["old"]["cpu"] == 4  # tart get has run for it
+        client.get("/api/vms/old/config", params={"force_refresh": "true"})
+        plan = client.post(
+            "/api/storage/prune/preview", json={"entries": "vms", "older_than_days": 50}
+        ).json()
+    assert {entry["name"] for entry in plan["remove"]} == {"old", "busy"}
+    assert vms["old"]["accessed"] < vms["new"]["accessed"]
 
 
 def test_overview_adds_up_the_inventory(seeded: tuple[ServerProcess, dict[str, str]]) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..accessdates import kept_access_date
 from ..errors import TartFailed, TartTimeout
 from ..limits import explain_limit
 from ..models import VM
@@ -54,6 +55,8 @@ class LocalBackend:
         self.ip_errors: dict[str, str] = {}
         """Why the last `tart ip` of a VM found nothing (its stderr), for the IP doctor."""
         self._watchers: set[asyncio.Task[None]] = set()
+        self.tart_home: Path | None = None
+        """TART_HOME, when known: lets `get_config` keep the VM's access date."""
 
     # --- reads ---------------------------------------------------------------------------
 
@@ -65,7 +68,8 @@ class LocalBackend:
         return result.stdout.strip()
 
     async def get_config(self, name: str) -> dict[str, Any]:
-        result = await self._check(argv.get(name))
+        with kept_access_date(self.tart_home, name):  # reading is not using (prune by age)
+            result = await self._check(argv.get(name))
         try:
             return get_object(result.stdout)
         except ValueError as exc:
