@@ -79,8 +79,12 @@ class RunLogs:
         folder = self.folder(vm)
         folder.mkdir(parents=True, exist_ok=True)
         self._rotate(folder, keep=self.kept - 1)
+        newest = max((p.stem for p in folder.glob("*.log")), default="")
         now = time.time()
         run_id = _run_id(now)
+        if run_id <= newest:  # same millisecond as the last run, or the clock went back
+            now = max(now, (_started_from_id(newest) or now) + _millis(newest) + 0.0015)
+            run_id = _run_id(now)
         while (folder / f"{run_id}.log").exists():
             now += 0.001
             run_id = _run_id(now)
@@ -186,6 +190,11 @@ def _run_id(moment: float) -> str:
     whole = int(moment)
     millis = int((moment - whole) * 1000)
     return time.strftime("%Y%m%dT%H%M%S", time.gmtime(whole)) + f"-{millis:03d}"
+
+
+def _millis(run_id: str) -> float:
+    _, _, millis = run_id.partition("-")
+    return int(millis) / 1000 if millis.isdigit() else 0.0
 
 
 def _valid_run_id(run_id: str) -> bool:

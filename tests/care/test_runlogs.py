@@ -74,3 +74,16 @@ def test_read_tail_limits_lines_and_bytes(tmp_path: Path) -> None:
     text, cut = read_tail(path, lines=10)
     assert cut and text == "last\n"
     assert read_tail(tmp_path / "missing.log") == ("", False)
+
+
+def test_run_ids_only_grow_even_when_the_clock_goes_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    logs = RunLogs(tmp_path, kept=2)
+    first = logs.new_run("dev", ["tart", "run", "dev"])
+    monkeypatch.setattr(time, "time", lambda: 1_000_000_000.0)  # years earlier
+    later = [logs.new_run("dev", ["tart", "run", "dev"]) for _ in range(3)]
+    assert first.stem < later[0].stem < later[1].stem < later[2].stem
+    assert [r.path for r in logs.runs("dev")] == [later[2], later[1]]
