@@ -13,6 +13,7 @@ from rich.console import Console
 
 from . import __version__
 from .security import TokenStore, is_loopback_address, normalise_host_names, split_host
+from .service_cli import open_ui, service_app
 from .settings import Settings
 
 app = typer.Typer(
@@ -21,6 +22,8 @@ app = typer.Typer(
     help="de taartenfabriek: manage Tart virtual machines from your browser.",
 )
 console = Console(stderr=True)
+app.add_typer(service_app, name="service")
+app.command("open")(open_ui)
 
 
 def _settings(**overrides: Any) -> Settings:

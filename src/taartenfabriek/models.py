@@ -55,6 +55,15 @@ class VM(BaseModel):
     accessed: str | None = Field(None, description="Last access, ISO 8601.")
     kind: Literal["base_image", "working_vm"] = "working_vm"
     worker: str | None = Field(None, description="Orchard worker running the VM.")
+    ip_resolver: str | None = Field(
+        None, description="`tart ip --resolver` used for this VM: dhcp, arp or agent."
+    )
+    ip_diagnosis: str | None = Field(
+        None, description="Why a running VM has no IP address yet, in one sentence."
+    )
+    started_at: float | None = Field(
+        None, description="When this app started the VM's current run (unix time)."
+    )
 
 
 class VMConfig(BaseModel):

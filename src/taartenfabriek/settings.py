@@ -63,6 +63,26 @@ class Settings(BaseSettings):
     orchard_service_account: str | None = Field(None, description="Orchard service account name.")
     orchard_token: str | None = Field(None, description="Orchard service account token.")
     log_level: str = Field("info", description="Server log level.")
+    macos_vm_limit: int = Field(
+        2, ge=0, description="macOS guests allowed to run at once (Apple's limit; 0 = no check)."
+    )
+    pull_space_check: bool = Field(
+        True, description="Refuse a pull when the image is known not to fit on the Tart volume."
+    )
+    registry_timeout: float = Field(
+        3, gt=0, description="Seconds a registry may take to tell an image's size before a pull."
+    )
+    ip_boot_grace: float | None = Field(
+        None,
+        ge=0,
+        description="Seconds a VM without IP counts as still booting (default: 90 macOS, 60 "
+        "Linux).",
+    )
+    free_space_override: float | None = Field(
+        None,
+        ge=0,
+        description="TEST HOOK: pretend the Tart volume has this many GB (10^9 bytes) free.",
+    )
 
     @field_validator("home", mode="after")
     @classmethod
