@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from . import __version__, web
+from .api import console as console_api
 from .api import errors as api_errors
 from .api import logs as logs_api
 from .api import network, system, tasks, vm_actions, vms, ws
@@ -18,6 +19,13 @@ from .api import storage as storage_api
 from .backends.local import LocalBackend
 from .catalog import Catalog, GitHubTokenStore
 from .checks import CareChecks
+from .console import (
+    CREDENTIALS_FILE,
+    DEFAULT_SHELL,
+    ConsoleService,
+    ConsoleSettings,
+    CredentialStore,
+)
 from .imagesize import ImageSizes
 from .inventory import Inventory
 from .ipdiag import IPDoctor, ResolverStore
@@ -43,7 +51,10 @@ log = logging.getLogger(__name__)
 
 
 def build_services(settings: Settings) -> Services:
-    secure_state(settings.home, (settings.token_file, settings.github_token_file))
+    secure_state(
+        settings.home,
+        (settings.token_file, settings.github_token_file, settings.home / CREDENTIALS_FILE),
+    )
     for secret in (settings.github_token, settings.orchard_token):
         register_secret(secret)
     tokens = TokenStore(settings.token_file)
@@ -109,6 +120,19 @@ def build_services(settings: Settings) -> Services:
         runlogs=backend.runlogs,
         ip_resolvers=resolvers,
         ip_doctor=doctor,
+        console=ConsoleService(
+            backend=backend,
+            inventory=inventory,
+            runlogs=backend.runlogs,
+            credentials=CredentialStore(settings.home / CREDENTIALS_FILE),
+            settings=ConsoleSettings(
+                idle_timeout=settings.console_idle_timeout,
+                check_interval=settings.console_check_interval,
+                terminal_command=settings.terminal_command or DEFAULT_SHELL,
+                tart_argv=(settings.tart_path,),
+            ),
+            env=runner.env,
+        ),
     )
 
 
@@ -151,6 +175,7 @@ def create_app(settings: Settings) -> FastAPI:
         storage_api.router,
         logs_api.router,
         network.router,
+        console_api.reads,
         vm_actions.reads,
         vms.router,
         vm_actions.router,
@@ -159,6 +184,7 @@ def create_app(settings: Settings) -> FastAPI:
     for router in routers:
         app.include_router(router, responses=api_errors.ERROR_RESPONSES)
     app.include_router(ws.router)
+    app.include_router(console_api.sockets)
     web.mount(app)
     # Outermost last: headers on every answer (refusals too), then Host/Origin, then the
     # body cap, all before routing.

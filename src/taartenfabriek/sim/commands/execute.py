@@ -76,12 +76,12 @@ def _run_tty(command: list[str], cwd: str, interactive: bool) -> int:
         signal.signal(signal.SIGWINCH, lambda *_: _copy_window_size(stdin, master))
         if interactive:
             saved = termios.tcgetattr(stdin)
-            tty.setraw(stdin)
+            tty.setraw(stdin, termios.TCSANOW)  # keep what was typed ahead
     try:
         _pump(master, stdin if interactive else None)
     finally:
         if saved is not None:
-            termios.tcsetattr(stdin, termios.TCSAFLUSH, saved)
+            termios.tcsetattr(stdin, termios.TCSADRAIN, saved)
     os.close(master)
     _pid, status = os.waitpid(pid, 0)
     return _status(os.waitstatus_to_exitcode(status))
