@@ -72,6 +72,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(
         title="de taartenfabriek",
+        docs_url=None,  # web.mount serves /docs from the vendored Swagger UI (works offline)
         version=__version__,
         description="Local API for managing Tart virtual machines. Every `/api/` route needs "
         "the `X-Local-Token` header; WebSockets take `?token=`.",
