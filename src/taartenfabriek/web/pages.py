@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -84,6 +85,32 @@ def import_map(versions: dict[str, str]) -> str:
     return text.replace("</", "<\\/")
 
 
+_STATIC_IMPORT = re.compile(r"""(?:^|[;\n])\s*(?:import|export)\s[^;'"]*?from\s*['"]([^'"]+)['"]""")
+
+
+def eager_modules(entry: str = "app/main.js") -> list[str]:
+    """Every module the entry point imports statically, directly or not (paths under static/).
+
+    Listed as `<link rel="modulepreload">`, they download in parallel instead of one import
+    level at a time; views loaded with `import()` are left out, as they should load later.
+    """
+    seen: list[str] = []
+    todo = [entry]
+    while todo:
+        relative = todo.pop()
+        if relative in seen:
+            continue
+        seen.append(relative)
+        source = (STATIC / relative).read_text()
+        folder = (STATIC / relative).parent
+        for specifier in _STATIC_IMPORT.findall(source):
+            if specifier in VENDOR_MODULES:
+                todo.append(VENDOR_MODULES[specifier])
+            elif specifier.startswith("."):
+                todo.append((folder / specifier).resolve().relative_to(STATIC).as_posix())
+    return sorted(seen)
+
+
 @dataclass(frozen=True)
 class Page:
     body: bytes
@@ -95,8 +122,13 @@ def render_index(versions: dict[str, str] | None = None) -> Page:
     versions = asset_versions() if versions is None else versions
     mapping = import_map(versions)
     template = (STATIC / "index.html").read_text()
+    preloads = "\n".join(
+        f'<link rel="modulepreload" href="{escape(asset_url(path, versions))}">'
+        for path in eager_modules()
+    )
     html = (
         template.replace("{{importmap}}", mapping)
+        .replace("{{modulepreload}}", preloads)
         .replace("{{app.css}}", escape(asset_url("app/app.css", versions)))
         .replace("{{main.js}}", escape(asset_url("app/main.js", versions)))
         .replace("{{favicon}}", escape(asset_url("app/favicon.svg", versions)))

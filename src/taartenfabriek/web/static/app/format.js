@@ -91,6 +91,13 @@ export function duration(seconds) {
   return h ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
 }
 
+/** How long a finished task took: `0.6 s`, `12 s`, `3:05`. */
+export function took(seconds) {
+  if (seconds < 10) return `${Math.max(0, seconds).toFixed(1)} s`;
+  if (seconds < 60) return `${Math.round(seconds)} s`;
+  return duration(seconds);
+}
+
 export function relativeTime(date) {
   const time = date instanceof Date ? date.getTime() : Date.parse(date);
   if (!Number.isFinite(time)) return null;
@@ -149,10 +156,12 @@ export function taskProgress(task) {
   return task.action === 'pull' && task.status === 'completed' ? 100 : null;
 }
 
-/** A command as one shell-safe line (for display and copy). */
-export function shellLine(argv) {
-  if (!Array.isArray(argv)) return '';
-  return argv
+/** A command as one shell-safe line (for display and copy); `short` shows the executable
+ * by its name only (`tart ...` rather than `/opt/homebrew/bin/tart ...`). */
+export function shellLine(argv, short = false) {
+  if (!Array.isArray(argv) || !argv.length) return '';
+  const parts = short ? [String(argv[0]).split('/').pop(), ...argv.slice(1)] : argv;
+  return parts
     .map((part) => (/^[\w@%+=:,./-]+$/.test(part) ? part : `'${String(part).replace(/'/g, "'\\''")}'`))
     .join(' ');
 }

@@ -18,6 +18,8 @@ export function Dialog({ title, subtitle, onClose, children, footer, variant = '
     const auto = dialog?.querySelector('[autofocus], [data-autofocus]');
     if (auto) auto.focus();
     return () => {
+      // Close before refocusing: while the modal is open, the rest of the page is inert.
+      if (dialog?.open) dialog.close();
       const target = opener.current;
       if (target && typeof target.focus === 'function' && document.contains(target)) {
         target.focus();

@@ -9,7 +9,7 @@ import { TaskBadge } from '../components/badge.js';
 import { CopyButton } from '../components/copy.js';
 import { Icon } from '../components/icons.js';
 import { Progress } from '../components/progress.js';
-import { FINAL, actionVerb, clockTime, duration, shellLine, splitName, taskProgress } from '../format.js';
+import { FINAL, actionVerb, clockTime, duration, shellLine, splitName, taskProgress, took } from '../format.js';
 
 const SHOWN = 30;
 const ICONS = { start: 'play', stop: 'stop', delete: 'trash', pull: 'download', clone: 'clone', create: 'plus' };
@@ -25,8 +25,8 @@ function useTicker(active) {
 }
 
 function elapsed(task) {
-  const end = FINAL.has(task.status) ? task.updated_at : Date.now() / 1000;
-  return duration(end - task.created_at);
+  if (FINAL.has(task.status)) return took(task.updated_at - task.created_at);
+  return duration(Date.now() / 1000 - task.created_at);
 }
 
 function Logs({ task }) {
@@ -43,6 +43,7 @@ function Item({ task }) {
   const active = !FINAL.has(task.status);
   const progress = task.action === 'pull' ? taskProgress(task) : null;
   const command = shellLine(task.command);
+  const shown = shellLine(task.command, true);
   const parts = task.vm ? splitName(task.vm) : null;
   const target = parts ? `${parts.title}${parts.tag && !parts.tag.startsWith('sha256:') ? `:${parts.tag}` : ''}` : '';
   const cancel = async () => {
@@ -75,7 +76,7 @@ function Item({ task }) {
         </div>`
       : null}
     ${command
-      ? html`<div class="task-command"><code class="mono" title=${command}>$ ${command}</code><${CopyButton} value=${command} label="Copy command" /></div>`
+      ? html`<div class="task-command"><code class="mono" title=${command}>$ ${shown}</code><${CopyButton} value=${command} label="Copy command" /></div>`
       : null}
     ${task.status === 'failed'
       ? html`<div class="task-error" role="alert">

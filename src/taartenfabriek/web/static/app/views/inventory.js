@@ -1,6 +1,6 @@
 // The main view: base images and working VMs as cards or a sortable list, with search and
 // filters. Long lists render in pages as they scroll into view, so 1,000 VMs stay quick.
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { getState, openDialog, setPrefs, setState, useStore } from '../state.js';
 import { refreshVms } from '../data.js';
@@ -9,7 +9,8 @@ import { FINAL, actionVerb, diskGb, isBaseImage, memoryGb, osLabel, vmState } fr
 import { VmCard } from './vmcard.js';
 import { VmTable } from './vmtable.js';
 
-const PAGE = 120;
+const PAGE = 48;
+const RENDERED_MARK = 'taartenfabriek:inventory-rendered';
 const STATE_ORDER = { running: 0, suspended: 1, stopped: 2, unknown: 3 };
 
 const SORTERS = {
@@ -168,6 +169,15 @@ export function Inventory() {
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
   }, []);
+
+  useLayoutEffect(() => {
+    // For the performance budget test (and anyone profiling): the first inventory is in the
+    // DOM and laid out (reading offsetHeight forces the layout now rather than at paint).
+    if (loaded && !performance.getEntriesByName(RENDERED_MARK).length) {
+      void document.body.offsetHeight;
+      performance.mark(RENDERED_MARK);
+    }
+  }, [loaded]);
 
   const { working, images } = useMemo(() => {
     const shown = sortVms(vms.filter((vm) => matches(vm, query.trim(), prefs.status)), prefs.sort);

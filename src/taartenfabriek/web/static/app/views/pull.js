@@ -75,14 +75,20 @@ export function PullDialog({ onClose, reference = '' }) {
       <${Field} id="pull-ref" label="Image reference" error=${error}
           hint="registry/owner/image:tag or …@sha256:digest — any OCI registry Tart can reach.">
         <div class="input-group">
-          <input id="pull-ref" class="input mono" value=${value} list="pull-suggestions" autofocus
+          <input id="pull-ref" class="input mono" value=${value} autofocus
             placeholder="ghcr.io/cirruslabs/macos-sequoia-base:latest" autocomplete="off" spellcheck="false"
             onInput=${(e) => { setValue(e.currentTarget.value); setError(null); }}
             ...${described('pull-ref', { error, hint: true })} />
           <button type="submit" class="btn btn-primary" disabled=${busy}>${busy ? 'Starting…' : 'Pull'}</button>
         </div>
-        <datalist id="pull-suggestions">${SUGGESTED_IMAGES.map((s) => html`<option key=${s} value=${s} />`)}</datalist>
       <//>
+      <div class="quick-picks" role="group" aria-label="Common images">
+        <span class="muted small">Common:</span>
+        ${SUGGESTED_IMAGES.map((ref) => html`<button key=${ref} type="button" class=${`chip ${value === ref ? 'on' : ''}`}
+            aria-pressed=${value === ref} title=${ref} onClick=${() => { setValue(ref); setError(null); }}>
+          ${ref.replace(/^ghcr\.io\/cirruslabs\//, '').replace(/:latest$/, '')}
+        </button>`)}
+      </div>
       <${FormError} error=${formError} />
     </form>
     <div class="catalog">
