@@ -182,3 +182,14 @@ def test_settings_set_and_clear_the_github_token(ui: UI) -> None:
     drawer.get_by_role("button", name="Clear the saved token").click()
     drawer.get_by_text("Not configured").wait_for()
     assert ui.api("GET", "/api/settings/github-token")["configured"] is False
+
+
+def test_tasks_started_elsewhere_show_up_live(ui: UI) -> None:
+    ui.seed("elsewhere")
+    ui.launch()
+    # Another client (curl, a script, another tab) starts the VM.
+    task = ui.api("POST", "/api/vms/elsewhere/start", json={})
+    item = ui.page.locator(f'li.task[data-task="{task["id"]}"]')
+    item.wait_for()
+    item.locator('.badge[data-status="completed"]').wait_for()
+    ui.page.locator('article.vm-card[data-vm="elsewhere"][data-status="running"]').wait_for()

@@ -95,6 +95,19 @@ export async function loadTasks() {
   for (const task of Object.values(tasks)) if (!FINAL.has(task.status)) follow(task);
 }
 
+/** Tasks started elsewhere (another tab, curl, a script) appear and are followed too; the
+ * newest few are asked for, so that even a task that ended between two polls shows up. */
+async function pickUpTasks() {
+  try {
+    const recent = await api('/api/tasks?limit=5');
+    if (!Array.isArray(recent)) return;
+    const known = getState().tasks;
+    for (const task of recent) if (!known[task.id]) follow(task);
+  } catch {
+    /* reported by the inventory poll */
+  }
+}
+
 function announce(task) {
   const name = task.vm || task.result?.name || '';
   if (task.status === 'completed') {
@@ -145,7 +158,7 @@ function schedule() {
   clearTimeout(vmTimer);
   const delay = document.hidden ? HIDDEN_POLL_MS : VM_POLL_MS;
   vmTimer = setTimeout(async () => {
-    await loadVms();
+    await Promise.all([loadVms(), pickUpTasks()]);
     schedule();
   }, delay);
 }
