@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -53,7 +54,13 @@ def build_services(settings: Settings) -> Services:
         inventory=inventory,
         operations=Operations(backend, engine, inventory),
         github_tokens=github_tokens,
-        catalog=Catalog(github_tokens, github_api_url=settings.github_api_url),
+        catalog=Catalog(
+            github_tokens,
+            github_api_url=settings.github_api_url,
+            registry_url=settings.registry_url,
+            cache_path=settings.home / "catalog.json",
+            ttl=settings.catalog_ttl,
+        ),
     )
 
 
@@ -66,9 +73,16 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             yield
         finally:
+            await services.catalog.close()
             await services.engine.close()
             await services.inventory.close()
             await services.backend.close()
+            if settings.demo:
+                # Here, not after uvicorn.run: uvicorn re-raises SIGTERM/SIGINT once the
+                # lifespan has ended, so code after it never runs on a signal.
+                from . import demo
+
+                await asyncio.to_thread(demo.stop_all, settings.home)
 
     app = FastAPI(
         title="de taartenfabriek",
