@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, Route, sync_playwright
 
+from taartenfabriek.sim.seed import seed_vm
 from tests.server import ServerProcess
 
 CHROMIUM = os.environ.get("TARTVM_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -66,11 +67,12 @@ class UI:
         self.page.get_by_role("heading", name="Virtual machines", exact=True).wait_for()
         self.page.locator(".stats").filter(has_text="running").wait_for()
 
-    def seed(self, *names: str) -> None:
-        """Create Linux VMs with tart itself (as a user at a terminal would), then have the
-        server refresh its inventory (the test harness turns periodic refreshes off)."""
+    def seed(self, *names: str, os_name: str = "linux") -> None:
+        """Put VMs in the simulated TART_HOME (tart-sim's seeding helper: what `tart create`
+        leaves on disk), then have the server refresh its inventory (the test harness turns
+        periodic refreshes off)."""
         for name in names:
-            self.server.tart("create", name, "--linux")
+            seed_vm(self.server.tart_home, name, os_name=os_name)
         self.refresh()
 
     def refresh(self) -> list[dict[str, Any]]:
@@ -149,7 +151,15 @@ def make_ui(browser: Browser) -> Iterator[Callable[..., UI]]:
         assert not ui.offsite, f"requests left 127.0.0.1: {ui.offsite}"
 
 
+OFFLINE_CATALOG = {
+    "TARTVM_GITHUB_API_URL": "http://127.0.0.1:9",
+    "TARTVM_REGISTRY_URL": "http://127.0.0.1:9",
+}
+"""The catalog's remote services on a closed local port: tests never reach the internet (the
+server then serves its built-in list, marked stale)."""
+
+
 @pytest.fixture
 def ui(server_factory: Any, make_ui: Callable[..., UI]) -> UI:
     """A page on a fresh server with an empty Tart home (not yet opened)."""
-    return make_ui(server_factory().start())
+    return make_ui(server_factory(env_overrides=OFFLINE_CATALOG).start())

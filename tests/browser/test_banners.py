@@ -8,13 +8,14 @@ from typing import Any
 import pytest
 from playwright.sync_api import Route
 
-from tests.browser.conftest import UI
+from tests.browser.conftest import OFFLINE_CATALOG, UI
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 
 def test_tart_missing_banner_says_how_to_install_it(server_factory: Any, make_ui: Any) -> None:
-    server = server_factory(env_overrides={"TARTVM_TART_PATH": "/nonexistent/bin/tart"}).start()
+    overrides = {**OFFLINE_CATALOG, "TARTVM_TART_PATH": "/nonexistent/bin/tart"}
+    server = server_factory(env_overrides=overrides).start()
     ui: UI = make_ui(server)
     with server.client() as client:
         assert client.get("/api/tart/version").status_code == 503

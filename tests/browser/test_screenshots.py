@@ -6,25 +6,35 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
+from taartenfabriek.sim.seed import seed_vm
 from tests.browser.conftest import UI
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 SEQUOIA = "ghcr.io/cirruslabs/macos-sequoia-base:latest"
+UBUNTU = "ghcr.io/cirruslabs/ubuntu:latest"
+
+
+def _run(ui: UI, method: str, path: str, body: dict[str, Any] | None = None) -> None:
+    task = ui.api(method, path, json=body or {})
+    assert ui.server.wait_task(task["id"], timeout=60)["status"] == "completed", task
 
 
 def _seed_demo(ui: UI) -> None:
-    ui.server.tart("pull", SEQUOIA, timeout=60)
-    ui.server.tart("clone", SEQUOIA, "sequoia-dev")
-    ui.server.tart("clone", SEQUOIA, "xcode-ci")
-    ui.server.tart("create", "ubuntu-runner", "--linux")
-    ui.refresh()
-    task = ui.api("POST", "/api/vms/sequoia-dev/start", json={})
-    assert ui.server.wait_task(task["id"])["status"] == "completed"
+    """A small, realistic Mac: two base images, four VMs (one running), a few tasks."""
+    seed_vm(ui.server.tart_home, "ubuntu-runner", os_name="linux", cpu=2)
+    seed_vm(ui.server.tart_home, "legacy-monterey", os_name="darwin", suspended=True)
+    _run(ui, "POST", "/api/vms/pull", {"oci_url": UBUNTU})
+    _run(ui, "POST", "/api/vms/pull", {"oci_url": SEQUOIA})
+    body = {"name": "xcode-ci", "source_vm": SEQUOIA, "cpu": 8, "memory": 16, "disk_size": 100}
+    _run(ui, "POST", "/api/vms/create", body)
+    _run(ui, "POST", f"/api/vms/{quote(SEQUOIA, safe='')}/clone", {"new_name": "sequoia-dev"})
+    _run(ui, "POST", "/api/vms/sequoia-dev/start")
 
 
 def _shoot(ui: UI, path: Path, **options: Any) -> None:
@@ -43,6 +53,12 @@ def test_main_view_screenshots(ui: UI, make_ui: Any, tmp_path: Path) -> None:
     ui.page.locator('article.vm-card[data-vm="sequoia-dev"][data-status="running"]').wait_for()
     ui.page.locator("li.task").first.wait_for()
     assert ui.page.locator("article.vm-card").count() == len(ui.api("GET", "/api/vms"))
+    # The server fills OS, CPU and memory from `tart get` in the background; the page's
+    # polling shows them as they arrive.
+    ui.page.wait_for_function(
+        """() => [...document.querySelectorAll('article.vm-card:not(.is-image) .specs')]
+              .every(el => el.textContent.includes('CPU'))"""
+    )
     ui.page.mouse.move(0, 0)
     _shoot(ui, shots / "screenshot.png")
 

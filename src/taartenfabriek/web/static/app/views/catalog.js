@@ -1,5 +1,6 @@
-// The image catalog (`GET /api/vms/available-images`), fetched once per page and shared by
-// the pull and create dialogs. It needs a GitHub token on the server; without one it is empty.
+// The image catalog (`GET /api/vms/available-images`), shared by the pull and create dialogs.
+// The server lists Cirrus Labs' images through the GitHub API (with a token), else from the
+// registry anonymously, else from its built-in list; `origin` and `stale` say which.
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
 
@@ -7,8 +8,6 @@ let cached = null;
 let pending = null;
 
 export function loadCatalog(force = false) {
-  if (force) cached = null;
-  if (cached) return Promise.resolve(cached);
   if (!pending) {
     const query = force ? '?force_refresh=true' : '';
     pending = api(`/api/vms/available-images${query}`)
@@ -25,13 +24,14 @@ export function loadCatalog(force = false) {
 }
 
 export function useCatalog() {
-  const [state, setState] = useState(cached || { images: [], error: null, loading: true });
+  const [state, setState] = useState(() => ({ ...(cached || { images: [], error: null }), loading: true }));
   const reload = (force) => {
     setState((s) => ({ ...s, loading: true }));
-    loadCatalog(force).then((result) => setState({ ...result, loading: false }));
+    loadCatalog(force).then((result) => setState({ ...(result.error && cached ? cached : result), error: result.error, loading: false }));
   };
   useEffect(() => {
-    if (!cached) reload(false);
+    // Show what we have at once, and ask again: the server keeps its own cache, so this is cheap.
+    reload(false);
   }, []);
   return [state, reload];
 }
@@ -45,3 +45,9 @@ export function withTag(url, tag) {
   const repo = colon > base.lastIndexOf('/') ? base.slice(0, colon) : base;
   return `${repo}:${tag}`;
 }
+
+export const ORIGINS = {
+  github: 'From GitHub Packages',
+  registry: 'From the registry',
+  builtin: 'Built-in list, tags not checked',
+};

@@ -31,12 +31,3 @@ export function referenceError(raw) {
   if (!ref.includes('/')) return 'Include the registry and repository, e.g. ghcr.io/owner/image:tag.';
   return null;
 }
-
-export const SUGGESTED_IMAGES = [
-  'ghcr.io/cirruslabs/macos-tahoe-base:latest',
-  'ghcr.io/cirruslabs/macos-sequoia-base:latest',
-  'ghcr.io/cirruslabs/macos-sequoia-xcode:latest',
-  'ghcr.io/cirruslabs/macos-sonoma-base:latest',
-  'ghcr.io/cirruslabs/ubuntu:latest',
-  'ghcr.io/cirruslabs/debian:latest',
-];

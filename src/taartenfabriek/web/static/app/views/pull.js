@@ -8,8 +8,8 @@ import { Dialog } from '../components/dialog.js';
 import { Field, FormError, described, errorsFor } from '../components/field.js';
 import { Icon } from '../components/icons.js';
 import { relativeTime } from '../format.js';
-import { SUGGESTED_IMAGES, referenceError } from './names.js';
-import { useCatalog, withTag } from './catalog.js';
+import { referenceError } from './names.js';
+import { ORIGINS, useCatalog, withTag } from './catalog.js';
 
 function CatalogItem({ image, onPull, busy }) {
   const tags = Array.isArray(image.tags) && image.tags.length ? image.tags : [];
@@ -17,11 +17,15 @@ function CatalogItem({ image, onPull, busy }) {
   const [tag, setTag] = useState(tags.includes(current) ? current : tags[0] || current);
   const id = `tag-${image.name}`.replace(/[^A-Za-z0-9_-]/g, '-');
   const updated = image.updated_at ? relativeTime(image.updated_at) : null;
-  return html`<li class="catalog-item">
+  const ref = withTag(image.url, tag);
+  return html`<li class="catalog-item" data-image=${image.name}>
     <div class="catalog-text">
-      <div class="catalog-name">${image.name}${image.stale ? html`<span class="pill pill-muted" title="From the cache: the catalog could not be refreshed">cached</span>` : null}</div>
+      <div class="catalog-name">
+        ${image.name}
+        ${image.os ? html`<span class="tag-os">${image.os === 'macos' ? 'macOS' : image.os === 'linux' ? 'Linux' : image.os}</span>` : null}
+      </div>
       ${image.description ? html`<p class="muted small">${image.description}</p>` : null}
-      <p class="muted small mono">${withTag(image.url, tag)}${updated ? html`<span class="sans"> · updated ${updated}</span>` : null}</p>
+      <p class="muted small mono catalog-ref" title=${ref}>${ref}${updated ? html`<span class="sans"> · updated ${updated}</span>` : null}</p>
     </div>
     <div class="catalog-actions">
       ${tags.length > 1
@@ -31,11 +35,61 @@ function CatalogItem({ image, onPull, busy }) {
           </select>`
         : null}
       <button type="button" class="btn btn-secondary btn-sm" disabled=${busy}
-          aria-label=${`Pull ${withTag(image.url, tag)}`} onClick=${() => onPull(withTag(image.url, tag))}>
+          aria-label=${`Pull ${ref}`} onClick=${() => onPull(ref)}>
         <${Icon} name="download" size=${14} />Pull
       </button>
     </div>
   </li>`;
+}
+
+function Catalog({ onPull, busy, openSettings }) {
+  const [catalog, reload] = useCatalog();
+  const [query, setQuery] = useState('');
+  const [os, setOs] = useState('all');
+  const images = catalog.images.filter((img) => {
+    if (os !== 'all' && img.os && img.os !== os) return false;
+    const hay = `${img.name} ${img.description || ''} ${(img.tags || []).join(' ')}`.toLowerCase();
+    return hay.includes(query.trim().toLowerCase());
+  });
+  const origin = catalog.images.find((img) => img.origin)?.origin;
+  const stale = catalog.images.find((img) => img.stale);
+  return html`<section class="catalog" aria-labelledby="catalog-title">
+    <div class="catalog-head">
+      <div>
+        <h3 id="catalog-title" class="section-title">Catalog</h3>
+        ${origin ? html`<p class="muted small">${ORIGINS[origin] || origin}</p>` : null}
+      </div>
+      <button type="button" class="btn btn-ghost btn-sm" onClick=${() => reload(true)} disabled=${catalog.loading}>
+        <${Icon} name="refresh" size=${14} class=${catalog.loading ? 'spin' : ''} />Reload
+      </button>
+    </div>
+    ${catalog.error ? html`<div class="alert alert-warning" role="alert">The catalog is unavailable: ${catalog.error}</div>` : null}
+    ${stale?.stale_reason ? html`<p class="alert alert-warning small">${stale.stale_reason}</p>` : null}
+    ${origin && origin !== 'github'
+      ? html`<p class="muted small">With a GitHub token the full list with every tag comes from GitHub Packages:${' '}
+          <button type="button" class="link" onClick=${openSettings}>add one in Settings</button>.</p>`
+      : null}
+    ${catalog.images.length > 6
+      ? html`<div class="catalog-filters">
+          <div class="search search-sm">
+            <${Icon} name="search" />
+            <label for="catalog-filter" class="sr-only">Filter the catalog</label>
+            <input id="catalog-filter" type="search" placeholder="Filter images" value=${query}
+              onInput=${(e) => setQuery(e.currentTarget.value)} autocomplete="off" spellcheck="false" />
+          </div>
+          <div class="segmented" role="group" aria-label="Operating system">
+            ${[['all', 'All'], ['macos', 'macOS'], ['linux', 'Linux']].map(([value, label]) => html`
+              <button key=${value} type="button" aria-pressed=${os === value} class=${os === value ? 'on' : ''}
+                onClick=${() => setOs(value)}>${label}</button>`)}
+          </div>
+        </div>`
+      : null}
+    ${catalog.loading && !catalog.images.length ? html`<p class="muted" role="status">Loading the catalog…</p>` : null}
+    ${!catalog.loading && !catalog.error && !catalog.images.length ? html`<p class="muted">The catalog is empty; type a reference above.</p>` : null}
+    ${images.length
+      ? html`<ul class="catalog-list">${images.map((img) => html`<${CatalogItem} key=${img.url} image=${img} onPull=${onPull} busy=${busy} />`)}</ul>`
+      : catalog.images.length ? html`<p class="muted small">No image matches.</p>` : null}
+  </section>`;
 }
 
 export function PullDialog({ onClose, reference = '' }) {
@@ -43,7 +97,6 @@ export function PullDialog({ onClose, reference = '' }) {
   const [error, setError] = useState(null);
   const [formError, setFormError] = useState(null);
   const [busy, setBusy] = useState(false);
-  const [catalog, reload] = useCatalog();
 
   const pull = async (ref) => {
     const problem = referenceError(ref);
@@ -82,31 +135,8 @@ export function PullDialog({ onClose, reference = '' }) {
           <button type="submit" class="btn btn-primary" disabled=${busy}>${busy ? 'Starting…' : 'Pull'}</button>
         </div>
       <//>
-      <div class="quick-picks" role="group" aria-label="Common images">
-        <span class="muted small">Common:</span>
-        ${SUGGESTED_IMAGES.map((ref) => html`<button key=${ref} type="button" class=${`chip ${value === ref ? 'on' : ''}`}
-            aria-pressed=${value === ref} title=${ref} onClick=${() => { setValue(ref); setError(null); }}>
-          ${ref.replace(/^ghcr\.io\/cirruslabs\//, '').replace(/:latest$/, '')}
-        </button>`)}
-      </div>
       <${FormError} error=${formError} />
     </form>
-    <div class="catalog">
-      <div class="catalog-head">
-        <h3 class="section-title">Catalog</h3>
-        <button type="button" class="btn btn-ghost btn-sm" onClick=${() => reload(true)} disabled=${catalog.loading}>
-          <${Icon} name="refresh" size=${14} class=${catalog.loading ? 'spin' : ''} />Reload
-        </button>
-      </div>
-      ${catalog.loading && !catalog.images.length ? html`<p class="muted" role="status">Loading the catalog…</p>` : null}
-      ${catalog.error ? html`<div class="alert alert-warning" role="alert">The catalog is unavailable: ${catalog.error}</div>` : null}
-      ${!catalog.loading && !catalog.error && !catalog.images.length
-        ? html`<p class="muted">The catalog lists Cirrus Labs' images through the GitHub API and needs a GitHub token.
-            <button type="button" class="link" onClick=${openSettings}>Add one in Settings</button>, or type a reference above.</p>`
-        : null}
-      ${catalog.images.length
-        ? html`<ul class="catalog-list">${catalog.images.map((img) => html`<${CatalogItem} key=${img.url} image=${img} onPull=${pull} busy=${busy} />`)}</ul>`
-        : null}
-    </div>
+    <${Catalog} onPull=${pull} busy=${busy} openSettings=${openSettings} />
   <//>`;
 }
