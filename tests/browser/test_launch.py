@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from taartenfabriek.sim.seed import seed_vm
 from tests.browser.conftest import UI
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -94,3 +95,28 @@ def test_docs_render_offline_from_the_vendored_swagger_ui(ui: UI) -> None:
         "() => [...document.querySelectorAll('script[src], link[href]')].map(e => e.src || e.href)"
     )
     assert sources and all(s.startswith(ui.server.base_url) for s in sources)
+
+
+def test_a_server_restart_is_survived(ui: UI) -> None:
+    ui.seed("survivor")
+    ui.launch()
+    ui.server.stop()
+    # While it is down, the app says so (and keeps its token and what it last saw).
+    banner = ui.page.get_by_role("alert").filter(has_text="not answering")
+    banner.wait_for(timeout=20_000)
+    assert ui.card("survivor").is_visible()
+    ui.server.start()  # same port, same token file
+    banner.wait_for(state="detached", timeout=20_000)
+    seed_vm(ui.server.tart_home, "newcomer")
+    ui.page.get_by_role("button", name="Refresh from Tart").click()
+    ui.card("newcomer").wait_for()
+
+
+def test_unreachable_api_at_start_is_retried(ui: UI) -> None:
+    # The page loads but the API does not answer (the server is restarting, say).
+    ui.page.route("**/api/**", lambda route: route.abort("connectionrefused"))
+    ui.page.goto(ui.launch_url)
+    ui.page.get_by_role("heading", name="Cannot reach the server").wait_for()
+    assert ui.page.evaluate("() => localStorage.getItem('taartenfabriek.token')")
+    ui.page.unroute("**/api/**")
+    ui.page.get_by_role("heading", name="Virtual machines", exact=True).wait_for(timeout=10_000)

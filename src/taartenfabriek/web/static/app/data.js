@@ -194,7 +194,8 @@ const PENDING = new Set(['checking', 'verifying']);
 onAuthFailure(() => {
   const { auth } = getState();
   if (auth === 'ok' || PENDING.has(auth)) {
-    rejectToken(auth === 'verifying' ? 'The server refused this token. Check that you copied all of it, from this server.' : undefined);
+    const typed = getState().tokenTyped;
+    rejectToken(typed ? 'The server refused this token. Check that you copied all of it, from this server.' : undefined);
   }
 });
 
@@ -215,8 +216,9 @@ export function startLive(early = null) {
 }
 
 /** Check the stored token against `/api/health`; decides which page the app shows. */
-export async function connect({ fromGate = false } = {}) {
-  setState({ auth: fromGate ? 'verifying' : 'checking' });
+/** `fromGate`: the token page stays up while checking; `typed`: the token was just pasted. */
+export async function connect({ fromGate = false, typed = false } = {}) {
+  setState({ auth: fromGate ? 'verifying' : 'checking', tokenTyped: typed });
   // Ask for the inventory alongside the token check: one round trip less before it shows.
   const early = api('/api/vms').catch(() => null);
   try {

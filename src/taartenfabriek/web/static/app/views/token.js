@@ -1,11 +1,11 @@
 // Shown when this browser has no token (or the server refused it): ask for the token and say
 // where to find it. No VM data is loaded until the server accepts it.
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { useStore } from '../state.js';
 import { Logo } from '../components/icons.js';
 import { Field, described } from '../components/field.js';
-import { TOKEN_FILE, saveToken } from '../token.js';
+import { TOKEN_FILE, currentToken, saveToken } from '../token.js';
 import { connect } from '../data.js';
 
 export function TokenPage() {
@@ -24,11 +24,19 @@ export function TokenPage() {
     }
     setError('');
     saveToken(token);
-    await connect({ fromGate: true });
+    await connect({ fromGate: true, typed: true });
   };
 
   const offline = auth === 'offline';
   const rejected = auth === 'rejected';
+  const stored = Boolean(currentToken());
+
+  useEffect(() => {
+    // The server may be restarting: with a token in hand, keep trying every few seconds.
+    if (!offline || !stored) return undefined;
+    const timer = setInterval(() => connect({ fromGate: true }), 5000);
+    return () => clearInterval(timer);
+  }, [offline, stored]);
   return html`<main class="gate" id="main">
     <form class="gate-card" onSubmit=${submit} noValidate>
       <div class="gate-brand"><${Logo} size=${36} /><span>de taartenfabriek</span></div>
@@ -37,7 +45,10 @@ export function TokenPage() {
         ? html`<div class="alert alert-error" role="alert">${message || 'The server refused the token.'}</div>`
         : null}
       ${offline
-        ? html`<div class="alert alert-warning" role="alert">${message}</div>`
+        ? html`<div class="alert alert-warning" role="alert">
+            ${message}${stored ? ' Trying again every few seconds.' : ''}
+            ${stored ? html`<div><button type="button" class="link" onClick=${() => connect({ fromGate: true })}>Try now</button></div>` : null}
+          </div>`
         : null}
       <p class="gate-text">
         This app controls the virtual machines on this Mac, so it needs the local API token.
