@@ -55,6 +55,7 @@ export async function refreshVms() {
     setInventory(await api('/api/vms/refresh', { method: 'POST', body: {} }));
     setState({ vmsError: null });
     loadHealth();
+    if (getState().tart.missing) loadTart(); // installed since? the banner goes away
   } catch (error) {
     toast(`Refresh failed: ${error.message}`, 'error', 8000);
   } finally {
