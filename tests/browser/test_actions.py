@@ -36,6 +36,12 @@ def test_start_shows_the_vm_running_with_its_ip(ui: UI) -> None:
     drawer = ui.page.get_by_role("dialog", name="runner")
     drawer.get_by_role("link", name=f"vnc://{vm['ip_address']}").wait_for()
     drawer.get_by_text(f"ssh admin@{vm['ip_address']}").wait_for()
+    # The live `tart run` log of this start.
+    runlog = drawer.locator("section[aria-labelledby=runlog-title]")
+    runlog.locator(".badge", has_text="Live").wait_for()
+    assert "tart run" in runlog.locator(".run-meta code").inner_text()
+    edit = drawer.get_by_role("button", name="Edit runner")
+    assert edit.is_disabled() and "running" in (edit.get_attribute("title") or "")
     drawer.get_by_role("button", name="Stop runner").click()
     ui.page.locator('article.vm-card[data-vm="runner"][data-status="stopped"]').wait_for()
 

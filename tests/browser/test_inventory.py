@@ -91,8 +91,11 @@ def test_detail_shows_configuration_and_connection(ui: UI) -> None:
     raw = drawer.locator(".raw pre").inner_text()
     for key in config["raw"]:
         assert f'"{key}"' in raw
-    # No run-log route yet: a labelled place says so.
-    drawer.get_by_text("Not available").first.wait_for()
+    # Never started from this app: the run-log section says so.
+    drawer.get_by_text("No runs yet").wait_for()
+    # What cannot be done now is disabled, with the server's reason.
+    drawer.get_by_role("button", name="Start devbox").wait_for()
+    assert drawer.get_by_role("button", name="Stop devbox").count() == 0
     assert "Start the VM to connect" in drawer.inner_text()
     # Escape closes the drawer, returns focus to the link and leaves the URL.
     ui.page.keyboard.press("Escape")

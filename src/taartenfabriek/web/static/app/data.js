@@ -137,9 +137,9 @@ export function follow(task) {
   followers.set(task.id, stop);
 }
 
-/** POST an action; the answer is a Task that we follow. Errors reach the caller. */
-export async function submit(path, body = {}) {
-  const task = await api(path, { method: 'POST', body });
+/** POST (or PATCH) an action; the answer is a Task that we follow. Errors reach the caller. */
+export async function submit(path, body = {}, method = 'POST') {
+  const task = await api(path, { method, body });
   follow(task);
   return task;
 }

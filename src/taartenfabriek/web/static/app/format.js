@@ -134,6 +134,12 @@ const VERBS = {
   clone: ['Clone', 'Cloning', 'Cloned'],
   create: ['Create', 'Creating', 'Created'],
   suspend: ['Suspend', 'Suspending', 'Suspended'],
+  resume: ['Resume', 'Resuming', 'Resumed'],
+  shutdown: ['Shut down', 'Shutting down', 'Shut down'],
+  set: ['Configure', 'Configuring', 'Configured'],
+  rename: ['Rename', 'Renaming', 'Renamed'],
+  'create-empty': ['Create', 'Creating', 'Created'],
+  prune: ['Prune', 'Pruning', 'Pruned'],
 };
 
 export function actionVerb(action, form = 0) {

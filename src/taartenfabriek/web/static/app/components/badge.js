@@ -26,5 +26,5 @@ export function TaskBadge({ status }) {
 }
 
 export function KindBadge({ base }) {
-  return html`<span class=${`tag ${base ? 'tag-image' : 'tag-vm'}`}>${base ? 'Base image' : 'VM'}</span>`;
+  return html`<span class=${`tag ${base ? 'tag-image' : 'tag-vm'}`}>${base ? 'Base image' : 'Working VM'}</span>`;
 }

@@ -32,6 +32,8 @@ const PATHS = {
   pause: 'M8 5v14M16 5v14',
   cpu: 'M7 7h10v10H7zM10 10h4v4h-4zM10 3v4M14 3v4M10 17v4M14 17v4M3 10h4M3 14h4M17 10h4M17 14h4',
   logout: 'M15 4h4.5v16H15M10 8l-4 4 4 4M6 12h10',
+  power: 'M12 3.5v8M7.2 6.2a7.5 7.5 0 1 0 9.6 0',
+  edit: 'M4 20h4L19 9l-4-4L4 16zM13.5 6.5l4 4',
 };
 
 export function Icon({ name, size = 16, class: cls = '' }) {

@@ -12,7 +12,11 @@ import { Progress } from '../components/progress.js';
 import { FINAL, actionVerb, clockTime, duration, shellLine, splitName, taskProgress, took } from '../format.js';
 
 const SHOWN = 30;
-const ICONS = { start: 'play', stop: 'stop', delete: 'trash', pull: 'download', clone: 'clone', create: 'plus' };
+const ICONS = {
+  start: 'play', resume: 'play', stop: 'stop', shutdown: 'power', suspend: 'pause', delete: 'trash',
+  pull: 'download', clone: 'clone', create: 'plus', 'create-empty': 'plus', set: 'settings', rename: 'edit',
+  prune: 'trash',
+};
 
 /** Re-render every second while something runs (the elapsed-time counters). */
 function useTicker(active) {

@@ -16,8 +16,17 @@ const CreateDialog = lazy(() => import('./create.js'), 'CreateDialog');
 const CloneDialog = lazy(() => import('./clone.js'), 'CloneDialog');
 const PullDialog = lazy(() => import('./pull.js'), 'PullDialog');
 const DeleteDialog = lazy(() => import('./delete.js'), 'DeleteDialog');
+const EditDialog = lazy(() => import('./edit.js'), 'EditDialog');
+const RenameDialog = lazy(() => import('./rename.js'), 'RenameDialog');
 
-const DIALOGS = { create: CreateDialog, clone: CloneDialog, pull: PullDialog, delete: DeleteDialog };
+const DIALOGS = {
+  create: CreateDialog,
+  clone: CloneDialog,
+  pull: PullDialog,
+  delete: DeleteDialog,
+  edit: EditDialog,
+  rename: RenameDialog,
+};
 
 function Header() {
   const health = useStore((s) => s.health);

@@ -19,14 +19,14 @@ export const LIMITS = {
 const MEMORY_PRESETS = [4, 8, 16, 32];
 const DISK_PRESETS = [50, 80, 100, 200];
 
-function intError(label, raw, { min, max }) {
+export function intError(label, raw, { min, max }) {
   const value = Number(raw);
   if (raw === '' || !Number.isInteger(value)) return `${label} must be a whole number.`;
   if (value < min || value > max) return `${label} must be between ${min} and ${max}.`;
   return null;
 }
 
-function NumberField({ id, label, unit, value, onInput, error, hint, limits, presets }) {
+export function NumberField({ id, label, unit, value, onInput, error, hint, limits, presets }) {
   return html`<${Field} id=${id} label=${label} error=${error} hint=${hint}>
     <div class="number-row">
       <div class="input-unit">

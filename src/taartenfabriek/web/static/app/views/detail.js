@@ -1,5 +1,5 @@
-// A VM's details in a side sheet: connection (vnc:// and ssh), configuration (normalised and
-// Tart's raw JSON), the recent `tart run` log, its tasks, and its actions.
+// A VM's details in a side sheet: its controls, connection (vnc:// and ssh), configuration
+// (normalised and Tart's raw JSON), inventory facts, the `tart run` log and its tasks.
 import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api, vmPath } from '../api.js';
@@ -11,7 +11,8 @@ import { Icon } from '../components/icons.js';
 import {
   FINAL, actionVerb, clockTime, gbLabel, isBaseImage, memoryLabel, osLabel, relativeTime, splitName,
 } from '../format.js';
-import { ActionButtons } from './vmactions.js';
+import { LifecycleActions } from './lifecycle.js';
+import { RunLog } from './runlog.js';
 
 function useConfig(name, version) {
   const [state, setState] = useState({ loading: true });
@@ -23,29 +24,6 @@ function useConfig(name, version) {
   };
   useEffect(() => load(false), [name, version]);
   return [state, load];
-}
-
-/** The run log has no API route yet (proposed: GET /api/vms/{name}/logs); show that plainly. */
-function useRunLog(name, version) {
-  const [state, setState] = useState({ loading: true });
-  useEffect(() => {
-    let alive = true;
-    api(vmPath(name, 'logs'))
-      .then((data) => alive && setState({ lines: logLines(data) }))
-      .catch((error) => alive && setState(error.status === 404 || error.status === 405 ? { unavailable: true } : { error: error.message }));
-    return () => {
-      alive = false;
-    };
-  }, [name, version]);
-  return state;
-}
-
-function logLines(data) {
-  if (Array.isArray(data)) return data.map(String);
-  if (typeof data === 'string') return data.split('\n');
-  if (data && Array.isArray(data.lines)) return data.lines.map(String);
-  if (data && typeof data.log === 'string') return data.log.split('\n');
-  return [];
 }
 
 function Facts({ rows }) {
@@ -94,17 +72,6 @@ function ConfigSection({ name, version }) {
   </section>`;
 }
 
-function RunLog({ name, version }) {
-  const log = useRunLog(name, version);
-  return html`<section class="detail-section" aria-labelledby="runlog-title">
-    <h3 id="runlog-title" class="section-title">Recent <code>tart run</code> log</h3>
-    ${log.loading ? html`<p class="muted">Loading…</p>` : null}
-    ${log.unavailable ? html`<p class="muted run-log-unavailable">Not available: this server does not provide run logs yet.</p>` : null}
-    ${log.error ? html`<p class="muted">Not available: ${log.error}</p>` : null}
-    ${log.lines ? (log.lines.length ? html`<pre class="log-text" tabindex="0">${log.lines.slice(-300).join('\n')}</pre>` : html`<p class="muted">The log is empty.</p>`) : null}
-  </section>`;
-}
-
 function VmTasks({ name }) {
   const all = useStore((s) => s.tasks);
   useEffect(() => {
@@ -133,7 +100,7 @@ export function Detail({ name, onClose }) {
   const loaded = useStore((s) => s.vmsLoaded);
   const busyTask = useStore((s) => Object.values(s.tasks).find((t) => t.vm === name && !FINAL.has(t.status)), [name]);
   const { title } = splitName(name);
-  const version = vm ? `${vm.status}|${vm.cpu}|${vm.memory}|${vm.disk_size}` : '';
+  const version = vm ? `${vm.status}|${vm.state}|${vm.cpu}|${vm.memory}|${vm.disk_size}|${busyTask?.id || ''}` : '';
 
   if (!vm) {
     return html`<${Dialog} title=${title} subtitle=${name} onClose=${onClose} variant="drawer">
@@ -147,7 +114,7 @@ export function Detail({ name, onClose }) {
       <${KindBadge} base=${isBaseImage(vm)} />
       ${vm.ip_address ? html`<span class="mono">${vm.ip_address}</span>` : null}
     </div>
-    <${ActionButtons} vm=${vm} busy=${busy} iconOnlyDelete=${false} />
+    <${LifecycleActions} vm=${vm} busy=${busy} version=${version} />
     <section class="detail-section" aria-labelledby="conn-title">
       <h3 id="conn-title" class="section-title">Connect</h3>
       <${Connection} vm=${vm} />
@@ -164,7 +131,7 @@ export function Detail({ name, onClose }) {
         ['Worker', vm.worker],
       ]} />
     </section>
-    ${isBaseImage(vm) ? null : html`<${RunLog} name=${name} version=${vm.status} />`}
+    ${isBaseImage(vm) ? null : html`<${RunLog} name=${name} version=${version} />`}
     <${VmTasks} name=${name} />
   <//>`;
 }
