@@ -11,7 +11,9 @@ from fastapi import FastAPI
 
 from . import __version__, web
 from .api import errors as api_errors
-from .api import system, tasks, vms, ws
+from .api import system, tasks, vms, workers, ws
+from .backends import orchard
+from .backends.base import Backend
 from .backends.local import LocalBackend
 from .catalog import Catalog, GitHubTokenStore
 from .inventory import Inventory
@@ -33,14 +35,31 @@ def build_services(settings: Settings) -> Services:
     env = dict(os.environ)
     if settings.tart_home is not None:
         env["TART_HOME"] = str(settings.tart_home)
-    runner = TartRunner(settings.tart_path, env)
-    backend = LocalBackend(
-        runner,
-        logs_dir=settings.logs_dir,
-        timeout=settings.tart_timeout,
-        long_timeout=settings.tart_long_timeout,
-        ip_timeout=settings.start_ip_timeout,
-    )
+    backend: Backend
+    if settings.backend == "orchard":
+        connection = orchard.resolve(
+            url=settings.orchard_url,
+            service_account=settings.orchard_service_account,
+            token=settings.orchard_token,
+            environ=os.environ,
+        )
+        log.info("Orchard controller: %s", connection.describe())
+        backend = orchard.OrchardBackend(
+            connection,
+            timeout=settings.tart_timeout,
+            long_timeout=settings.tart_long_timeout,
+            ip_timeout=settings.start_ip_timeout,
+            queue_wait=settings.orchard_queue_wait,
+            offline_after=settings.orchard_worker_offline_timeout,
+        )
+    else:
+        backend = LocalBackend(
+            TartRunner(settings.tart_path, env),
+            logs_dir=settings.logs_dir,
+            timeout=settings.tart_timeout,
+            long_timeout=settings.tart_long_timeout,
+            ip_timeout=settings.start_ip_timeout,
+        )
     store: TaskStore = MemoryTaskStore()
     engine = TaskEngine(store)
     inventory = Inventory(backend, refresh_interval=settings.refresh_interval)
@@ -79,7 +98,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.services = services
     api_errors.install(app)
-    for router in (system.router, vms.router, tasks.router, ws.router):
+    for router in (system.router, vms.router, tasks.router, workers.router, ws.router):
         app.include_router(router)
     web.mount(app)
     app.add_middleware(RequestGuard, allowed_hosts=settings.allowed_hosts)

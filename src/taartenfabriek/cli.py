@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from . import __version__
+from .errors import TaartError
 from .security import TokenStore
 from .settings import Settings
 
@@ -81,7 +82,11 @@ def serve(
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
-    application = create_app(settings)
+    try:
+        application = create_app(settings)
+    except TaartError as exc:  # e.g. an unreadable Orchard context: say why, no traceback
+        console.print(f"[red]{exc.detail}[/red]")
+        raise typer.Exit(2) from None
     token = application.state.services.tokens.token
     shown_host = f"[{settings.host}]" if ":" in settings.host else settings.host
     url = f"http://{shown_host}:{settings.port}/?token={token}"

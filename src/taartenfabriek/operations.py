@@ -57,6 +57,7 @@ class Operations:
         self._require_local(vm, "started")
         if vm.status == "running":
             raise Conflict(f"VM {vm.name} is already running")
+        await self.backend.check("start", vm)
         opts = options or StartOptions()
 
         async def work(run: TaskRun) -> dict[str, Any]:
@@ -69,6 +70,7 @@ class Operations:
         self._require_local(vm, "stopped")
         if vm.status != "running" and vm.state != "suspended":
             raise Conflict(f"VM {vm.name} is not running")
+        await self.backend.check("stop", vm)
 
         async def work(run: TaskRun) -> dict[str, Any]:
             return await self.backend.stop(vm.name, run)
@@ -79,6 +81,7 @@ class Operations:
         vm = await self.inventory.lookup(name)
         if vm.status == "running":
             raise Conflict(f"VM {vm.name} is running: stop it before deleting it")
+        await self.backend.check("delete", vm)
 
         async def work(run: TaskRun) -> dict[str, Any]:
             return await self.backend.delete(vm.name, run)
@@ -86,6 +89,7 @@ class Operations:
         return await self._submit("delete", vm.name, {vm.name: "exclusive"}, work, (vm.name,))
 
     async def pull(self, request: PullRequest) -> Task:
+        await self.backend.check("pull", None)
         parsed = parse_remote(request.oci_url)
         canonical = str(parsed) if parsed else request.oci_url
 
@@ -104,6 +108,7 @@ class Operations:
 
     async def clone(self, name: str, request: CloneRequest) -> Task:
         source = await self.inventory.lookup(name)
+        await self.backend.check("clone", source)
         await self._check_new_name(request.new_name)
         new_name = request.new_name
 
@@ -128,6 +133,7 @@ class Operations:
         source = self.inventory.find(source_name)
         if source is None and not is_remote(source_name):
             source = await self.inventory.lookup(source_name)
+        await self.backend.check("create", source)
         await self._check_new_name(request.name)
         if (
             source is not None

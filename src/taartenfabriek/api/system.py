@@ -28,10 +28,11 @@ async def health(services: ServicesDep) -> Health:
 
 @router.get("/tart/version", response_model=TartVersion, tags=["system"])
 async def tart_version(services: ServicesDep) -> TartVersion:
-    """The installed Tart version (`tart --version`), read once and remembered."""
+    """The installed Tart version (`tart --version`), read once and remembered; with the
+    Orchard backend, the controller's version (`backend` says which)."""
     if services.tart_version is None:
         services.tart_version = await services.backend.version()
-    return TartVersion(version=services.tart_version)
+    return TartVersion(version=services.tart_version, backend=services.backend.kind)
 
 
 def _status(services: ServicesDep) -> GitHubTokenStatus:

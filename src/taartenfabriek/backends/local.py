@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..errors import TartFailed, TartTimeout
-from ..models import VM
+from ..errors import TartFailed, TartTimeout, Unsupported
+from ..models import VM, Worker
 from ..names import parse_remote
 from ..tart import argv
 from ..tart.parse import (
@@ -28,8 +28,15 @@ RUN_LOGS_KEPT = 10
 """How many `tart run` logs to keep per VM."""
 
 
+NO_WORKERS = (
+    "workers exist only with the Orchard backend: this server drives tart on this Mac "
+    "(start it with `taartenfabriek serve --backend orchard` to manage a fleet)"
+)
+
+
 class LocalBackend:
     kind = "local"
+    list_has_config = False
 
     def __init__(
         self,
@@ -265,6 +272,16 @@ class LocalBackend:
             "memory": f"{memory_gb}G",
             "disk_size": f"{disk_size_gb}G",
         }
+
+    async def check(self, action: str, vm: VM | None) -> None:
+        """Tart on this Mac can do every action of the API."""
+        return None
+
+    async def workers(self) -> list[Worker]:
+        raise Unsupported(NO_WORKERS)
+
+    async def set_worker_paused(self, name: str, paused: bool) -> Worker:
+        raise Unsupported(NO_WORKERS)
 
     async def close(self) -> None:
         return None

@@ -1,0 +1,138 @@
+"""Task progress from Orchard: the VM's watch stream, and its events as task log lines.
+
+Orchard is declarative: a request only records what should be, and a worker catches up.
+A task therefore follows `GET /v1/vms/{n}?watch=true` (NDJSON, pushed on every store write)
+until the VM settles, logging what changes on the way (placement, `status_message`,
+restarts), while the VM's events (startup-script output, the only logs Orchard keeps) are
+paged in the background with the cursor protocol of orchard-api.md §9.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+from ...errors import BackendUnavailable, NotFound, TaartError
+from ..base import TaskContext
+from .client import OrchardClient
+from .mapping import phase
+
+Json = dict[str, Any]
+
+EVENTS_PAGE = 100
+RECONNECT_DELAY = 1.0
+PROGRESS = {
+    "pulling VM image...": 10.0,
+    "cloning VM...": 40.0,
+    "configuring VM...": 70.0,
+}
+
+
+class Follower:
+    """Follows one VM for one task; use as `async with Follower(...) as f: await f.until(...)`."""
+
+    def __init__(
+        self, client: OrchardClient, name: str, ctx: TaskContext, *, poll_interval: float = 1.0
+    ) -> None:
+        self.client = client
+        self.name = name
+        self.ctx = ctx
+        self.poll_interval = poll_interval
+        self.last: Json | None = None
+        self._cursor: str | None = None
+        self._seen = 0
+        self._events_task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> Follower:
+        self._events_task = asyncio.create_task(self._events_loop())
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._events_task is not None:
+            self._events_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._events_task
+        if exc_type is None:
+            with contextlib.suppress(TaartError):
+                await self.poll_events()  # the lines written just before the VM settled
+
+    # --- the VM ----------------------------------------------------------------------------
+
+    async def until(self, done: Callable[[Json], bool], timeout: float) -> Json | None:
+        """The VM once `done(vm)` holds; None if `timeout` seconds pass first.
+
+        A dropped stream (controller restart) is reopened; its first line is the current
+        state, so nothing is missed. The VM's deletion ends the wait with NotFound.
+        """
+        if self.last is not None and done(self.last):
+            return self.last
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    try:
+                        async for kind, vm in self.client.watch_vm(self.name):
+                            if kind == "DELETED":
+                                raise NotFound(f"VM {self.name!r} was deleted from Orchard")
+                            self._observe(vm)
+                            if done(vm):
+                                return vm
+                    except BackendUnavailable as exc:
+                        self.ctx.log(f"lost the watch on {self.name}: {exc.detail}; retrying")
+                    await asyncio.sleep(RECONNECT_DELAY)
+        except TimeoutError:
+            return None
+
+    def _observe(self, vm: Json) -> None:
+        before = self.last or {}
+        self.last = vm
+        worker = vm.get("worker")
+        if worker and worker != before.get("worker"):
+            self.ctx.log(
+                f"placed on worker {worker} (cpu {vm.get('assignedCPU', '?')}, "
+                f"memory {vm.get('assignedMemory', '?')} MB)"
+            )
+        restarts = vm.get("restart_count") or 0
+        if restarts and restarts != (before.get("restart_count") or 0):
+            self.ctx.log(f"Orchard restarted the VM after a failure (restart {restarts})")
+        message = vm.get("status_message")
+        if message and message != before.get("status_message"):
+            self.ctx.log(f"{worker or 'orchard'}: {message}")
+            if message in PROGRESS:
+                self.ctx.set_progress(PROGRESS[message])
+        current, previous = phase(vm), phase(before) if before else None
+        if current != previous:
+            self.ctx.log(f"{self.name} is {current}")
+
+    # --- its events ------------------------------------------------------------------------
+
+    async def _events_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.poll_interval)
+            try:
+                await self.poll_events()
+            except NotFound:
+                return
+            except TaartError:
+                continue
+
+    async def poll_events(self) -> None:
+        """Log events not logged yet: page on with the cursor, re-read the last page."""
+        while True:
+            events, next_cursor = await self.client.events(
+                self.name, cursor=self._cursor, limit=EVENTS_PAGE
+            )
+            for event in events[self._seen :]:
+                if event.get("kind", "log_line") == "log_line":
+                    self.ctx.log(f"startup script: {event.get('payload', '')}")
+            if next_cursor is None:
+                self._seen = len(events)
+                return
+            self._cursor, self._seen = next_cursor, 0
