@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...errors import Conflict, TaartError, Unsupported
+from ...errors import TaartError, Unsupported
 
 Json = dict[str, Any]
 
@@ -36,11 +36,6 @@ def where(vm: Json) -> str:
 
 def cannot_start(vm: Json, phase: str) -> TaartError:
     name, image = vm.get("name"), vm.get("image")
-    if phase in ("queued", "creating"):
-        return Conflict(
-            f"VM {name} is {phase}: Orchard starts it by itself as soon as a worker has room "
-            "and has cloned it; there is nothing to start"
-        )
     if phase == "failed":
         reason = vm.get("status_message") or "no reason given"
         return Unsupported(

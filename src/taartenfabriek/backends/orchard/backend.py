@@ -33,6 +33,8 @@ COPIED_SPEC = (
 )  # fmt: skip
 """What a clone keeps of its source; the disk itself comes from `image` = source localName."""
 UNPOWERED = ("stopped", "suspended")
+STARTABLE = ("queued", "creating", "running", "restarting")
+"""A start of these follows the VM until it runs (Orchard starts it by itself)."""
 
 
 class OrchardBackend:
@@ -88,7 +90,7 @@ class OrchardBackend:
             return
         raw = await self.client.get_vm(vm.name)
         current = phase(raw)
-        if action == "start" and current not in ("running", "restarting"):
+        if action == "start" and current not in STARTABLE:
             raise advice.cannot_start(raw, current)
         if action == "stop" and current in (*UNPOWERED, "stopping", "suspending"):
             raise advice.cannot_stop(raw, current)
@@ -130,13 +132,14 @@ class OrchardBackend:
     # --- operations --------------------------------------------------------------------------
 
     async def start(self, name: str, ctx: TaskContext, options: StartOptions) -> dict[str, Any]:
-        """Orchard starts VMs only when it creates them: wait for that and for the IP."""
+        """Orchard starts VMs only when it creates them: follow a queued or new VM until it
+        runs, then ask for its IP; a stopped one cannot be started (Unsupported)."""
         raw = await self.client.get_vm(name)
         current = phase(raw)
-        if current not in ("queued", "creating", "running", "restarting"):
+        if current not in STARTABLE:
             raise advice.cannot_start(raw, current)
         ctx.set_command(["GET", f"{self.client.base_url}{path('vms', name)}?watch=true"])
-        vm = await self._settle(name, ctx, cleanup=False)
+        vm = await self._settle(name, ctx, known=raw, cleanup=False)
         if vm is None:
             return self._queued(name)
         return {"message": f"VM {name} is running", **await self._address(vm, ctx)}
@@ -152,7 +155,9 @@ class OrchardBackend:
             ctx.set_command(["PUT", url])
             ctx.log(f"PUT {path('vms', name)} powerState=stopped")
             await self.client.update_vm(raw)
-        async with Follower(self.client, name, ctx, poll_interval=self.poll_interval) as f:
+        async with Follower(
+            self.client, name, ctx, known=raw, poll_interval=self.poll_interval
+        ) as f:
             vm = await f.until(lambda v: phase(v) in (*UNPOWERED, "failed"), self.timeout + 30)
         if vm is None:
             raise BackendUnavailable(
@@ -232,16 +237,20 @@ class OrchardBackend:
         ctx.log(f"POST /v1/vms {name}: {shown}")
         created = await self.client.create_vm(spec)
         ctx.log(f"Orchard accepted {name} (uid {created.get('uid', '?')}); waiting for a worker")
-        return await self._settle(name, ctx, cleanup=True)
+        return await self._settle(name, ctx, known=created, cleanup=True)
 
-    async def _settle(self, name: str, ctx: TaskContext, *, cleanup: bool) -> Json | None:
+    async def _settle(
+        self, name: str, ctx: TaskContext, *, known: Json, cleanup: bool
+    ) -> Json | None:
         """Follow the VM until it runs; None if no worker takes it within `queue_wait`.
 
         With `cleanup`, a VM that fails (or a task the user cancels) is deleted, as a local
         create removes a half-made VM.
         """
         try:
-            async with Follower(self.client, name, ctx, poll_interval=self.poll_interval) as f:
+            async with Follower(
+                self.client, name, ctx, known=known, poll_interval=self.poll_interval
+            ) as f:
                 placed = await f.until(
                     lambda v: bool(v.get("worker")) or phase(v) in SETTLED, self.queue_wait
                 )

@@ -9,6 +9,7 @@ clients read as "your local token is wrong".
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -152,6 +153,8 @@ class OrchardClient:
             timeout=timeout,
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
         )
+        # httpx logs every request at INFO; the task logs already say what we asked for.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
         self.requests = 0
         """Requests sent so far (the benchmark reads it)."""
 

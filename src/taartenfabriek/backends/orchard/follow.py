@@ -35,13 +35,20 @@ class Follower:
     """Follows one VM for one task; use as `async with Follower(...) as f: await f.until(...)`."""
 
     def __init__(
-        self, client: OrchardClient, name: str, ctx: TaskContext, *, poll_interval: float = 1.0
+        self,
+        client: OrchardClient,
+        name: str,
+        ctx: TaskContext,
+        *,
+        known: Json | None = None,
+        poll_interval: float = 1.0,
     ) -> None:
         self.client = client
         self.name = name
         self.ctx = ctx
         self.poll_interval = poll_interval
-        self.last: Json | None = None
+        self.last: Json | None = known
+        """The VM as last seen; only what changes from it is logged."""
         self._cursor: str | None = None
         self._seen = 0
         self._events_task: asyncio.Task[None] | None = None
@@ -72,8 +79,6 @@ class Follower:
         A dropped stream (controller restart) is reopened; its first line is the current
         state, so nothing is missed. The VM's deletion ends the wait with NotFound.
         """
-        if self.last is not None and done(self.last):
-            return self.last
         try:
             async with asyncio.timeout(timeout):
                 while True:
