@@ -147,6 +147,6 @@ def seconds(value: str | None) -> float | None:
         return None
     head, dot, rest = value.replace("Z", "+00:00").partition(".")
     if dot:
-        digits = "".join(c for c in rest if c.isdigit())
+        digits = rest[: len(rest) - len(rest.lstrip("0123456789"))]
         head = f"{head}.{digits[:6]}{rest[len(digits) :]}"
     return datetime.fromisoformat(head).timestamp()

@@ -77,7 +77,7 @@ def parse_time(value: Any) -> datetime | None:
     text = value.replace("Z", "+00:00")
     if "." in text:  # Python keeps at most microseconds
         head, _, rest = text.partition(".")
-        digits = "".join(c for c in rest if c.isdigit())
+        digits = rest[: len(rest) - len(rest.lstrip("0123456789"))]
         zone = rest[len(digits) :]
         text = f"{head}.{digits[:6].ljust(6, '0')}{zone}"
     try:
