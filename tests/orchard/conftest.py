@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.fakes.orchard import FakeOrchard
-from tests.server import ServerProcess
+from tests.server import ServerProcess, free_port
 
 FAST = {
     "TARTVM_ORCHARD_QUEUE_WAIT": "1",
@@ -57,7 +57,15 @@ def orchard_server(server_factory: Any) -> Callable[..., ServerProcess]:
     """Start the real server in Orchard mode against `url`, with extra env if given."""
 
     def start(url: str, **env: str) -> ServerProcess:
-        overrides = {"TARTVM_BACKEND": "orchard", "TARTVM_ORCHARD_URL": url, **FAST, **env}
+        nowhere = f"http://127.0.0.1:{free_port()}"  # the catalog never leaves this machine
+        overrides = {
+            "TARTVM_BACKEND": "orchard",
+            "TARTVM_ORCHARD_URL": url,
+            "TARTVM_GITHUB_API_URL": nowhere,
+            "TARTVM_REGISTRY_URL": nowhere,
+            **FAST,
+            **env,
+        }
         server: ServerProcess = server_factory(env_overrides=overrides)
         return server.start()
 

@@ -9,7 +9,6 @@ clients read as "your local token is wrong".
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -153,8 +152,6 @@ class OrchardClient:
             timeout=timeout,
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
         )
-        # httpx logs every request at INFO; the task logs already say what we asked for.
-        logging.getLogger("httpx").setLevel(logging.WARNING)
         self.requests = 0
         """Requests sent so far (the benchmark reads it)."""
 
