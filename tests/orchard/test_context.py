@@ -53,6 +53,8 @@ def test_url_normalisation_follows_the_cli() -> None:
     assert normalise_url("https://ctl.example/orchard/") == "https://ctl.example:6120/orchard"
     with pytest.raises(InvalidInput):
         normalise_url("ftp://x")
+    with pytest.raises(InvalidInput, match="must not hold credentials"):
+        normalise_url("https://admin:secret@ctl:6120")
 
 
 def test_settings_win_and_no_context_means_orchard_dev(tmp_path: Path) -> None:

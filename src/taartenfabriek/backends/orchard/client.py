@@ -9,7 +9,7 @@ clients read as "your local token is wrong".
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -257,7 +257,7 @@ class OrchardClient:
         events = [e for e in data if isinstance(e, dict)] if isinstance(data, list) else []
         return events, response.headers.get("X-Next-Cursor") or None
 
-    async def watch_vm(self, name: str) -> AsyncIterator[tuple[str, Json]]:
+    async def watch_vm(self, name: str) -> AsyncGenerator[tuple[str, Json], None]:
         """`GET /v1/vms/{n}?watch=true`: (type, VM) per NDJSON line; never times out reading."""
         url = path("vms", name)
         self.requests += 1

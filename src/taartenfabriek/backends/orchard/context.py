@@ -80,6 +80,11 @@ def normalise_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidInput(f"{value!r} is not an Orchard controller URL (http[s]://host[:port])")
+    if parts.username or parts.password:
+        raise InvalidInput(
+            "the Orchard URL must not hold credentials: set TARTVM_ORCHARD_SERVICE_ACCOUNT and "
+            "TARTVM_ORCHARD_TOKEN instead"
+        )
     netloc = parts.netloc
     if parts.port is None:
         netloc = f"{netloc}:{DEFAULT_PORT}"

@@ -83,12 +83,13 @@ class Follower:
             async with asyncio.timeout(timeout):
                 while True:
                     try:
-                        async for kind, vm in self.client.watch_vm(self.name):
-                            if kind == "DELETED":
-                                raise NotFound(f"VM {self.name!r} was deleted from Orchard")
-                            self._observe(vm)
-                            if done(vm):
-                                return vm
+                        async with contextlib.aclosing(self.client.watch_vm(self.name)) as stream:
+                            async for kind, vm in stream:
+                                if kind == "DELETED":
+                                    raise NotFound(f"VM {self.name!r} was deleted from Orchard")
+                                self._observe(vm)
+                                if done(vm):
+                                    return vm
                     except BackendUnavailable as exc:
                         self.ctx.log(f"lost the watch on {self.name}: {exc.detail}; retrying")
                     await asyncio.sleep(RECONNECT_DELAY)
