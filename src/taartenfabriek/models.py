@@ -118,7 +118,7 @@ class Health(BaseModel):
 class TartVersion(BaseModel):
     version: str
     backend: str | None = Field(
-        None, description="`local`: Tart's version; `orchard`: the controller's version."
+        None, description="Set to `orchard` when `version` is the Orchard controller's."
     )
 
 

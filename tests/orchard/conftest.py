@@ -46,8 +46,9 @@ def fake_factory() -> Iterator[Callable[..., FakeOrchard]]:
 
 @pytest.fixture
 def fake(fake_factory: Callable[..., FakeOrchard]) -> FakeOrchard:
-    """`orchard dev`-like: no auth, one 2-slot macOS worker `mac-1`."""
-    fake = fake_factory()
+    """`orchard dev`-like: no auth, one 2-slot macOS worker `mac-1`; each creation stage
+    takes 0.25 s, so a task's watch sees every status message even on a busy machine."""
+    fake = fake_factory(phase_seconds=0.25)
     fake.store.add_worker("mac-1")
     return fake
 

@@ -51,10 +51,16 @@ class Follower:
         """The VM as last seen; only what changes from it is logged."""
         self._cursor: str | None = None
         self._seen = 0
-        self._events_task: asyncio.Task[None] | None = None
+        self._changed = asyncio.Event()
+        self._ended: TaartError | None = None
+        """Why the watch stopped for good (the VM was deleted, or a non-transient error)."""
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def __aenter__(self) -> Follower:
-        self._events_task = asyncio.create_task(self._events_loop())
+        self._tasks = [
+            asyncio.create_task(self._watch_loop()),
+            asyncio.create_task(self._events_loop()),
+        ]
         return self
 
     async def __aexit__(
@@ -63,10 +69,11 @@ class Follower:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._events_task is not None:
-            self._events_task.cancel()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._events_task
+                await task
         if exc_type is None:
             with contextlib.suppress(TaartError):
                 await self.poll_events()  # the lines written just before the VM settled
@@ -76,25 +83,43 @@ class Follower:
     async def until(self, done: Callable[[Json], bool], timeout: float) -> Json | None:
         """The VM once `done(vm)` holds; None if `timeout` seconds pass first.
 
-        A dropped stream (controller restart) is reopened; its first line is the current
-        state, so nothing is missed. The VM's deletion ends the wait with NotFound.
+        One stream serves every `until` of this follower, so no change falls between two
+        waits; the VM's deletion ends the wait with NotFound.
         """
         try:
             async with asyncio.timeout(timeout):
                 while True:
-                    try:
-                        async with contextlib.aclosing(self.client.watch_vm(self.name)) as stream:
-                            async for kind, vm in stream:
-                                if kind == "DELETED":
-                                    raise NotFound(f"VM {self.name!r} was deleted from Orchard")
-                                self._observe(vm)
-                                if done(vm):
-                                    return vm
-                    except BackendUnavailable as exc:
-                        self.ctx.log(f"lost the watch on {self.name}: {exc.detail}; retrying")
-                    await asyncio.sleep(RECONNECT_DELAY)
+                    if self._ended is not None:
+                        raise self._ended
+                    if self.last is not None and done(self.last):
+                        return self.last
+                    self._changed.clear()
+                    await self._changed.wait()
         except TimeoutError:
             return None
+
+    async def _watch_loop(self) -> None:
+        """Keep one watch open; a dropped stream (controller restart) is reopened, and its
+        first line is the current state, so nothing is lost but intermediate steps."""
+        while True:
+            try:
+                async with contextlib.aclosing(self.client.watch_vm(self.name)) as stream:
+                    async for kind, vm in stream:
+                        if kind == "DELETED":
+                            raise NotFound(f"VM {self.name!r} was deleted from Orchard")
+                        self._observe(vm)
+                        self._changed.set()
+            except BackendUnavailable as exc:
+                if exc.status_code not in (503, 504):  # not an outage: retrying cannot help
+                    self._ended = exc
+                    self._changed.set()
+                    return
+                self.ctx.log(f"lost the watch on {self.name}: {exc.detail}; retrying")
+            except TaartError as exc:
+                self._ended = exc
+                self._changed.set()
+                return
+            await asyncio.sleep(RECONNECT_DELAY)
 
     def _observe(self, vm: Json) -> None:
         before = self.last or {}
