@@ -6,37 +6,56 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from fastapi import FastAPI
 
 from . import __version__, web
 from .api import errors as api_errors
-from .api import system, tasks, vms, workers, ws
+from .api import logs as logs_api
+from .api import network, system, tasks, vm_actions, vms, workers, ws
+from .api import storage as storage_api
 from .backends import orchard
 from .backends.base import Backend
 from .backends.local import LocalBackend
 from .catalog import Catalog, GitHubTokenStore
+from .checks import CareChecks
+from .imagesize import ImageSizes
 from .inventory import Inventory
+from .ipdiag import IPDoctor, ResolverStore
+from .logs import register_secret
 from .operations import Operations
-from .security import RequestGuard, TokenStore, ensure_private_dir
+from .runlogs import RunLogs
+from .security import (
+    BodySizeLimit,
+    RequestGuard,
+    SecurityHeaders,
+    TokenStore,
+    is_loopback_address,
+    secure_state,
+)
 from .services import Services
 from .settings import Settings
+from .storage import StorageService, resolve_tart_home
 from .tart.runner import TartRunner
 from .tasks.engine import TaskEngine
 from .tasks.store import MemoryTaskStore, TaskStore
+from .vmrecords import VMRecords
 
 log = logging.getLogger(__name__)
 
 
 def build_services(settings: Settings) -> Services:
-    ensure_private_dir(settings.home)
+    secure_state(settings.home, (settings.token_file, settings.github_token_file))
+    for secret in (settings.github_token, settings.orchard_token):
+        register_secret(secret)
     tokens = TokenStore(settings.token_file)
     tokens.load()
     env = dict(os.environ)
     if settings.tart_home is not None:
         env["TART_HOME"] = str(settings.tart_home)
     backend: Backend
+    local: LocalBackend | None = None
     if settings.backend == "orchard":
         connection = orchard.resolve(
             url=settings.orchard_url,
@@ -53,25 +72,57 @@ def build_services(settings: Settings) -> Services:
             queue_wait=settings.orchard_queue_wait,
             offline_after=settings.orchard_worker_offline_timeout,
         )
+        runlogs = RunLogs(settings.logs_dir / "runs")  # stays empty: workers run the VMs
+        ip_errors: Callable[[str], str | None] = dict[str, str]().get
     else:
-        backend = LocalBackend(
+        local = backend = LocalBackend(
             TartRunner(settings.tart_path, env),
             logs_dir=settings.logs_dir,
             timeout=settings.tart_timeout,
             long_timeout=settings.tart_long_timeout,
             ip_timeout=settings.start_ip_timeout,
         )
+        runlogs, ip_errors = local.runlogs, local.ip_errors.get
     store: TaskStore = MemoryTaskStore()
     engine = TaskEngine(store)
-    inventory = Inventory(backend, refresh_interval=settings.refresh_interval)
+    resolvers = ResolverStore(settings.home / "ip-resolvers.json")
+    doctor = IPDoctor(resolvers, runlogs, ip_errors, grace=settings.ip_boot_grace)
+    tart_home = resolve_tart_home(settings.tart_home, os.environ)
+    if local is not None:
+        local.resolver_for = doctor.resolver_arg
+        local.tart_home = tart_home
+    inventory = Inventory(
+        backend,
+        refresh_interval=settings.refresh_interval,
+        # `tart ip` resolvers and run logs are this Mac's; Orchard VMs run on workers
+        decorate=doctor.decorate if local is not None else None,
+    )
     github_tokens = GitHubTokenStore(settings.github_token_file, settings.github_token)
+    storage = StorageService(
+        tart_home=tart_home,
+        backend=backend,
+        inventory=inventory,
+        engine=engine,
+        sizes=ImageSizes(settings.registry_url, timeout=settings.registry_timeout),
+        free_space_override_gb=settings.free_space_override,
+        pull_space_check=settings.pull_space_check,
+    )
+    checks = CareChecks(
+        inventory=inventory,
+        engine=engine,
+        storage=storage,
+        doctor=doctor,
+        macos_vm_limit=settings.macos_vm_limit,
+    )
     return Services(
         settings=settings,
         tokens=tokens,
         backend=backend,
         engine=engine,
         inventory=inventory,
-        operations=Operations(backend, engine, inventory),
+        operations=Operations(
+            backend, engine, inventory, VMRecords(settings.home / "vms.json"), checks
+        ),
         github_tokens=github_tokens,
         catalog=Catalog(
             github_tokens,
@@ -80,6 +131,10 @@ def build_services(settings: Settings) -> Services:
             cache_path=settings.home / "catalog.json",
             ttl=settings.catalog_ttl,
         ),
+        storage=storage,
+        runlogs=runlogs,
+        ip_resolvers=resolvers,
+        ip_doctor=doctor,
     )
 
 
@@ -109,11 +164,38 @@ def create_app(settings: Settings) -> FastAPI:
         description="Local API for managing Tart virtual machines. Every `/api/` route needs "
         "the `X-Local-Token` header; WebSockets take `?token=`.",
         lifespan=lifespan,
+        # Swagger UI and ReDoc load scripts from a CDN into our origin: not on this server.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.services = services
     api_errors.install(app)
-    for router in (system.router, vms.router, tasks.router, workers.router, ws.router):
-        app.include_router(router)
+    # Routers with fixed words after {vm_name} come before vms.router: its
+    # GET /api/vms/{vm_name:path} would take them.
+    routers = (
+        system.router,
+        storage_api.router,
+        logs_api.router,
+        network.router,
+        vm_actions.reads,
+        vms.router,
+        vm_actions.router,
+        tasks.router,
+        workers.router,
+    )
+    for router in routers:
+        app.include_router(router, responses=api_errors.ERROR_RESPONSES)
+    app.include_router(ws.router)
     web.mount(app)
-    app.add_middleware(RequestGuard, allowed_hosts=settings.allowed_hosts)
+    # Outermost last: headers on every answer (refusals too), then Host/Origin, then the
+    # body cap, all before routing.
+    app.add_middleware(BodySizeLimit)
+    app.add_middleware(RequestGuard, allowed_hosts=_allowed_hosts(settings))
+    app.add_middleware(SecurityHeaders)
     return app
+
+
+def _allowed_hosts(settings: Settings) -> tuple[str, ...]:
+    """TARTVM_ALLOWED_HOSTS, plus the bound address when it is another loopback one (127.0.0.2)."""
+    extra = (settings.host,) if is_loopback_address(settings.host) else ()
+    return (*settings.allowed_hosts, *extra)

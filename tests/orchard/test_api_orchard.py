@@ -328,3 +328,34 @@ def test_no_unsupported_call_reaches_the_controller(
     with server.client() as client:
         assert client.post("/api/vms/pull", json={"oci_url": IMAGE}).status_code == 409
     assert fake.requests[before:] == []
+
+
+def test_lifecycle_routes_in_orchard_mode(fake: FakeOrchard, orchard_server: Start) -> None:
+    fake.store.create_vm({"name": "susp", "image": IMAGE, "suspendable": True})
+    fake.store.create_vm({"name": "plain", "image": IMAGE})
+    fake.wait_for(lambda: all(fake.vm(n)["status"] == "running" for n in ("susp", "plain")))
+    server = orchard_server(fake.url)
+    with server.client() as client:
+        refused = {
+            "shutdown": client.post("/api/vms/plain/shutdown"),
+            "set": client.patch("/api/vms/plain/config", json={"cpu": 2}),
+            "rename": client.post("/api/vms/plain/rename", json={"new_name": "other"}),
+            "create-empty": client.post(
+                "/api/vms/create-empty", json={"name": "blank", "os": "linux", "disk_size": 20}
+            ),
+            "suspend": client.post("/api/vms/plain/suspend"),
+        }
+        for action, response in refused.items():
+            assert response.status_code == 409, (action, response.text)
+            assert "Orchard" in response.json()["detail"], action
+        assert "not created suspendable" in refused["suspend"].json()["detail"]
+
+        task = server.wait_task(client.post("/api/vms/susp/suspend").json()["id"])
+        assert task["status"] == "completed", task
+        assert fake.vm("susp")["powerState"] == "suspended"
+        vm = client.get("/api/vms/susp").json()
+        assert (vm["status"], vm["state"], vm["phase"]) == ("stopped", "suspended", "suspended")
+        resume = client.post("/api/vms/susp/resume")
+        assert resume.status_code == 409
+        assert "cannot start VM susp again" in resume.json()["detail"]
+        assert client.get("/api/tasks/active").json() == []

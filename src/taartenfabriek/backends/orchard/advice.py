@@ -25,7 +25,26 @@ RENAME = (
     "Orchard cannot rename a VM: clone it under the new name (only stopped VMs can be "
     "cloned), or create a new VM from its image"
 )
+SHUTDOWN = (
+    "Orchard has no shutdown of its own: stop asks the VM's worker to stop it (tart stop, "
+    "which first asks the guest to shut down). Note that in Orchard a stopped VM cannot be "
+    "started again; its disk stays on the worker and can be cloned"
+)
+CREATE_EMPTY = (
+    "Orchard makes VMs from images only (no empty disk, no IPSW install): create a VM from "
+    "an OCI image instead (POST /api/vms/create)"
+)
 OTHER = "the Orchard backend cannot {action}: only create, clone, stop and delete are offered"
+
+
+def cannot_suspend(vm: Json, phase: str) -> TaartError:
+    name = vm.get("name")
+    if phase != "running":
+        return Unsupported(f"VM {name} is {phase}: Orchard suspends only a running VM")
+    return Unsupported(
+        f"VM {name} was not created suspendable, and Orchard suspends only VMs created with "
+        "`suspendable: true`: stop it instead (in Orchard, neither can be undone)"
+    )
 
 
 def where(vm: Json) -> str:

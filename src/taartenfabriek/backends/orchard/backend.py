@@ -11,12 +11,12 @@ import asyncio
 import contextlib
 import logging
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from ...errors import BackendUnavailable, TaartError, Unsupported
 from ...models import VM, Worker
 from ...names import is_remote
-from ..base import StartOptions, TaskContext
+from ..base import RunHandle, StartOptions, TaskContext
 from . import advice
 from .client import OrchardClient, path
 from .context import Connection
@@ -84,7 +84,11 @@ class OrchardBackend:
             raise Unsupported(advice.SET)
         if action == "rename":
             raise Unsupported(advice.RENAME)
-        if action not in ("start", "stop", "delete", "clone", "create"):
+        if action == "shutdown":
+            raise Unsupported(advice.SHUTDOWN)
+        if action == "create-empty":
+            raise Unsupported(advice.CREATE_EMPTY)
+        if action not in ("start", "stop", "suspend", "delete", "clone", "create"):
             raise Unsupported(advice.OTHER.format(action=action))
         if vm is None or action == "delete":
             return
@@ -92,8 +96,10 @@ class OrchardBackend:
         current = phase(raw)
         if action == "start" and current not in STARTABLE:
             raise advice.cannot_start(raw, current)
-        if action == "stop" and current in (*UNPOWERED, "stopping", "suspending"):
+        if action in ("stop", "suspend") and current in (*UNPOWERED, "stopping", "suspending"):
             raise advice.cannot_stop(raw, current)
+        if action == "suspend" and (current != "running" or not raw.get("suspendable")):
+            raise advice.cannot_suspend(raw, current)
         if action in ("clone", "create"):
             await self._clone_spec(raw, "check")
 
@@ -145,15 +151,22 @@ class OrchardBackend:
         return {"message": f"VM {name} is running", **await self._address(vm, ctx)}
 
     async def stop(self, name: str, ctx: TaskContext) -> dict[str, Any]:
+        return await self._power(name, "stopped", ctx)
+
+    async def suspend(self, name: str, ctx: TaskContext) -> dict[str, Any]:
+        """`powerState: suspended`: only for VMs created suspendable, and final in Orchard."""
+        return await self._power(name, "suspended", ctx)
+
+    async def _power(self, name: str, target: str, ctx: TaskContext) -> dict[str, Any]:
         raw = await self.client.get_vm(name)
         current = phase(raw)
         if current in UNPOWERED:
             return {"message": f"VM {name} is already {current}"}
         if current not in ("stopping", "suspending"):
-            raw["powerState"] = "stopped"
+            raw["powerState"] = target
             url = f"{self.client.base_url}{path('vms', name)}"
             ctx.set_command(["PUT", url])
-            ctx.log(f"PUT {path('vms', name)} powerState=stopped")
+            ctx.log(f"PUT {path('vms', name)} powerState={target}")
             await self.client.update_vm(raw)
         async with Follower(
             self.client, name, ctx, known=raw, poll_interval=self.poll_interval
@@ -161,7 +174,7 @@ class OrchardBackend:
             vm = await f.until(lambda v: phase(v) in (*UNPOWERED, "failed"), self.timeout + 30)
         if vm is None:
             raise BackendUnavailable(
-                f"worker {raw.get('worker')} did not confirm the stop of {name} within "
+                f"worker {raw.get('worker')} did not confirm that {name} is {target} within "
                 f"{self.timeout + 30:g} s; Orchard keeps the request and will stop it",
                 status_code=504,
             )
@@ -170,7 +183,7 @@ class OrchardBackend:
             f"note: Orchard cannot start {name} again; its disk stays as {advice.where(vm)} "
             "and can be cloned into a new, running VM"
         )
-        return {"message": f"VM {name} stopped", "worker": vm.get("worker")}
+        return {"message": f"VM {name} {phase(vm)}", "worker": vm.get("worker")}
 
     async def delete(self, name: str, ctx: TaskContext) -> dict[str, Any]:
         raw = await self.client.get_vm(name)
@@ -182,6 +195,43 @@ class OrchardBackend:
 
     async def pull(self, reference: str, ctx: TaskContext) -> dict[str, Any]:
         raise Unsupported(advice.PULL)
+
+    # Orchard has none of these; `check` refuses them before a task is made.
+
+    async def shutdown(
+        self, name: str, ctx: TaskContext, run: RunHandle, *, timeout: float
+    ) -> dict[str, Any]:
+        raise Unsupported(advice.SHUTDOWN)
+
+    async def owns_run(self, name: str, run: RunHandle) -> bool:
+        return False  # no `tart run` of this server ever runs an Orchard VM
+
+    async def set_config(
+        self,
+        name: str,
+        ctx: TaskContext,
+        *,
+        cpu: int | None = None,
+        memory_mb: int | None = None,
+        display: str | None = None,
+        disk_size_gb: int | None = None,
+        random_mac: bool = False,
+    ) -> dict[str, Any]:
+        raise Unsupported(advice.SET)
+
+    async def rename(self, name: str, new_name: str, ctx: TaskContext) -> dict[str, Any]:
+        raise Unsupported(advice.RENAME)
+
+    async def create_empty(
+        self,
+        name: str,
+        ctx: TaskContext,
+        *,
+        os: Literal["linux", "macos"],
+        disk_size_gb: int,
+        ipsw: str | None = None,
+    ) -> dict[str, Any]:
+        raise Unsupported(advice.CREATE_EMPTY)
 
     async def clone(self, source: str, new_name: str, ctx: TaskContext) -> dict[str, Any]:
         raw = await self.client.get_vm(source)
