@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..accessdates import kept_access_date
-from ..errors import TartFailed, TartTimeout
+from ..errors import TartFailed, TartTimeout, Unsupported
 from ..limits import explain_limit
-from ..models import VM
+from ..models import VM, Worker
 from ..names import parse_remote
 from ..runlogs import RUN_LOGS_KEPT, RunLogs
 from ..tart import argv
@@ -34,8 +34,15 @@ __all__ = ["RUN_LOGS_KEPT", "LocalBackend", "fold_entries"]
 T = TypeVar("T")
 
 
+NO_WORKERS = (
+    "workers exist only with the Orchard backend: this server drives tart on this Mac "
+    "(start it with `taartenfabriek serve --backend orchard` to manage a fleet)"
+)
+
+
 class LocalBackend(LocalLifecycle):
     kind = "local"
+    list_has_config = False
 
     def __init__(
         self,
@@ -265,6 +272,16 @@ class LocalBackend(LocalLifecycle):
             "memory": f"{memory_gb}G",
             "disk_size": f"{disk_size_gb}G",
         }
+
+    async def check(self, action: str, vm: VM | None) -> None:
+        """Tart on this Mac can do every action of the API."""
+        return None
+
+    async def workers(self) -> list[Worker]:
+        raise Unsupported(NO_WORKERS)
+
+    async def set_worker_paused(self, name: str, paused: bool) -> Worker:
+        raise Unsupported(NO_WORKERS)
 
     async def close(self) -> None:
         for watcher in list(self._watchers):
