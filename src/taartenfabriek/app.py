@@ -14,6 +14,7 @@ from .api import errors as api_errors
 from .api import system, tasks, vms, ws
 from .backends.local import LocalBackend
 from .catalog import Catalog, GitHubTokenStore
+from .errors import StorageError
 from .inventory import Inventory
 from .operations import Operations
 from .security import RequestGuard, TokenStore, ensure_private_dir
@@ -21,15 +22,21 @@ from .services import Services
 from .settings import Settings
 from .tart.runner import TartRunner
 from .tasks.engine import TaskEngine
-from .tasks.store import MemoryTaskStore, TaskStore
+from .tasks.signals import on_exit_signal
+from .tasks.sqlite import SQLiteTaskStore
 
 log = logging.getLogger(__name__)
 
 
 def build_services(settings: Settings) -> Services:
-    ensure_private_dir(settings.home)
     tokens = TokenStore(settings.token_file)
-    tokens.load()
+    try:
+        ensure_private_dir(settings.home)
+        tokens.load()
+    except OSError as exc:
+        raise StorageError(
+            f"cannot use the state folder {settings.home}: {exc.strerror or exc}"
+        ) from exc
     env = dict(os.environ)
     if settings.tart_home is not None:
         env["TART_HOME"] = str(settings.tart_home)
@@ -41,8 +48,11 @@ def build_services(settings: Settings) -> Services:
         long_timeout=settings.tart_long_timeout,
         ip_timeout=settings.start_ip_timeout,
     )
-    store: TaskStore = MemoryTaskStore()
-    engine = TaskEngine(store)
+    engine = TaskEngine(
+        SQLiteTaskStore.open(settings.tasks_db),
+        retention_count=settings.task_retention_count,
+        retention_age=settings.task_retention_days * 86400 or None,
+    )
     inventory = Inventory(backend, refresh_interval=settings.refresh_interval)
     github_tokens = GitHubTokenStore(settings.github_token_file, settings.github_token)
     return Services(
@@ -62,10 +72,13 @@ def create_app(settings: Settings) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await services.engine.recover()
+        restore_signals = on_exit_signal(services.engine.begin_shutdown)
         services.inventory.start()
         try:
             yield
         finally:
+            restore_signals()
             await services.engine.close()
             await services.inventory.close()
             await services.backend.close()

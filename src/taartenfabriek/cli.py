@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from . import __version__
+from .errors import TaartError
 from .security import TokenStore
 from .settings import Settings
 
@@ -81,7 +82,11 @@ def serve(
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
-    application = create_app(settings)
+    try:
+        application = create_app(settings)
+    except TaartError as exc:  # an unusable state folder, a full disk: say so and stop
+        console.print(f"Cannot start: {exc.detail}", style="red", markup=False, highlight=False)
+        raise typer.Exit(1) from exc
     token = application.state.services.tokens.token
     shown_host = f"[{settings.host}]" if ":" in settings.host else settings.host
     url = f"http://{shown_host}:{settings.port}/?token={token}"

@@ -53,6 +53,7 @@ class Operations:
     # --- the seed's actions ----------------------------------------------------------------
 
     async def start(self, name: str, options: StartOptions | None = None) -> Task:
+        self.engine.check_claims({name: "exclusive"})  # busy first: the 409 names the task
         vm = await self.inventory.lookup(name)
         self._require_local(vm, "started")
         if vm.status == "running":
@@ -65,6 +66,7 @@ class Operations:
         return await self._submit("start", vm.name, {vm.name: "exclusive"}, work, (vm.name,))
 
     async def stop(self, name: str) -> Task:
+        self.engine.check_claims({name: "exclusive"})
         vm = await self.inventory.lookup(name)
         self._require_local(vm, "stopped")
         if vm.status != "running" and vm.state != "suspended":
@@ -76,6 +78,7 @@ class Operations:
         return await self._submit("stop", vm.name, {vm.name: "exclusive"}, work, (vm.name,))
 
     async def delete(self, name: str) -> Task:
+        self.engine.check_claims({name: "exclusive"})
         vm = await self.inventory.lookup(name)
         if vm.status == "running":
             raise Conflict(f"VM {vm.name} is running: stop it before deleting it")
@@ -103,6 +106,7 @@ class Operations:
             )
 
     async def clone(self, name: str, request: CloneRequest) -> Task:
+        self.engine.check_claims({name: "shared", request.new_name: "exclusive"})
         source = await self.inventory.lookup(name)
         await self._check_new_name(request.new_name)
         new_name = request.new_name
@@ -125,6 +129,7 @@ class Operations:
 
     async def create(self, request: CreateRequest) -> Task:
         source_name = request.source_vm
+        self.engine.check_claims({source_name: "shared", request.name: "exclusive"})
         source = self.inventory.find(source_name)
         if source is None and not is_remote(source_name):
             source = await self.inventory.lookup(source_name)
