@@ -243,13 +243,9 @@ class LocalBackend:
     ) -> dict[str, Any]:
         await self._stream(argv.clone(source, name), ctx, self.long_timeout)
         try:
-            config = await self.get_config(name)
-            current_disk = config.get("Disk")
-            disk = disk_size_gb
-            if isinstance(current_disk, int) and disk_size_gb == current_disk:
-                disk = None  # type: ignore[assignment]
+            # Tart can only grow a disk; a smaller size fails here and the VM is removed.
             await self._stream(
-                argv.set_(name, cpu=cpu, memory_mb=memory_gb * 1024, disk_size_gb=disk),
+                argv.set_(name, cpu=cpu, memory_mb=memory_gb * 1024, disk_size_gb=disk_size_gb),
                 ctx,
                 self.timeout,
             )

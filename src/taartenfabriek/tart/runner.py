@@ -157,17 +157,24 @@ class TartRunner:
         return result
 
     async def _interrupt(self, process: asyncio.subprocess.Process) -> None:
-        """SIGINT the child's process group, then SIGKILL it if it lingers."""
-        if process.returncode is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGINT)
-        try:
-            await asyncio.wait_for(process.wait(), INTERRUPT_GRACE)
-        except TimeoutError:
+        """SIGINT the child's process group, SIGKILL what lingers, and reap everything.
+
+        SIGINT gives Tart its Ctrl+C clean-up; whatever is left of the group afterwards
+        (the leader after the grace period, or helpers that ignore SIGINT) is killed so no
+        orphan keeps running or holds our pipes.
+        """
+        if process.returncode is None:
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            await process.wait()
+                os.killpg(process.pid, signal.SIGINT)
+            # Poll returncode rather than await wait(): on Python 3.11 wait() also waits for
+            # the pipes to close, which a lingering grandchild can hold open.
+            deadline = time.monotonic() + INTERRUPT_GRACE
+            while process.returncode is None and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        with contextlib.suppress(TimeoutError, ValueError, OSError):
+            await asyncio.wait_for(process.communicate(), INTERRUPT_GRACE)
 
     async def spawn_detached(
         self, args: Sequence[str], log_path: Path

@@ -1,0 +1,32 @@
+import pytest
+
+from taartenfabriek.tart import argv
+
+
+def test_seed_commands() -> None:
+    assert argv.run("vm") == ["run", "--vnc", "--no-graphics", "vm"]
+    assert argv.stop("vm") == ["stop", "--timeout", "30", "vm"]
+    assert argv.stop("vm", timeout=None) == ["stop", "vm"]
+    assert argv.get("vm") == ["get", "vm", "--format", "json"]
+    assert argv.list_vms() == ["list", "--format", "json"]
+    assert argv.ip("vm") == ["ip", "vm", "--wait", "0"]
+    assert argv.clone("ghcr.io/a/b:latest", "new") == ["clone", "ghcr.io/a/b:latest", "new"]
+    assert argv.set_("vm", cpu=4, memory_mb=8192, disk_size_gb=60) == [
+        "set",
+        "vm",
+        "--cpu",
+        "4",
+        "--memory",
+        "8192",
+        "--disk-size",
+        "60",
+    ]
+
+
+@pytest.mark.parametrize("bad", ["-rf", "--help", "", "a\nb"])
+def test_names_never_become_flags(bad: str) -> None:
+    for build in (argv.get, argv.delete, argv.pull, argv.suspend):
+        with pytest.raises(ValueError):
+            build(bad)
+    with pytest.raises(ValueError):
+        argv.clone("src", bad)
