@@ -85,7 +85,13 @@ def serve(
     try:
         application = create_app(settings)
     except TaartError as exc:  # an unusable state folder, a full disk: say so and stop
-        console.print(f"Cannot start: {exc.detail}", style="red", markup=False, highlight=False)
+        console.print(
+            f"Cannot start: {exc.detail}",
+            style="red",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
         raise typer.Exit(1) from exc
     token = application.state.services.tokens.token
     shown_host = f"[{settings.host}]" if ":" in settings.host else settings.host

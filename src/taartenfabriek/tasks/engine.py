@@ -224,7 +224,7 @@ class TaskEngine:
         """Write a running task's batched logs and progress (not awaited: nothing waits)."""
         if run.finalized:
             return
-        future = self.store.save(run.task, run.take_unsaved())
+        future = self.store.save(run.task, run.take_unsaved(), sync=False)
         asyncio.ensure_future(future).add_done_callback(lambda f: self._persisted(run, f))
 
     def _persisted(self, run: TaskRun, future: asyncio.Future[None]) -> None:

@@ -83,6 +83,7 @@ class SQLiteTaskStore:
         self._lock = lock
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="task-store")
         self._closed = False
+        self._sync_mode = "FULL"
 
     # --- opening ---------------------------------------------------------------------------
 
@@ -119,7 +120,7 @@ class SQLiteTaskStore:
     # --- writes ----------------------------------------------------------------------------
 
     def save(
-        self, task: Task, new_logs: Sequence[str] = (), *, done: bool = False
+        self, task: Task, new_logs: Sequence[str] = (), *, done: bool = False, sync: bool = True
     ) -> Awaitable[None]:
         # Serialised now, in the caller's thread: the task keeps changing after we return.
         body = task.model_dump_json(exclude={"logs"})
@@ -128,6 +129,7 @@ class SQLiteTaskStore:
         skipped = len(new_logs) - len(lines)
 
         def write(conn: sqlite3.Connection) -> None:
+            self._synchronous(conn, "FULL" if sync else "NORMAL")
             with conn:
                 conn.execute(
                     "INSERT INTO tasks (id, action, status, vm, created_at, updated_at, body) "
@@ -142,6 +144,13 @@ class SQLiteTaskStore:
                     conn.execute("DELETE FROM task_processes WHERE task_id = ?", (task.id,))
 
         return self._submit(write)
+
+    def _synchronous(self, conn: sqlite3.Connection, mode: str) -> None:
+        """FULL: fsync at every commit. NORMAL (WAL): commits reach the OS at once, so they
+        survive a crash of this process, and are fsynced with the next FULL commit."""
+        if mode != self._sync_mode:
+            conn.execute(f"PRAGMA synchronous = {mode}")
+            self._sync_mode = mode
 
     def _append(
         self, conn: sqlite3.Connection, task_id: str, lines: list[str], skipped: int
@@ -321,6 +330,8 @@ def _take_lock(path: Path) -> IO[bytes]:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
+    if path.is_dir():
+        raise StorageError(f"cannot open the task history {path}: it is a folder, not a file")
     try:
         conn = sqlite3.connect(path, check_same_thread=False, timeout=10, isolation_level=None)
     except sqlite3.Error as exc:

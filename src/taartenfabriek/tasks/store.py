@@ -43,12 +43,14 @@ class ProcessRecord:
 
 class TaskStore(Protocol):
     def save(
-        self, task: Task, new_logs: Sequence[str] = (), *, done: bool = False
+        self, task: Task, new_logs: Sequence[str] = (), *, done: bool = False, sync: bool = True
     ) -> Awaitable[None]:
         """Record every field of `task` except `logs`, and append `new_logs` to its log.
 
         `done` also forgets the task's processes (they have all exited). The write is
-        submitted before this returns; awaiting the result waits until it is on disk.
+        submitted before this returns; awaiting the result waits until it is committed.
+        `sync=False` (log batches) may skip the fsync: the write survives a crash of the
+        server, and the next synced write (every status change) flushes it to the disk too.
         """
         ...
 
@@ -98,7 +100,7 @@ class MemoryTaskStore:
         self._processes: dict[tuple[str, int], ProcessRecord] = {}
 
     def save(
-        self, task: Task, new_logs: Sequence[str] = (), *, done: bool = False
+        self, task: Task, new_logs: Sequence[str] = (), *, done: bool = False, sync: bool = True
     ) -> Awaitable[None]:
         self._tasks[task.id] = task.model_copy(update={"logs": []}, deep=True)
         logs = self._logs.setdefault(task.id, deque(maxlen=self.max_log_lines))
