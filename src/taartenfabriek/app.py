@@ -63,7 +63,13 @@ def build_services(settings: Settings) -> Services:
         inventory=inventory,
         operations=Operations(backend, engine, inventory),
         github_tokens=github_tokens,
-        catalog=Catalog(github_tokens, github_api_url=settings.github_api_url),
+        catalog=Catalog(
+            github_tokens,
+            github_api_url=settings.github_api_url,
+            registry_url=settings.registry_url,
+            cache_path=settings.home / "catalog.json",
+            ttl=settings.catalog_ttl,
+        ),
     )
 
 
@@ -79,6 +85,7 @@ def create_app(settings: Settings) -> FastAPI:
             yield
         finally:
             restore_signals()
+            await services.catalog.close()
             await services.engine.close()
             await services.inventory.close()
             await services.backend.close()

@@ -82,6 +82,7 @@ def serve(
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
     try:
         application = create_app(settings)
     except TaartError as exc:  # an unusable state folder, a full disk: say so and stop

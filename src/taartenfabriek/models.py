@@ -78,6 +78,16 @@ class VMImage(BaseModel):
     description: str | None = None
     tags: list[str] = Field(default_factory=list)
     updated_at: str | None = None
+    origin: Literal["github", "registry", "builtin"] | None = Field(
+        None,
+        description="`github`: listed through the GitHub Packages API (token); `registry`: "
+        "the maintained list, tags read anonymously from the registry; `builtin`: the "
+        "maintained list with its usual tags, unchecked (nothing answered, no token).",
+    )
+    os: Literal["macos", "linux"] | None = None
+    stale: bool = Field(False, description="The last fetch failed; this is the last known list.")
+    stale_reason: str | None = Field(None, description="Why the fetch failed, when `stale`.")
+    fetched_at: str | None = Field(None, description="When the catalog was fetched (ISO 8601).")
 
 
 class VMImagesSummary(BaseModel):

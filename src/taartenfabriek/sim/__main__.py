@@ -1,11 +1,15 @@
-"""Entry point of `tart-sim` (being written)."""
+"""`tart-sim` / `python -m taartenfabriek.sim`: a faithful stand-in for the `tart` CLI."""
+
+from __future__ import annotations
 
 import sys
 
 
-def main() -> None:
-    sys.exit(1)
+def main() -> int:
+    from .cli import main as cli_main
+
+    return cli_main()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""Entry point logic: dispatch a `tart` argv to its subcommand with Tart's exact error channels.
+
+Runtime errors print bare on stderr (exit 1 or 2); other errors print `Error: <msg>` (exit 1);
+parse and validation errors add a usage block (exit 64) — the subcommand's, or the root's
+for validation errors raised in a command body (§1.1). Imports `argspec`, `errors`, `home`,
+`knobs`, `output`; the subcommand module only once chosen.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import time
+
+from . import home, knobs
+from .argspec import Namespace, Spec, help_text, parse, root_help
+from .commands import COMMANDS
+from .errors import HelpRequested, ParseError, SimError, TartError, ValidationError
+from .output import err, out
+
+VERSION = "2.32.1"
+ROOT_USAGE = "Usage: tart <subcommand>\n  See 'tart --help' for more information."
+NO_HOME = ("help",)
+
+
+def _usage_error(message: str, usage: str, help_line: str = "") -> int:
+    text = f"Error: {message}\n"
+    if help_line:
+        text += f"Help:  {help_line}\n"
+    sys.stderr.write(text + usage + "\n")
+    sys.stderr.flush()
+    return 64
+
+
+def _root_help() -> str:
+    return root_help([(name, entry[1]) for name, entry in COMMANDS.items() if entry[2]])
+
+
+def _injected(subcommand: str) -> int | None:
+    """TART_SIM_HANG / TART_SIM_FAIL, applied before anything else happens."""
+    if knobs.in_list("TART_SIM_HANG", subcommand):
+        while True:
+            time.sleep(3600)
+    failure = knobs.injected_failure(subcommand)
+    if failure is not None:
+        code, message = failure
+        if message:
+            err(message)
+        return code
+    return None
+
+
+def _load(subcommand: str) -> tuple[Spec, object]:
+    module = importlib.import_module(f".commands.{COMMANDS[subcommand][0]}", __package__)
+    spec = module.SPEC
+    assert isinstance(spec, Spec)
+    return spec, module
+
+
+def dispatch(argv: list[str]) -> int:
+    if argv and not argv[0].startswith("-"):
+        injected = _injected(argv[0])
+        if injected is not None:
+            return injected
+    if not argv or argv[0] in ("-h", "--help"):
+        out(_root_help())
+        return 0
+    subcommand = argv[0]
+    if subcommand == "help":
+        if len(argv) > 1 and argv[1] in COMMANDS:
+            out(help_text(_load(argv[1])[0]))
+        else:
+            out(_root_help())
+        return 0
+    if subcommand == "--version":
+        out(knobs.text("TART_SIM_VERSION", VERSION) or VERSION)
+        return 0
+    if subcommand.startswith("-"):
+        return _usage_error(f"Unknown option '{subcommand.partition('=')[0]}'", ROOT_USAGE)
+    if subcommand not in COMMANDS:
+        return _usage_error(f"Unexpected argument '{subcommand}'", ROOT_USAGE)
+
+    spec, module = _load(subcommand)
+    try:
+        namespace = parse(spec, argv[1:])
+    except HelpRequested:
+        out(help_text(spec))
+        return 0
+    except ParseError as error:
+        return _usage_error(error.message, spec.usage_block(), error.help_line)
+
+    validate = getattr(module, "validate", None)
+    try:
+        if validate is not None:
+            validate(namespace)
+    except ValidationError as error:
+        return _usage_error(error.message, ROOT_USAGE if error.root else spec.usage_block())
+    except SimError as error:
+        # Errors thrown while ArgumentParser validates are printed `Error: ...`, exit 1.
+        err(f"Error: {error.message}")
+        return 1
+
+    try:
+        if subcommand in ("pull", "clone"):
+            home.tart_home()
+        else:
+            home.tart_home()
+            home.collect_garbage()
+        code = getattr(module, "run")(namespace)  # noqa: B009 - module is untyped here
+        assert isinstance(code, int)
+        return code
+    except ValidationError as error:
+        return _usage_error(error.message, ROOT_USAGE if error.root else spec.usage_block())
+    except TartError as error:
+        err(error.message)
+        return error.exit_code
+    except SimError as error:
+        err(f"Error: {error.message}")
+        return error.exit_code
+    except OSError as error:
+        # An unexpected file-system failure: Foundation errors print as `Error: ...`.
+        err(f"Error: {error.strerror or error}: {error.filename or ''}".rstrip(": "))
+        return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    stdout = sys.stdout
+    if hasattr(stdout, "reconfigure"):
+        stdout.reconfigure(line_buffering=True)
+    try:
+        return dispatch(sys.argv[1:] if argv is None else argv)
+    except KeyboardInterrupt:
+        # SIGINT cancels the command's task; Tart then reports the cancellation (unsure).
+        err("Error: CancellationError()")
+        return 1
+    except BrokenPipeError:
+        return 1
+
+
+__all__ = ["Namespace", "dispatch", "main"]

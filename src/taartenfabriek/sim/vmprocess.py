@@ -1,0 +1,270 @@
+"""The life of a simulated VM inside the foreground `tart run` process (§5 run, §8.2-4).
+
+Holds the fcntl lock on config.json for its whole life, writes `.sim-run.json`, and reacts
+like Tart: SIGINT -> `Stopping VM...` exit 0; SIGUSR1 -> snapshot (or `Failed to suspend
+the VM: ...` exit 1); SIGUSR2 -> graceful guest stop. Imports most leaf modules and `signal`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+
+from . import home, knobs, localstore, network, vmconfig
+from .argspec import Namespace
+from .errors import PlainError, TartError, ValidationError
+from .files import create_sparse
+from .locks import FileLock, try_write_lock
+from .output import err, out
+from .vmdir import VMDir
+from .words import passphrase
+
+HANDLED = (signal.SIGINT, signal.SIGUSR1, signal.SIGUSR2)
+BRIDGE_INTERFACES = (("en0", "Ethernet"), ("en1", "Wi-Fi"))
+# VZ's validateSaveRestoreSupport() message for a non-suspendable configuration (unsure).
+NOT_SUSPENDABLE = "The virtual machine configuration does not support saving and restoring."
+
+
+def _swift_array(items: list[str]) -> str:
+    quoted = ['"' + item.replace("\\", "\\\\").replace('"', '\\"') + '"' for item in items]
+    return "[" + ", ".join(quoted) + "]"
+
+
+def _check_bridged(interfaces: list[str]) -> None:
+    for wanted in interfaces:
+        if not any(wanted in pair for pair in BRIDGE_INTERFACES):
+            available = [f'{ident} (or "{label}")' for ident, label in BRIDGE_INTERFACES]
+            raise ValidationError(
+                f'no bridge interfaces matched "{_swift_array(interfaces)}", '
+                f"available interfaces: {_swift_array(available)}",
+                root=True,
+            )
+
+
+def _check_dirs(shares: list[str]) -> None:
+    tags: dict[str, list[bool]] = {}
+    for share in shares:
+        parts = share.split(":")
+        options = parts[-1].split(",")
+        tag = "com.apple.virtio-fs.automount"
+        found = False
+        for option in options:
+            if option == "ro":
+                found = True
+            elif option.startswith("tag="):
+                tag, found = option[4:], True
+        if found:
+            parts = parts[:-1]
+        rest = ":".join(parts)
+        named = not rest.startswith(("http:", "https:")) and len(rest.split(":", 1)) == 2
+        tags.setdefault(tag, []).append(named)
+    for shares_named in tags.values():
+        if len(shares_named) > 1 and not all(shares_named):
+            raise ValidationError(
+                "invalid --dir syntax: for multiple directory shares each one of them should be "
+                "named",
+                root=True,
+            )
+
+
+def _is_disk_option(option: str) -> bool:
+    return option == "ro" or option.startswith(("sync=", "caching="))
+
+
+def _lock_disks(disks: list[str]) -> list[FileLock]:
+    """Try-lock every writable disk image like Tart (a held lock = mounted in Finder)."""
+    from .names import try_parse
+
+    held = []
+    for disk in disks:
+        path, read_only = disk, False
+        head, sep, tail = disk.rpartition(":")
+        if sep and all(_is_disk_option(option) for option in tail.split(",")):
+            path, read_only = head, "ro" in tail.split(",")
+        if "://" in path:
+            continue  # a Network Block Device URL
+        expanded = os.path.expanduser(path)
+        if not os.path.exists(expanded):
+            if try_parse(path) is not None or localstore.exists(path):
+                continue  # a remote or local VM used as a disk
+            name = os.path.basename(expanded)
+            raise PlainError(f"The file “{name}” couldn’t be opened because there is no such file.")
+        if read_only:
+            continue
+        lock = FileLock(expanded)
+        if not lock.try_lock():
+            raise TartError(
+                f"disk {expanded} seems to be already in use, unmount it first in Finder"
+            )
+        held.append(lock)
+    return held
+
+
+def _open_serial(ns: Namespace) -> int | None:
+    if ns.serial:
+        master, slave = os.openpty()
+        path = os.ttyname(slave)
+        os.close(slave)
+        out(f"Successfully open pty {path}")
+        return master
+    if isinstance(ns.serial_path, str):
+        try:
+            return os.open(ns.serial_path, os.O_RDWR | os.O_NOCTTY)
+        except OSError:
+            raise TartError("Failed to open PTY") from None
+    return None
+
+
+def _running_darwin_vms(exclude: VMDir) -> list[str]:
+    names = []
+    for vm in localstore.list_vms():
+        if vm.path == exclude.path or not vm.running():
+            continue
+        try:
+            if vmconfig.os_of(vm.config()) == "darwin":
+                names.append(vm.name)
+        except Exception:
+            continue
+    return names
+
+
+def _vnc_message(url: str, ns: Namespace) -> str:
+    if ns.no_graphics or "CI" in os.environ:
+        return f"VNC server is running at {url}"
+    return f"Opening {url}..."
+
+
+class Session:
+    """Everything the running VM needs after it took its lock."""
+
+    def __init__(self, ns: Namespace, vm: VMDir, config: dict[str, object]) -> None:
+        self.ns = ns
+        self.vm = vm
+        self.memory = vmconfig.number(config, "memorySize", 4 * vmconfig.GIB)
+        self.mac = vmconfig.mac_of(config)
+        self.start = time.time()
+        self.ip_at: float | None = None
+        self.info: dict[str, object] = {}
+        self.resources: list[object] = []
+
+    def begin(self) -> None:
+        boot = knobs.seconds("TART_SIM_BOOT_SECONDS", 3.0)
+        if os.path.exists(self.vm.state_path):
+            out("restoring VM state from a snapshot...")
+            os.unlink(self.vm.state_path)
+            out("resuming VM...")
+            boot = 0.0  # a resumed guest already has its network up
+        self.ip_at = None if network.never_gets_ip(self.vm) else self.start + boot
+        self.info = {
+            "pid": os.getpid(),
+            "argv": sys.argv[1:],
+            "started_at": self.start,
+            "boot_seconds": boot,
+            "ip_at": self.ip_at,
+            "mac": self.mac,
+            "ip": network.ip_for_mac(self.mac),
+        }
+        network.write_run_info(self.vm, self.info)
+
+    def suspend(self) -> int:
+        if not self.ns.suspendable:
+            out(f"Failed to suspend the VM: {NOT_SUSPENDABLE}")
+            return 1
+        out("pausing VM to take a snapshot...")
+        out("creating a snapshot...")
+        create_sparse(self.vm.state_path, self.memory)
+        time.sleep(knobs.seconds("TART_SIM_SUSPEND_SECONDS", 0.5))
+        out("snapshot created successfully! shutting down the VM...")
+        return 0
+
+    def loop(self) -> int:
+        ns = self.ns
+        vnc_pending = bool(ns.vnc)
+        vnc_deadline = self.start + knobs.seconds("TART_SIM_VNC_IP_TIMEOUT", 60.0)
+        if ns.vnc_experimental:
+            port = 49152 + int.from_bytes(os.urandom(2), "big") % 16384
+            out(_vnc_message(f"vnc://:{passphrase()}@127.0.0.1:{port}", ns))
+        after = knobs.per_vm_seconds("TART_SIM_GUEST_SHUTDOWN_AFTER", self.vm.name)
+        guest_stop: float | None = None if after is None else self.start + after
+        while True:
+            now = time.time()
+            if vnc_pending and self.ip_at is not None and now >= self.ip_at:
+                out(_vnc_message(f"vnc://{network.ip_for_mac(self.mac)}", ns))
+                vnc_pending = False
+            if vnc_pending and now >= vnc_deadline:
+                err("IPNotFound()")
+                return 1
+            if guest_stop is not None and now >= guest_stop:
+                out("guest has stopped the virtual machine")
+                return 0
+            deadlines = [d for d in (guest_stop, vnc_deadline if vnc_pending else None) if d]
+            if vnc_pending and self.ip_at is not None:
+                deadlines.append(self.ip_at)
+            timeout = max(0.0, min(deadlines) - now) if deadlines else 3600.0
+            received = signal.sigtimedwait(HANDLED, timeout)
+            if received is None:
+                continue
+            if received.si_signo == signal.SIGINT:
+                if vnc_pending:
+                    # The cancelled task was still waiting for the IP: Tart prints the
+                    # CancellationError and exits 1 (derived from Run.swift; unsure).
+                    err("CancellationError()")
+                    return 1
+                out("Stopping VM...")
+                time.sleep(knobs.seconds("TART_SIM_STOP_SECONDS", 0.1))
+                return 0
+            if received.si_signo == signal.SIGUSR1:
+                return self.suspend()
+            if received.si_signo == signal.SIGUSR2 and guest_stop is None:
+                out("Requesting guest OS to stop...")
+                guest_stop = time.time() + knobs.seconds("TART_SIM_GUEST_STOP_SECONDS", 1.0)
+
+
+def run_vm(ns: Namespace) -> int:
+    signal.pthread_sigmask(signal.SIG_BLOCK, HANDLED)
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    name = str(ns.name)
+    vm = localstore.open_vm(name)
+    global_lock = FileLock(home.tart_home())
+    global_lock.lock()
+    try:
+        config = vm.config()
+        mac = vmconfig.mac_of(config)
+        for other in localstore.list_vms():
+            if other.path == vm.path or not other.running():
+                continue
+            if vmconfig.mac_of(other.config()) == mac:
+                out("There is already a running VM with the same MAC address!")
+                out("Resetting VM to assign a new MAC address...")
+                config["macAddress"] = vmconfig.random_mac()
+                vm.save_config(config)
+                break
+        bridged, shares, disks = ns.net_bridged, ns.dir, ns.disk
+        assert isinstance(bridged, list) and isinstance(shares, list) and isinstance(disks, list)
+        _check_bridged(bridged)
+        _check_dirs(shares)
+        held = _lock_disks(disks)
+        serial = _open_serial(ns)
+        lock_fd = os.open(vm.config_path, os.O_RDWR)
+        if not try_write_lock(lock_fd):
+            raise TartError(f'VM "{name}" is already running!', 2)
+        vm.touch()
+        others = _running_darwin_vms(vm) if vmconfig.os_of(config) == "darwin" else []
+    finally:
+        global_lock.unlock()
+
+    session = Session(ns, vm, config)
+    session.resources = [lock_fd, held, serial]  # held until the process exits
+    try:
+        session.begin()
+        limit = knobs.integer("TART_SIM_MAX_DARWIN_VMS", 2)
+        if len(others) >= limit:
+            time.sleep(knobs.seconds("TART_SIM_LIMIT_SECONDS", 0.5))
+            hint = f" (other running VMs: {', '.join(others)})"
+            err(f"The number of VMs exceeds the system limit{hint}")
+            return 1
+        return session.loop()
+    finally:
+        network.retire_run_info(vm, session.info)

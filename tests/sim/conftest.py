@@ -1,0 +1,3 @@
+from tests.simtools import tart_sim
+
+__all__ = ["tart_sim"]
