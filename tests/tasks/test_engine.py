@@ -6,15 +6,18 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
+from collections.abc import Awaitable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from taartenfabriek.errors import Conflict, NotFound, ShuttingDown, StorageError, TartFailed
+from taartenfabriek.models import Task
 from taartenfabriek.tasks.engine import TaskEngine, TaskRun
 from taartenfabriek.tasks.run import PERSIST_DELAY
 from taartenfabriek.tasks.sqlite import SQLiteTaskStore
+from taartenfabriek.tasks.store import MemoryTaskStore
 
 pytestmark = pytest.mark.anyio
 
@@ -150,6 +153,32 @@ async def test_cancel_before_the_task_took_its_first_step(store: SQLiteTaskStore
     assert (cancelled.status, cancelled.error) == ("failed", "clone was cancelled by the user")
     assert not gate.entered.is_set()
     engine.check_claims({"x": "exclusive"})
+    await engine.close()
+
+
+class SlowRunningStore(MemoryTaskStore):
+    """Takes its time to record `running`, so a cancel can arrive in the middle."""
+
+    def save(self, task: Task, new_logs: Sequence[str] = (), **kw: bool) -> Awaitable[None]:
+        super().save(task, new_logs, **kw)
+        return asyncio.sleep(0.3 if task.status == "running" else 0)
+
+
+async def test_cancel_while_running_is_being_recorded() -> None:
+    store = SlowRunningStore()
+    engine = TaskEngine(store)
+    gate = Gate()
+    task = await engine.submit("pull", gate, claims={"img": "exclusive"})
+    run = engine.live(task.id)
+    assert run is not None
+    while not run.started:
+        await asyncio.sleep(0.01)
+    cancelled = await engine.cancel(task.id)
+    assert (cancelled.status, cancelled.error) == ("failed", "pull was cancelled by the user")
+    assert not gate.entered.is_set()
+    stored = await store.get(task.id)
+    assert stored is not None and stored.status == "failed"
+    engine.check_claims({"img": "exclusive"})
     await engine.close()
 
 

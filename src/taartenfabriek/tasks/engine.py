@@ -56,7 +56,8 @@ class TaskEngine:
         self.retention_count = retention_count
         self.retention_age = retention_age
         self._runs: dict[str, TaskRun] = {}
-        self._unrecorded: dict[str, Task] = {}
+        self._unrecorded: dict[str, tuple[Task, list[str]]] = {}
+        """Final states the store refused (full disk), with their unwritten log lines."""
         self._claims: dict[str, tuple[ClaimMode, set[str]]] = {}
         self._closing = False
         self._background: set[asyncio.Task[Any]] = set()
@@ -131,12 +132,14 @@ class TaskEngine:
         task = run.task
         run.started = True
         try:
-            if run.stop_reason is not None:
-                await self._fail(run, run.stop_reason)
-            elif await self._transition(run, status="running"):
+            if run.stop_reason is None and await self._transition(run, status="running"):
                 await self._run_body(run, body)
             else:
                 await self._fail(run, run.stop_reason or "the task could not be recorded")
+        except asyncio.CancelledError:
+            # Cancelled in its own bookkeeping (while `running` was being written): the write
+            # still lands (it is shielded), and so must the end.
+            await self._fail(run, run.stop_reason or f"{task.action} was interrupted")
         finally:
             self._release_claims(task.id)
             self._runs.pop(task.id, None)
@@ -202,16 +205,16 @@ class TaskEngine:
             log.error("could not record task %s (%s): %s", task.id, task.status, detail)
             if task.status in FINAL_STATUSES:
                 # Kept in memory so GET still answers; written again when the store recovers.
-                self._unrecorded[task.id] = task.model_copy(deep=True)
+                self._unrecorded[task.id] = (task.model_copy(deep=True), list(lines))
             return False
         if self._unrecorded and task.status in FINAL_STATUSES:
             self._spawn(self._retry_unrecorded())
         return True
 
     async def _retry_unrecorded(self) -> None:
-        for task_id, task in list(self._unrecorded.items()):
+        for task_id, (task, lines) in list(self._unrecorded.items()):
             with contextlib.suppress(Exception):
-                await self.store.save(task, task.logs[-20:], done=True)
+                await self.store.save(task, lines, done=True)
                 self._unrecorded.pop(task_id, None)
 
     # --- reports from runs -----------------------------------------------------------------
@@ -254,8 +257,8 @@ class TaskEngine:
         run = self._runs.get(task_id)
         if run is not None:
             return run.task.model_copy(deep=True)
-        task = self._unrecorded.get(task_id)
-        return task.model_copy(deep=True) if task is not None else None
+        unrecorded = self._unrecorded.get(task_id)
+        return unrecorded[0].model_copy(deep=True) if unrecorded is not None else None
 
     async def get(self, task_id: str) -> Task:
         task = self._in_memory(task_id) or await self.store.get(task_id)
