@@ -38,8 +38,9 @@ class Operations:
                 return await work(run)
             finally:
                 self.inventory.invalidate(*changed)
-                with contextlib.suppress(TaartError):
-                    await self.inventory.refresh()
+                if not self.engine.closing:  # shutting down: nobody will read it
+                    with contextlib.suppress(TaartError):
+                        await self.inventory.refresh()
 
         return await self.engine.submit(action, body, vm=vm, claims=claims)
 
