@@ -103,20 +103,23 @@ class TartSim:
         env: dict[str, str] | None = None,
         cwd: Path | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        """Run `tart <args>` to completion, capturing stdout and stderr as text."""
-        return subprocess.run(
+        """Run `tart <args>` to completion; stdout/stderr decoded as UTF-8, `\r` kept as is."""
+        result = subprocess.run(
             [str(self.tart), *args],
-            input=input,
+            input=None if input is None else input.encode(),
             cwd=cwd,
             capture_output=True,
-            text=True,
             timeout=timeout,
             env=env or self.env,
             stdin=None if input is not None else subprocess.DEVNULL,
         )
+        return subprocess.CompletedProcess(
+            result.args, result.returncode, result.stdout.decode(), result.stderr.decode()
+        )
 
     def spawn(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-        """Start `tart <args>` in its own session with piped output; killed at teardown."""
+        """Start `tart <args>` in its own session with piped text output (universal newlines:
+        `\r` reads as a line end); killed at teardown."""
         process = subprocess.Popen(
             [str(self.tart), *args],
             stdin=subprocess.DEVNULL,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -11,27 +12,44 @@ from fastapi import FastAPI
 
 from . import __version__, web
 from .api import errors as api_errors
-from .api import system, tasks, vms, ws
+from .api import logs as logs_api
+from .api import network, system, tasks, vm_actions, vms, ws
+from .api import storage as storage_api
 from .backends.local import LocalBackend
 from .catalog import Catalog, GitHubTokenStore
+from .checks import CareChecks
 from .errors import StorageError
+from .imagesize import ImageSizes
 from .inventory import Inventory
+from .ipdiag import IPDoctor, ResolverStore
+from .logs import register_secret
 from .operations import Operations
-from .security import RequestGuard, TokenStore, ensure_private_dir
+from .security import (
+    BodySizeLimit,
+    RequestGuard,
+    SecurityHeaders,
+    TokenStore,
+    is_loopback_address,
+    secure_state,
+)
 from .services import Services
 from .settings import Settings
+from .storage import StorageService, resolve_tart_home
 from .tart.runner import TartRunner
 from .tasks.engine import TaskEngine
 from .tasks.signals import on_exit_signal
 from .tasks.sqlite import SQLiteTaskStore
+from .vmrecords import VMRecords
 
 log = logging.getLogger(__name__)
 
 
 def build_services(settings: Settings) -> Services:
+    for secret in (settings.github_token, settings.orchard_token):
+        register_secret(secret)
     tokens = TokenStore(settings.token_file)
     try:
-        ensure_private_dir(settings.home)
+        secure_state(settings.home, (settings.token_file, settings.github_token_file))
         tokens.load()
     except OSError as exc:
         raise StorageError(
@@ -53,15 +71,42 @@ def build_services(settings: Settings) -> Services:
         retention_count=settings.task_retention_count,
         retention_age=settings.task_retention_days * 86400 or None,
     )
-    inventory = Inventory(backend, refresh_interval=settings.refresh_interval)
+    resolvers = ResolverStore(settings.home / "ip-resolvers.json")
+    doctor = IPDoctor(
+        resolvers, backend.runlogs, backend.ip_errors.get, grace=settings.ip_boot_grace
+    )
+    backend.resolver_for = doctor.resolver_arg
+    tart_home = resolve_tart_home(settings.tart_home, os.environ)
+    backend.tart_home = tart_home
+    inventory = Inventory(
+        backend, refresh_interval=settings.refresh_interval, decorate=doctor.decorate
+    )
     github_tokens = GitHubTokenStore(settings.github_token_file, settings.github_token)
+    storage = StorageService(
+        tart_home=tart_home,
+        backend=backend,
+        inventory=inventory,
+        engine=engine,
+        sizes=ImageSizes(settings.registry_url, timeout=settings.registry_timeout),
+        free_space_override_gb=settings.free_space_override,
+        pull_space_check=settings.pull_space_check,
+    )
+    checks = CareChecks(
+        inventory=inventory,
+        engine=engine,
+        storage=storage,
+        doctor=doctor,
+        macos_vm_limit=settings.macos_vm_limit,
+    )
     return Services(
         settings=settings,
         tokens=tokens,
         backend=backend,
         engine=engine,
         inventory=inventory,
-        operations=Operations(backend, engine, inventory),
+        operations=Operations(
+            backend, engine, inventory, VMRecords(settings.home / "vms.json"), checks
+        ),
         github_tokens=github_tokens,
         catalog=Catalog(
             github_tokens,
@@ -70,6 +115,10 @@ def build_services(settings: Settings) -> Services:
             cache_path=settings.home / "catalog.json",
             ttl=settings.catalog_ttl,
         ),
+        storage=storage,
+        runlogs=backend.runlogs,
+        ip_resolvers=resolvers,
+        ip_doctor=doctor,
     )
 
 
@@ -89,6 +138,12 @@ def create_app(settings: Settings) -> FastAPI:
             await services.engine.close()
             await services.inventory.close()
             await services.backend.close()
+            if settings.demo:
+                # Here, not after uvicorn.run: uvicorn re-raises SIGTERM/SIGINT once the
+                # lifespan has ended, so code after it never runs on a signal.
+                from . import demo
+
+                await asyncio.to_thread(demo.stop_all, settings.home)
 
     app = FastAPI(
         title="de taartenfabriek",
@@ -96,11 +151,37 @@ def create_app(settings: Settings) -> FastAPI:
         description="Local API for managing Tart virtual machines. Every `/api/` route needs "
         "the `X-Local-Token` header; WebSockets take `?token=`.",
         lifespan=lifespan,
+        # Swagger UI and ReDoc load scripts from a CDN into our origin: not on this server.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.services = services
     api_errors.install(app)
-    for router in (system.router, vms.router, tasks.router, ws.router):
-        app.include_router(router)
+    # Routers with fixed words after {vm_name} come before vms.router: its
+    # GET /api/vms/{vm_name:path} would take them.
+    routers = (
+        system.router,
+        storage_api.router,
+        logs_api.router,
+        network.router,
+        vm_actions.reads,
+        vms.router,
+        vm_actions.router,
+        tasks.router,
+    )
+    for router in routers:
+        app.include_router(router, responses=api_errors.ERROR_RESPONSES)
+    app.include_router(ws.router)
     web.mount(app)
-    app.add_middleware(RequestGuard, allowed_hosts=settings.allowed_hosts)
+    # Outermost last: headers on every answer (refusals too), then Host/Origin, then the
+    # body cap, all before routing.
+    app.add_middleware(BodySizeLimit)
+    app.add_middleware(RequestGuard, allowed_hosts=_allowed_hosts(settings))
+    app.add_middleware(SecurityHeaders)
     return app
+
+
+def _allowed_hosts(settings: Settings) -> tuple[str, ...]:
+    """TARTVM_ALLOWED_HOSTS, plus the bound address when it is another loopback one (127.0.0.2)."""
+    extra = (settings.host,) if is_loopback_address(settings.host) else ()
+    return (*settings.allowed_hosts, *extra)
