@@ -328,3 +328,20 @@ async def test_retention_prunes_at_recovery(store: SQLiteTaskStore) -> None:
     await engine.recover()
     assert await engine.count() == 3
     await engine.close()
+
+
+async def test_an_engine_can_be_started_again_after_close(tmp_path: Path) -> None:
+    """Test clients run an app's lifespan more than once: close, then recover, then work."""
+    engine = TaskEngine(SQLiteTaskStore.open(tmp_path / "t.sqlite3"))
+    await engine.recover()
+
+    async def body(run: TaskRun) -> dict[str, Any]:
+        return {"n": 1}
+
+    first = await engine.wait((await engine.submit("pull", body)).id)
+    await engine.close()
+    await engine.recover()
+    second = await engine.wait((await engine.submit("pull", body)).id)
+    assert second.status == "completed"
+    assert [t.id for t in await engine.history(limit=5, offset=0, vm=None)] == [second.id, first.id]
+    await engine.close()

@@ -317,7 +317,14 @@ class TaskEngine:
 
     async def recover(self, *, process_grace: float = recovery.PROCESS_GRACE) -> list[Task]:
         """At start: fail what a previous server left unfinished, end its leftover tart
-        children (in the background) and apply the retention limits."""
+        children (in the background) and apply the retention limits.
+
+        Also undoes a previous `close`: an app's lifespan may run more than once (test
+        clients start and stop it around each test).
+        """
+        self.store.reopen()
+        self._closing = False
+        self.pubsub.closed = False
         failed = await recovery.fail_unfinished(self.store)
         leftovers = await recovery.leftover_processes(self.store)
         if leftovers:

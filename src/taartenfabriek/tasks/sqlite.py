@@ -19,10 +19,11 @@ import json
 import os
 import sqlite3
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import IO, TypeVar
+from typing import TypeVar
 
 from ..errors import StorageError
 from ..models import Task
@@ -74,15 +75,15 @@ def schema_version() -> int:
 class SQLiteTaskStore:
     """`TaskStore` on SQLite; build it with `open` (synchronous, so start-up fails early)."""
 
-    def __init__(
-        self, path: Path, conn: sqlite3.Connection, lock: IO[bytes], max_log_lines: int
-    ) -> None:
+    def __init__(self, path: Path, conn: sqlite3.Connection, lock: int, max_log_lines: int) -> None:
         self.path = path
         self.max_log_lines = max_log_lines
         self._conn = conn
         self._lock = lock
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="task-store")
         self._closed = False
+        # An app built but never run (e.g. only for its OpenAPI schema) never closes us.
+        self._release = weakref.finalize(self, _release, conn, lock)
         self._sync_mode = "FULL"
 
     # --- opening ---------------------------------------------------------------------------
@@ -90,13 +91,17 @@ class SQLiteTaskStore:
     @classmethod
     def open(cls, path: Path, *, max_log_lines: int = MAX_LOG_LINES) -> SQLiteTaskStore:
         """Open (creating or migrating) the database; StorageError says why it cannot be."""
-        lock = _take_lock(path.with_name(path.name + ".lock"))
-        try:
-            conn = _connect(path)
-        except BaseException:
-            lock.close()
-            raise
-        return cls(path, conn, lock, max_log_lines)
+        return cls(path, *_open(path), max_log_lines)
+
+    def reopen(self) -> None:
+        """Open again after `close` (an app whose lifespan runs twice, as test clients do)."""
+        if not self._closed:
+            return
+        self._conn, self._lock = _open(self.path)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="task-store")
+        self._sync_mode = "FULL"
+        self._release = weakref.finalize(self, _release, self._conn, self._lock)
+        self._closed = False
 
     # --- plumbing --------------------------------------------------------------------------
 
@@ -309,24 +314,42 @@ class SQLiteTaskStore:
             await self._submit(finish)
         self._closed = True
         self._executor.shutdown(wait=True)
-        self._lock.close()
+        self._release.detach()
+        os.close(self._lock)
 
 
-def _take_lock(path: Path) -> IO[bytes]:
+def _release(conn: sqlite3.Connection, lock: int) -> None:
+    with contextlib.suppress(sqlite3.Error):
+        conn.close()
+    with contextlib.suppress(OSError):
+        os.close(lock)
+
+
+def _open(path: Path) -> tuple[sqlite3.Connection, int]:
+    lock = _take_lock(path.with_name(path.name + ".lock"))
+    try:
+        return _connect(path), lock
+    except BaseException:
+        os.close(lock)
+        raise
+
+
+def _take_lock(path: Path) -> int:
+    """The lock file's descriptor, flocked for the life of the store."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(path, "ab")  # noqa: SIM115 - held open for the life of the store
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
     except OSError as exc:
         raise StorageError(f"cannot use the state folder {path.parent}: {_why(exc)}") from exc
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError as exc:
-        handle.close()
+        os.close(fd)
         raise StorageError(
             f"another taartenfabriek server is already using the state folder {path.parent}; "
             "stop it first, or give this one another folder (--home / TARTVM_HOME)"
         ) from exc
-    return handle
+    return fd
 
 
 def _connect(path: Path) -> sqlite3.Connection:

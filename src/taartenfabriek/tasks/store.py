@@ -81,6 +81,10 @@ class TaskStore(Protocol):
         seconds (None: no limit); returns how many went."""
         ...
 
+    def reopen(self) -> None:
+        """Be usable again after `close` (a no-op while open)."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -164,6 +168,9 @@ class MemoryTaskStore:
             del self._tasks[task_id]
             self._logs.pop(task_id, None)
         return len(doomed)
+
+    def reopen(self) -> None:
+        return None
 
     async def close(self) -> None:
         return None
