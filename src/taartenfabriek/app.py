@@ -20,6 +20,7 @@ from .backends.base import Backend
 from .backends.local import LocalBackend
 from .catalog import Catalog, GitHubTokenStore
 from .checks import CareChecks
+from .errors import StorageError
 from .imagesize import ImageSizes
 from .inventory import Inventory
 from .ipdiag import IPDoctor, ResolverStore
@@ -39,18 +40,24 @@ from .settings import Settings
 from .storage import StorageService, resolve_tart_home
 from .tart.runner import TartRunner
 from .tasks.engine import TaskEngine
-from .tasks.store import MemoryTaskStore, TaskStore
+from .tasks.signals import on_exit_signal
+from .tasks.sqlite import SQLiteTaskStore
 from .vmrecords import VMRecords
 
 log = logging.getLogger(__name__)
 
 
 def build_services(settings: Settings) -> Services:
-    secure_state(settings.home, (settings.token_file, settings.github_token_file))
     for secret in (settings.github_token, settings.orchard_token):
         register_secret(secret)
     tokens = TokenStore(settings.token_file)
-    tokens.load()
+    try:
+        secure_state(settings.home, (settings.token_file, settings.github_token_file))
+        tokens.load()
+    except OSError as exc:
+        raise StorageError(
+            f"cannot use the state folder {settings.home}: {exc.strerror or exc}"
+        ) from exc
     env = dict(os.environ)
     if settings.tart_home is not None:
         env["TART_HOME"] = str(settings.tart_home)
@@ -83,8 +90,11 @@ def build_services(settings: Settings) -> Services:
             ip_timeout=settings.start_ip_timeout,
         )
         runlogs, ip_errors = local.runlogs, local.ip_errors.get
-    store: TaskStore = MemoryTaskStore()
-    engine = TaskEngine(store)
+    engine = TaskEngine(
+        SQLiteTaskStore.open(settings.tasks_db),
+        retention_count=settings.task_retention_count,
+        retention_age=settings.task_retention_days * 86400 or None,
+    )
     resolvers = ResolverStore(settings.home / "ip-resolvers.json")
     doctor = IPDoctor(resolvers, runlogs, ip_errors, grace=settings.ip_boot_grace)
     tart_home = resolve_tart_home(settings.tart_home, os.environ)
@@ -143,10 +153,13 @@ def create_app(settings: Settings) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await services.engine.recover()
+        restore_signals = on_exit_signal(services.engine.begin_shutdown)
         services.inventory.start()
         try:
             yield
         finally:
+            restore_signals()
             await services.catalog.close()
             await services.engine.close()
             await services.inventory.close()

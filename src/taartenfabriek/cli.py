@@ -89,9 +89,15 @@ def serve(
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
     try:
         application = create_app(settings)
-    except TaartError as exc:  # e.g. an unreadable Orchard context: say why, no traceback
-        console.print(f"[red]{exc.detail}[/red]")
-        raise typer.Exit(2) from None
+    except TaartError as exc:  # an unusable state folder, a full disk: say so and stop
+        console.print(
+            f"Cannot start: {exc.detail}",
+            style="red",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(1) from exc
     token = application.state.services.tokens.token
     shown_host = _url_host(settings)
     url = f"http://{shown_host}:{settings.port}/?token={token}"

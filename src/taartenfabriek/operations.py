@@ -54,8 +54,9 @@ class Operations(LifecycleOperations):
                 return await work(run)
             finally:
                 self.inventory.invalidate(*changed)
-                with contextlib.suppress(TaartError):
-                    await self.inventory.refresh()
+                if not self.engine.closing:  # shutting down: nobody will read it
+                    with contextlib.suppress(TaartError):
+                        await self.inventory.refresh()
 
         return await self.engine.submit(action, body, vm=vm, claims=claims)
 
@@ -72,6 +73,7 @@ class Operations(LifecycleOperations):
         self, name: str, request: StartRequest | None = None, *, action: str = "start"
     ) -> Task:
         """Start with `request`'s options over the VM's remembered ones (lifecycle.py)."""
+        self.engine.check_claims({name: "exclusive"})  # busy first: the 409 names the task
         vm = await self.inventory.lookup(name)
         self._require_local(vm, "started")
         if vm.status == "running":
@@ -92,6 +94,7 @@ class Operations(LifecycleOperations):
         return await self._submit(action, vm.name, {vm.name: "exclusive"}, work, (vm.name,))
 
     async def stop(self, name: str) -> Task:
+        self.engine.check_claims({name: "exclusive"})
         vm = await self.inventory.lookup(name)
         self._require_local(vm, "stopped")
         if vm.status != "running" and vm.state != "suspended":
@@ -104,6 +107,7 @@ class Operations(LifecycleOperations):
         return await self._submit("stop", vm.name, {vm.name: "exclusive"}, work, (vm.name,))
 
     async def delete(self, name: str) -> Task:
+        self.engine.check_claims({name: "exclusive"})
         vm = await self.inventory.lookup(name)
         if vm.status == "running":
             raise Conflict(f"VM {vm.name} is running: stop it before deleting it")
@@ -138,6 +142,7 @@ class Operations(LifecycleOperations):
             )
 
     async def clone(self, name: str, request: CloneRequest) -> Task:
+        self.engine.check_claims({name: "shared", request.new_name: "exclusive"})
         source = await self.inventory.lookup(name)
         await self.backend.check("clone", source)
         await self._check_new_name(request.new_name)
@@ -169,6 +174,7 @@ class Operations(LifecycleOperations):
 
     async def create(self, request: CreateRequest) -> Task:
         source_name = request.source_vm
+        self.engine.check_claims({source_name: "shared", request.name: "exclusive"})
         source = self.inventory.find(source_name)
         if source is None and not is_remote(source_name):
             source = await self.inventory.lookup(source_name)

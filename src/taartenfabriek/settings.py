@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     start_ip_timeout: float = Field(
         90, gt=0, description="Seconds a start task waits for the guest's IP address."
     )
+    task_retention_count: int = Field(
+        10000, ge=0, description="Finished tasks kept in the history, newest first (0 = all)."
+    )
+    task_retention_days: float = Field(
+        90, ge=0, description="Days a finished task stays in the history (0 = forever)."
+    )
     allow_remote: bool = Field(
         False, description="Allow binding to a non-loopback address (needs allowed_hosts)."
     )
@@ -120,6 +126,10 @@ class Settings(BaseSettings):
     @property
     def github_token_file(self) -> Path:
         return self.home / "github-token"
+
+    @property
+    def tasks_db(self) -> Path:
+        return self.home / "tasks.sqlite3"
 
     @property
     def logs_dir(self) -> Path:
