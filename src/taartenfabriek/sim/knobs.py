@@ -41,6 +41,8 @@ Failure injection and output
                                    these subcommands print <message> on stderr and exit <exit>
   TART_SIM_VERSION=2.32.1          what `tart --version` prints
   TART_SIM_JSON_SHUFFLE=1          random JSON key order per invocation, like real Tart
+  TART_SIM_TRACE=<file>            append a timestamped record of every invocation and every
+                                   line printed to <file> (see `trace`; tests and benchmarks)
 
 Sim-only files (real Tart has none of them; nothing outside tests may rely on them):
   vms/<vm>/.sim-run.json           written by the live `run`: pid, argv, started_at, ip_at, ...
