@@ -8,10 +8,12 @@ import os
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from starlette.middleware.gzip import GZipMiddleware
 
 from . import __version__, web
 from .api import errors as api_errors
 from .api import system, tasks, vms, ws
+from .api.reads import PreparedReads
 from .backends.local import LocalBackend
 from .catalog import Catalog, GitHubTokenStore
 from .inventory import Inventory
@@ -24,6 +26,9 @@ from .tasks.engine import TaskEngine
 from .tasks.store import MemoryTaskStore, TaskStore
 
 log = logging.getLogger(__name__)
+
+GZIP_MINIMUM = 1024
+"""Bytes below which a response is sent as is (gzip would save less than it costs)."""
 
 
 def build_services(settings: Settings) -> Services:
@@ -89,5 +94,8 @@ def create_app(settings: Settings) -> FastAPI:
     for router in (system.router, vms.router, tasks.router, ws.router):
         app.include_router(router)
     web.mount(app)
+    # Outermost last: the guard, then the prepared hot reads, then gzip for everything else.
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM)
+    app.add_middleware(PreparedReads)
     app.add_middleware(RequestGuard, allowed_hosts=settings.allowed_hosts)
     return app
