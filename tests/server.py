@@ -19,6 +19,8 @@ from typing import Any
 
 import httpx
 
+from taartenfabriek.demo import write_tart_shim
+
 FAST_SIM = {
     "TART_SIM_BOOT_SECONDS": "0.5",
     "TART_SIM_PULL_SECONDS": "1",
@@ -31,15 +33,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def write_tart_shim(bin_dir: Path) -> Path:
-    """An executable `tart` that runs the simulator with this interpreter."""
-    bin_dir.mkdir(parents=True, exist_ok=True)
-    shim = bin_dir / "tart"
-    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m taartenfabriek.sim "$@"\n')
-    shim.chmod(0o755)
-    return shim
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -81,6 +82,12 @@ def create_app(settings: Settings) -> FastAPI:
             await services.engine.close()
             await services.inventory.close()
             await services.backend.close()
+            if settings.demo:
+                # Here, not after uvicorn.run: uvicorn re-raises SIGTERM/SIGINT once the
+                # lifespan has ended, so code after it never runs on a signal.
+                from . import demo
+
+                await asyncio.to_thread(demo.stop_all, settings.home)
 
     app = FastAPI(
         title="de taartenfabriek",

@@ -68,7 +68,6 @@ def serve(
             "Pass --allow-remote and list the host names in TARTVM_ALLOWED_HOSTS.[/red]"
         )
         raise typer.Exit(2)
-    demo_dir: Path | None = None
     if settings.demo:
         from . import demo as demo_mode
 
@@ -91,21 +90,17 @@ def serve(
     )
     console.print(f"Open [bold]{url}[/bold]", soft_wrap=True)
     sys.stderr.flush()
-    try:
-        uvicorn.run(
-            application,
-            host=settings.host,
-            port=settings.port,
-            log_level=settings.log_level,
-            ws_ping_interval=20,
-            ws_ping_timeout=20,
-            timeout_graceful_shutdown=5,
-        )
-    finally:
-        if demo_dir is not None:
-            from . import demo as demo_mode
-
-            demo_mode.stop_all(demo_dir)
+    # Demo VMs are stopped by the app's lifespan: uvicorn re-raises SIGINT/SIGTERM after
+    # shutdown, so nothing placed after this call would run on a signal.
+    uvicorn.run(
+        application,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        ws_ping_interval=20,
+        ws_ping_timeout=20,
+        timeout_graceful_shutdown=5,
+    )
 
 
 @app.command()

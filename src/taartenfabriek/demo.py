@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -15,7 +16,7 @@ def write_tart_shim(bin_dir: Path) -> Path:
     """An executable named `tart` that runs the simulator with this Python."""
     bin_dir.mkdir(parents=True, exist_ok=True)
     shim = bin_dir / "tart"
-    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m taartenfabriek.sim "$@"\n')
+    shim.write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} -m taartenfabriek.sim "$@"\n')
     shim.chmod(0o755)
     return shim
 

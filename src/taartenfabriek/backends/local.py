@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ..errors import TartFailed, TartTimeout
 from ..models import VM
@@ -23,6 +24,8 @@ from ..tart.parse import (
 )
 from ..tart.runner import RunResult, TartRunner, describe_failure
 from .base import StartOptions, TaskContext
+
+T = TypeVar("T")
 
 RUN_LOGS_KEPT = 10
 """How many `tart run` logs to keep per VM."""
@@ -57,16 +60,7 @@ class LocalBackend:
         return result.stdout.strip()
 
     async def get_config(self, name: str) -> dict[str, Any]:
-        result = await self._check(argv.get(name))
-        try:
-            return get_object(result.stdout)
-        except ValueError as exc:
-            raise TartFailed(
-                f"tart get printed output that is not JSON: {exc}",
-                argv=result.argv,
-                exit_code=result.exit_code,
-                stderr=result.stderr,
-            ) from exc
+        return _parsed(await self._check(argv.get(name)), get_object)
 
     async def ip(self, name: str, wait: int = 0) -> str | None:
         try:
@@ -78,7 +72,7 @@ class LocalBackend:
     async def _digest_of(self, tag_name: str) -> str | None:
         """Which `sha256:` a cached tag points to (`tart fqn`), remembered until it changes."""
         if tag_name not in self._digests:
-            result = await self.runner.run(["fqn", tag_name], timeout=self.timeout)
+            result = await self.runner.run(argv.fqn(tag_name), timeout=self.timeout)
             fqn = result.stdout.strip() if result.ok else ""
             self._digests[tag_name] = fqn.split("@", 1)[1] if "@" in fqn else None
         return self._digests[tag_name]
@@ -91,16 +85,7 @@ class LocalBackend:
             self._digests.pop(name, None)
 
     async def list_vms(self) -> list[VM]:
-        result = await self._check(argv.list_vms())
-        try:
-            entries = list_entries(result.stdout)
-        except ValueError as exc:
-            raise TartFailed(
-                f"tart list printed output that is not JSON: {exc}",
-                argv=result.argv,
-                exit_code=result.exit_code,
-                stderr=result.stderr,
-            ) from exc
+        entries = _parsed(await self._check(argv.list_vms()), list_entries)
         running = [e.name for e in entries if e.source.lower() == "local" and e.state == "running"]
         tags = [e.name for e in entries if e.source.lower() == "oci" and "@" not in e.name]
         ips, digests = await asyncio.gather(
@@ -301,6 +286,19 @@ def fold_entries(
             )
         )
     return vms
+
+
+def _parsed(result: RunResult, parser: Callable[[str], T]) -> T:
+    """Parse tart's output; output that is not what tart prints is a failure of tart."""
+    try:
+        return parser(result.stdout)
+    except ValueError as exc:
+        raise TartFailed(
+            f"tart {result.argv[1]} printed output that could not be read: {exc}",
+            argv=result.argv,
+            exit_code=result.exit_code,
+            stderr=result.stderr,
+        ) from exc
 
 
 def _read_tail(path: Path, limit: int = 65536) -> str:

@@ -60,6 +60,11 @@ def clone(source: str, new_name: str) -> list[str]:
     return ["clone", _name(source), _name(new_name)]
 
 
+def fqn(name: str) -> list[str]:
+    """Hidden `tart fqn`: the `host/ns@sha256:...` a cached tag points to."""
+    return ["fqn", _name(name)]
+
+
 def rename(name: str, new_name: str) -> list[str]:
     return ["rename", _name(name), _name(new_name)]
 

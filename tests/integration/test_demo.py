@@ -1,0 +1,75 @@
+"""`serve --demo`: a fresh simulated inventory, and its VMs stopped when the server exits."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.server import free_port
+
+pytestmark = pytest.mark.integration
+
+
+def _sim_runs(tart_home: Path) -> list[str]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+            environ = (proc / "environ").read_bytes()
+        except OSError:
+            continue
+        if (
+            b"taartenfabriek.sim" in cmdline
+            and b"run" in cmdline
+            and str(tart_home).encode() in environ
+        ):
+            found.append(proc.name)
+    return found
+
+
+def test_demo_inventory_and_clean_exit(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TARTVM_", "TART_"))}
+    env.update({"TARTVM_HOME": str(tmp_path / "home"), "TART_SIM_BOOT_SECONDS": "0.3"})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "taartenfabriek", "serve", "--demo", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    demo_home = tmp_path / "home" / "demo"
+    try:
+        deadline = time.monotonic() + 30
+        vms: list[dict[str, object]] = []
+        while time.monotonic() < deadline:
+            token_file = demo_home / "token"
+            if token_file.exists():
+                headers = {"X-Local-Token": token_file.read_text().strip()}
+                try:
+                    vms = httpx.post(
+                        f"http://127.0.0.1:{port}/api/vms/refresh", headers=headers
+                    ).json()
+                    if any(vm["ip_address"] for vm in vms):
+                        break
+                except httpx.HTTPError:
+                    pass
+            time.sleep(0.2)
+        base = [vm for vm in vms if vm["kind"] == "base_image"]
+        working = [vm for vm in vms if vm["kind"] == "working_vm"]
+        assert len(base) == 2 and len(working) == 3, vms
+        assert [vm["name"] for vm in working if vm["status"] == "running"] == ["sequoia-dev"]
+        assert _sim_runs(demo_home / "tart")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output = process.communicate(timeout=30)[0].decode()
+    assert f"http://127.0.0.1:{port}/?token=" in output
+    assert _sim_runs(demo_home / "tart") == []
