@@ -57,3 +57,14 @@ def test_multi_line_output_is_one_escaped_record(tart_sim: TartSim, tmp_path: Pa
     outputs = [r for r in _records(trace) if r[2] == "out"]
     assert len(outputs) == 1
     assert _unescape(outputs[0][3]) == result.stdout.rstrip("\n")
+
+
+def test_long_output_is_cut(tart_sim: TartSim, tmp_path: Path) -> None:
+    trace = tmp_path / "trace.log"
+    for index in range(20):
+        tart_sim.seed_vm(f"vm-{index}")
+    env = dict(tart_sim.env, TART_SIM_TRACE=str(trace))
+    printed = len(tart_sim.run("list", "--format", "json", env=env).stdout.rstrip("\n"))
+    assert printed > 1000
+    (output,) = [r for r in _records(trace) if r[2] == "out"]
+    assert output[3].endswith(f"[+{printed - 1000} chars]")

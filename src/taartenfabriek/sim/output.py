@@ -16,15 +16,17 @@ from . import trace
 
 def out(line: str = "") -> None:
     """Print one line on stdout right away (Tart's stdout is line-buffered)."""
+    stamp = time.time()
     sys.stdout.write(line + "\n")
     sys.stdout.flush()
-    trace.line("out", line)
+    trace.line("out", line, stamp)
 
 
 def err(line: str) -> None:
+    stamp = time.time()
     sys.stderr.write(line + "\n")
     sys.stderr.flush()
-    trace.line("err", line)
+    trace.line("err", line, stamp)
 
 
 # --- text tables (§2.1) -------------------------------------------------------------------
