@@ -36,7 +36,7 @@ class PreparedReads:
                 accept = value
         services: Services = scope["app"].state.services
         if not services.tokens.check(token.decode("latin-1")):
-            await self.app(scope, receive, send)  # the route answers 401 in the usual form
+            await self.app(scope, receive, send)  # the route answers 403 in the usual form
             return
         inventory = services.inventory
         await inventory.ready()
