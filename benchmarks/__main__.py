@@ -160,7 +160,9 @@ def run(args: argparse.Namespace) -> list[Figure]:
         if "ui" in only:
             if ui.available():
                 log("UI in Chromium")
-                figures += ui.measure(server, count, size.ui_reps, r"vm-\d{4}")
+                figures += ui.measure(
+                    server, count, size.ui_reps, r"vm-\d{4}", quick=args.size == "small"
+                )
             else:
                 log("UI skipped: no Chromium at /usr/bin/chromium or no playwright")
         if "memory" in only:

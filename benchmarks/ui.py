@@ -54,7 +54,9 @@ def available() -> bool:
     return CHROMIUM.exists()
 
 
-def _load(browser: Any, server: Server, first_vm: str) -> tuple[float, int, str]:
+def _load(
+    browser: Any, server: Server, first_vm: str, wait_ms: int = RENDER_WAIT_MS
+) -> tuple[float, int, str]:
     context = browser.new_context()
     try:
         page = context.new_page()
@@ -68,7 +70,7 @@ def _load(browser: Any, server: Server, first_vm: str) -> tuple[float, int, str]
         try:
             result = page.evaluate(
                 f"() => Promise.race([({RENDERED})({first_vm!r}), "
-                f"new Promise(r => setTimeout(() => r(null), {RENDER_WAIT_MS}))])"
+                f"new Promise(r => setTimeout(() => r(null), {wait_ms}))])"
             )
             if result is not None:
                 rendered, how = float(result["at"]), str(result["how"])
@@ -79,7 +81,10 @@ def _load(browser: Any, server: Server, first_vm: str) -> tuple[float, int, str]
         context.close()
 
 
-def measure(server: Server, vm_count: int, reps: int, first_vm: str) -> list[Figure]:
+def measure(
+    server: Server, vm_count: int, reps: int, first_vm: str, *, quick: bool = False
+) -> list[Figure]:
+    """`quick` (CI smoke): no warm-up load, and give up on the list after 3 s."""
     from playwright.sync_api import sync_playwright
 
     renders: list[float] = []
@@ -91,9 +96,11 @@ def measure(server: Server, vm_count: int, reps: int, first_vm: str) -> list[Fig
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )
         try:
-            _load(browser, server, first_vm)  # warm-up: the first launch pays for disk caches
+            wait_ms = 3000 if quick else RENDER_WAIT_MS
+            if not quick:
+                _load(browser, server, first_vm)  # warm-up: the first launch fills disk caches
             for _ in range(reps):
-                rendered, size, how = _load(browser, server, first_vm)
+                rendered, size, how = _load(browser, server, first_vm, wait_ms)
                 renders.append(rendered)
                 sizes.append(size)
                 hows.add(how)
