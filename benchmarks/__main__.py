@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import fanout, reads, refresh, spawn, startup, ui
-from .harness import Server, Sim, loadavg, seed_vms, vm_name
+from .harness import Server, Sim, ensure_bytecode, loadavg, seed_vms, vm_name
 from .report import Figure, machine, table, write_json
 
 ALL = ("refresh", "reads", "fanout", "spawn", "ui", "memory", "cold")
@@ -100,6 +100,8 @@ def run(args: argparse.Namespace) -> list[Figure]:
     only = set(args.only.split(",")) if args.only else set(ALL)
     root = Path(args.workdir or tempfile.mkdtemp(prefix="taartenfabriek-bench-"))
     root.mkdir(parents=True, exist_ok=True)
+    log("compiling bytecode where it is missing")
+    ensure_bytecode()
     figures: list[Figure] = []
     sims: list[Sim] = []
     servers: list[Server] = []

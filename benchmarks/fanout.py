@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .harness import Server, loadavg, median, percentile
+from .harness import Server, loadavg, median, percentile, proc_cpu_seconds
 from .report import Figure
 
 TARGET_P99_MS = 50.0
@@ -88,11 +88,13 @@ def run_once(server: Server, subscribers: int, timeout: float = 120) -> dict[str
                 assert child.stdout is not None
                 if child.stdout.readline().strip() != "ready":
                     raise RuntimeError("a subscriber process failed to connect")
+            cpu_before = proc_cpu_seconds(server.pid)
         release = released[0]
         results: list[list[tuple[float, list[str]]]] = []
         for child in clients:
             out, _ = child.communicate(timeout=timeout)
             results += json.loads(out)
+        cpu = proc_cpu_seconds(server.pid) - cpu_before
     finally:
         for child in clients:
             if child.poll() is None:
@@ -101,7 +103,13 @@ def run_once(server: Server, subscribers: int, timeout: float = 120) -> dict[str
     task = server.wait_task(task_id)
     if task["status"] != "completed":
         raise RuntimeError(f"the pull failed: {task.get('error')}")
-    return {"release": release, "reference": reference, "subscribers": results}
+    messages = sum(len(one) for one in results)
+    return {
+        "release": release,
+        "reference": reference,
+        "subscribers": results,
+        "cpu_per_message": cpu / messages if messages else float("nan"),
+    }
 
 
 def _born(server: Server, reference: str, release: float) -> dict[str, float]:
@@ -121,8 +129,10 @@ def measure(server: Server, subscribers: int, reps: int) -> Figure:
     all_delays: list[float] = []
     missing = 0
     loads: list[str] = []
+    cpu_per_message: list[float] = []
     for _ in range(reps):
         run = run_once(server, subscribers)
+        cpu_per_message.append(run["cpu_per_message"])
         born = _born(server, run["reference"], run["release"])
         arrivals: list[dict[str, float]] = []
         for messages in run["subscribers"]:
@@ -154,6 +164,7 @@ def measure(server: Server, subscribers: int, reps: int) -> Figure:
             f"{reps} pull(s); every delivery (line x subscriber): median "
             f"{median(all_delays) * 1000:.1f} ms, p99 {percentile(all_delays, 99) * 1000:.1f} ms"
             + (f"; {missing} deliveries MISSING" if missing else "; none missing")
+            + f"; server CPU {median(cpu_per_message) * 1e6:.0f} us per message sent"
         ]
         if not math.isnan(p99)
         else ["no lines measured"],

@@ -12,7 +12,7 @@ from __future__ import annotations
 import subprocess
 import time
 
-from .harness import Server, Sim, loadavg, median
+from .harness import Server, Sim, loadavg, median, proc_cpu_seconds
 from .report import Figure
 
 TARGET_RATIO = 1.5
@@ -44,6 +44,7 @@ def measure(server: Server, running: list[str], vm_count: int, reps: int) -> lis
     ips: list[float] = []
     rounds: list[float] = []
     refreshes: list[float] = []
+    server_cpu: list[float] = []
     loads: list[str] = []
     with server.client() as client:
         client.post("/api/vms/refresh").raise_for_status()  # warm: the runs' IPs are known
@@ -51,9 +52,11 @@ def measure(server: Server, running: list[str], vm_count: int, reps: int) -> lis
             lists.append(sim.timed("list", "--format", "json"))
             ips.append(sim.timed("ip", running[rep % len(running)], "--wait", "0"))
             rounds.append(ip_round(sim, running))
+            cpu_before = proc_cpu_seconds(server.pid)
             started = time.perf_counter()
             response = client.post("/api/vms/refresh")
             refreshes.append(time.perf_counter() - started)
+            server_cpu.append(proc_cpu_seconds(server.pid) - cpu_before)
             response.raise_for_status()
             if len(response.json()) != vm_count:
                 raise RuntimeError(f"refresh returned {len(response.json())} VMs")
@@ -78,7 +81,8 @@ def measure(server: Server, running: list[str], vm_count: int, reps: int) -> lis
             notes=[
                 f"median of {reps}; a round of {len(running)} parallel `tart ip` alone took "
                 f"{median(rounds):.3f} s here, so list + round = {machine_floor:.3f} s "
-                f"(refresh = x{value / machine_floor:.2f} of that)"
+                f"(refresh = x{value / machine_floor:.2f} of that); the server's own CPU per "
+                f"refresh: {median(server_cpu) * 1000:.0f} ms"
             ],
         )
     ]
