@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shlex
 import signal
 import subprocess
 import sys
@@ -26,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from taartenfabriek.demo import write_tart_shim
 from taartenfabriek.sim.locks import holder_pid
 from taartenfabriek.sim.seed import seed_image, seed_vm
 
@@ -53,16 +53,6 @@ fcntl.fcntl(fd, fcntl.F_SETLK, struct.pack("hhqqi4x", fcntl.F_WRLCK, 0, 0, 0, 0)
 print("locked", flush=True)
 time.sleep(3600)
 """
-
-
-def write_tart_shim(bin_dir: Path) -> Path:
-    """Write an executable `tart` in `bin_dir` that runs the simulator; return its path."""
-    bin_dir.mkdir(parents=True, exist_ok=True)
-    shim = bin_dir / "tart"
-    python = shlex.quote(sys.executable)
-    shim.write_text(f'#!/bin/sh\nexec {python} -m taartenfabriek.sim "$@"\n')
-    shim.chmod(0o755)
-    return shim
 
 
 def tart_argv() -> list[str]:
@@ -103,20 +93,23 @@ class TartSim:
         env: dict[str, str] | None = None,
         cwd: Path | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        """Run `tart <args>` to completion, capturing stdout and stderr as text."""
-        return subprocess.run(
+        """Run `tart <args>` to completion; stdout/stderr decoded as UTF-8, `\r` kept as is."""
+        result = subprocess.run(
             [str(self.tart), *args],
-            input=input,
+            input=None if input is None else input.encode(),
             cwd=cwd,
             capture_output=True,
-            text=True,
             timeout=timeout,
             env=env or self.env,
             stdin=None if input is not None else subprocess.DEVNULL,
         )
+        return subprocess.CompletedProcess(
+            result.args, result.returncode, result.stdout.decode(), result.stderr.decode()
+        )
 
     def spawn(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-        """Start `tart <args>` in its own session with piped output; killed at teardown."""
+        """Start `tart <args>` in its own session with piped text output (universal newlines:
+        `\r` reads as a line end); killed at teardown."""
         process = subprocess.Popen(
             [str(self.tart), *args],
             stdin=subprocess.DEVNULL,

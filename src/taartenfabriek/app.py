@@ -13,18 +13,33 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from . import __version__, web
 from .api import errors as api_errors
-from .api import system, tasks, vms, ws
+from .api import logs as logs_api
+from .api import network, system, tasks, vm_actions, vms, ws
+from .api import storage as storage_api
 from .api.reads import PreparedReads
 from .backends.local import LocalBackend
 from .catalog import Catalog, GitHubTokenStore
+from .checks import CareChecks
+from .imagesize import ImageSizes
 from .inventory import Inventory
+from .ipdiag import IPDoctor, ResolverStore
+from .logs import register_secret
 from .operations import Operations
-from .security import RequestGuard, TokenStore, ensure_private_dir
+from .security import (
+    BodySizeLimit,
+    RequestGuard,
+    SecurityHeaders,
+    TokenStore,
+    is_loopback_address,
+    secure_state,
+)
 from .services import Services
 from .settings import Settings
+from .storage import StorageService, resolve_tart_home
 from .tart.runner import TartRunner
 from .tasks.engine import TaskEngine
 from .tasks.store import MemoryTaskStore, TaskStore
+from .vmrecords import VMRecords
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +48,9 @@ GZIP_MINIMUM = 1024
 
 
 def build_services(settings: Settings) -> Services:
-    ensure_private_dir(settings.home)
+    secure_state(settings.home, (settings.token_file, settings.github_token_file))
+    for secret in (settings.github_token, settings.orchard_token):
+        register_secret(secret)
     tokens = TokenStore(settings.token_file)
     tokens.load()
     env = dict(os.environ)
@@ -49,15 +66,42 @@ def build_services(settings: Settings) -> Services:
     )
     store: TaskStore = MemoryTaskStore()
     engine = TaskEngine(store)
-    inventory = Inventory(backend, refresh_interval=settings.refresh_interval)
+    resolvers = ResolverStore(settings.home / "ip-resolvers.json")
+    doctor = IPDoctor(
+        resolvers, backend.runlogs, backend.ip_errors.get, grace=settings.ip_boot_grace
+    )
+    backend.resolver_for = doctor.resolver_arg
+    tart_home = resolve_tart_home(settings.tart_home, os.environ)
+    backend.tart_home = tart_home
+    inventory = Inventory(
+        backend, refresh_interval=settings.refresh_interval, decorate=doctor.decorate
+    )
     github_tokens = GitHubTokenStore(settings.github_token_file, settings.github_token)
+    storage = StorageService(
+        tart_home=tart_home,
+        backend=backend,
+        inventory=inventory,
+        engine=engine,
+        sizes=ImageSizes(settings.registry_url, timeout=settings.registry_timeout),
+        free_space_override_gb=settings.free_space_override,
+        pull_space_check=settings.pull_space_check,
+    )
+    checks = CareChecks(
+        inventory=inventory,
+        engine=engine,
+        storage=storage,
+        doctor=doctor,
+        macos_vm_limit=settings.macos_vm_limit,
+    )
     return Services(
         settings=settings,
         tokens=tokens,
         backend=backend,
         engine=engine,
         inventory=inventory,
-        operations=Operations(backend, engine, inventory),
+        operations=Operations(
+            backend, engine, inventory, VMRecords(settings.home / "vms.json"), checks
+        ),
         github_tokens=github_tokens,
         catalog=Catalog(
             github_tokens,
@@ -66,6 +110,10 @@ def build_services(settings: Settings) -> Services:
             cache_path=settings.home / "catalog.json",
             ttl=settings.catalog_ttl,
         ),
+        storage=storage,
+        runlogs=backend.runlogs,
+        ip_resolvers=resolvers,
+        ip_doctor=doctor,
     )
 
 
@@ -95,14 +143,40 @@ def create_app(settings: Settings) -> FastAPI:
         description="Local API for managing Tart virtual machines. Every `/api/` route needs "
         "the `X-Local-Token` header; WebSockets take `?token=`.",
         lifespan=lifespan,
+        # Swagger UI and ReDoc load scripts from a CDN into our origin: not on this server.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.services = services
     api_errors.install(app)
-    for router in (system.router, vms.router, tasks.router, ws.router):
-        app.include_router(router)
+    # Routers with fixed words after {vm_name} come before vms.router: its
+    # GET /api/vms/{vm_name:path} would take them.
+    routers = (
+        system.router,
+        storage_api.router,
+        logs_api.router,
+        network.router,
+        vm_actions.reads,
+        vms.router,
+        vm_actions.router,
+        tasks.router,
+    )
+    for router in routers:
+        app.include_router(router, responses=api_errors.ERROR_RESPONSES)
+    app.include_router(ws.router)
     web.mount(app)
-    # Outermost last: the guard, then the prepared hot reads, then gzip for everything else.
+    # Outermost last: headers on every answer (refusals too), then Host/Origin, then the
+    # body cap, all before routing; inside them the prepared hot reads (api/reads.py), then
+    # gzip for everything else.
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM)
     app.add_middleware(PreparedReads)
-    app.add_middleware(RequestGuard, allowed_hosts=settings.allowed_hosts)
+    app.add_middleware(BodySizeLimit)
+    app.add_middleware(RequestGuard, allowed_hosts=_allowed_hosts(settings))
+    app.add_middleware(SecurityHeaders)
     return app
+
+
+def _allowed_hosts(settings: Settings) -> tuple[str, ...]:
+    """TARTVM_ALLOWED_HOSTS, plus the bound address when it is another loopback one (127.0.0.2)."""
+    extra = (settings.host,) if is_loopback_address(settings.host) else ()
+    return (*settings.allowed_hosts, *extra)

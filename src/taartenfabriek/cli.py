@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import logging.config
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,7 +12,8 @@ import typer
 from rich.console import Console
 
 from . import __version__
-from .security import TokenStore
+from .security import TokenStore, is_loopback_address, normalise_host_names, split_host
+from .service_cli import open_ui, service_app
 from .settings import Settings
 
 app = typer.Typer(
@@ -20,6 +22,8 @@ app = typer.Typer(
     help="de taartenfabriek: manage Tart virtual machines from your browser.",
 )
 console = Console(stderr=True)
+app.add_typer(service_app, name="service")
+app.command("open")(open_ui)
 
 
 def _settings(**overrides: Any) -> Settings:
@@ -43,13 +47,20 @@ def serve(
             "--allow-remote", help="Allow a non-loopback --host (needs TARTVM_ALLOWED_HOSTS)."
         ),
     ] = False,
+    allowed_hosts: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated Host names accepted besides loopback (TARTVM_ALLOWED_HOSTS)."
+        ),
+    ] = None,
     log_level: Annotated[str | None, typer.Option(help="Log level.")] = None,
 ) -> None:
     """Run the server and print the URL to open."""
     import uvicorn
 
     from .app import create_app
-    from .logs import install_redaction
+    from .logs import install_redaction, log_config
+    from .security import MAX_BODY_BYTES
 
     settings = _settings(
         host=host,
@@ -61,13 +72,9 @@ def serve(
         log_level=log_level,
         demo=demo or None,
         allow_remote=allow_remote or None,
+        allowed_hosts=allowed_hosts,
     )
-    if not settings.is_loopback and not settings.allow_remote:
-        console.print(
-            f"[red]Refusing to bind to {settings.host}: the server controls your VMs. "
-            "Pass --allow-remote and list the host names in TARTVM_ALLOWED_HOSTS.[/red]"
-        )
-        raise typer.Exit(2)
+    _check_bind(settings)
     if settings.demo:
         from . import demo as demo_mode
 
@@ -76,14 +83,12 @@ def serve(
         settings = settings.model_copy(
             update={"home": demo_dir, "tart_path": str(shim), "tart_home": tart_home}
         )
+    logging.config.dictConfig(log_config(settings.log_level))
     install_redaction()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
-    )
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
     application = create_app(settings)
     token = application.state.services.tokens.token
-    shown_host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    shown_host = _url_host(settings)
     url = f"http://{shown_host}:{settings.port}/?token={token}"
     console.print(
         f"de taartenfabriek {__version__}" + (" (demo: simulated Tart)" if settings.demo else "")
@@ -100,6 +105,46 @@ def serve(
         ws_ping_interval=20,
         ws_ping_timeout=20,
         timeout_graceful_shutdown=5,
+        log_config=log_config(settings.log_level),
+        ws_max_size=MAX_BODY_BYTES,
+        server_header=False,
+    )
+
+
+def _url_host(settings: Settings) -> str:
+    """The host of the launch URL: one the Host check accepts (never `0.0.0.0`)."""
+    if not is_loopback_address(settings.host):
+        for name in settings.allowed_hosts:
+            parsed = split_host(name.strip())
+            if parsed is not None:
+                return parsed[0]
+    return f"[{settings.host}]" if ":" in settings.host else settings.host
+
+
+def _check_bind(settings: Settings) -> None:
+    """Loopback binds go ahead; anything else needs --allow-remote and an explicit allow-list
+    of Host names, and is announced loudly: whoever reaches the port with the token owns the
+    VMs, and the token travels in clear text over plain HTTP."""
+    if is_loopback_address(settings.host):
+        return
+    if not settings.allow_remote:
+        console.print(
+            f"[red]Refusing to bind to {settings.host}: the server controls your VMs. "
+            "Pass --allow-remote and list the host names in TARTVM_ALLOWED_HOSTS.[/red]"
+        )
+        raise typer.Exit(2)
+    if not normalise_host_names(settings.allowed_hosts):
+        console.print(
+            f"[red]Refusing to bind to {settings.host} without an allow-list of host names: "
+            "set TARTVM_ALLOWED_HOSTS (or --allowed-hosts) to the names clients use in their "
+            "URLs, e.g. my-mac.local.[/red]"
+        )
+        raise typer.Exit(2)
+    console.print(
+        f"[bold red]WARNING: listening on {settings.host}, reachable from other machines. "
+        "Anyone with the token controls your VMs, and plain HTTP sends the token in clear "
+        "text: use this on a trusted network only (or behind a TLS proxy). Accepted host "
+        f"names: {', '.join(sorted(normalise_host_names(settings.allowed_hosts)))}.[/bold red]"
     )
 
 

@@ -35,6 +35,12 @@ class InvalidInput(TaartError):
     status_code = 422
 
 
+class InsufficientStorage(TaartError):
+    """The Tart volume has too little free space for the request (e.g. a pull)."""
+
+    status_code = 507
+
+
 class Unauthorized(TaartError):
     """The local API token is missing or wrong."""
 

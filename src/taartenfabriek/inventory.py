@@ -12,6 +12,7 @@ import contextlib
 import gzip
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -32,9 +33,17 @@ CONFIG_KEYS = ("os", "cpu", "memory", "display")
 
 
 class Inventory:
-    def __init__(self, backend: Backend, *, refresh_interval: float = 0) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        refresh_interval: float = 0,
+        decorate: Callable[[VM], VM] | None = None,
+    ) -> None:
         self.backend = backend
         self.refresh_interval = refresh_interval
+        self.decorate = decorate
+        """Adds derived fields (e.g. the IP doctor's) to each VM whenever the inventory changes."""
         self._vms: list[VM] = []
         self._by_name: dict[str, VM] = {}
         self._configs: dict[str, dict[str, Any]] = {}
@@ -133,9 +142,15 @@ class Inventory:
 
     def _install(self, vms: list[VM]) -> None:
         merged = [self._with_config(vm) for vm in vms]
+        if self.decorate is not None:
+            merged = [self.decorate(vm) for vm in merged]
         self._vms = merged
         self._by_name = {vm.name: vm for vm in merged}
         self._render()
+
+    def redecorate(self) -> None:
+        """Recompute derived fields now (a setting they depend on changed), without tart."""
+        self._install(self._vms)
 
     def _with_config(self, vm: VM) -> VM:
         update = self._config_updates.get(vm.name)

@@ -6,11 +6,28 @@ and never replace a seed field.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.config import JsonDict
 
-from .names import local_name_error, remote_name_error
+from .names import (
+    LOCAL_NAME_MAX,
+    LOCAL_NAME_PATTERN,
+    REMOTE_NAME_PATTERN,
+    local_name_error,
+    remote_name_error,
+)
+
+# The name rules, stated in the OpenAPI document only: the validators below enforce them with
+# messages that say what is wrong, which a bare `pattern` failure would not.
+_LOCAL_SCHEMA: JsonDict = {"pattern": LOCAL_NAME_PATTERN, "maxLength": LOCAL_NAME_MAX}
+_REMOTE_SCHEMA: JsonDict = {"pattern": REMOTE_NAME_PATTERN, "maxLength": 512}
+_SOURCE_SCHEMA: JsonDict = {
+    "pattern": f"({LOCAL_NAME_PATTERN})|({REMOTE_NAME_PATTERN})",
+    "maxLength": 512,
+}
 
 VMStatus = Literal["running", "stopped", "unknown"]
 VMState = Literal["running", "stopped", "suspended", "unknown"]
@@ -38,6 +55,15 @@ class VM(BaseModel):
     accessed: str | None = Field(None, description="Last access, ISO 8601.")
     kind: Literal["base_image", "working_vm"] = "working_vm"
     worker: str | None = Field(None, description="Orchard worker running the VM.")
+    ip_resolver: str | None = Field(
+        None, description="`tart ip --resolver` used for this VM: dhcp, arp or agent."
+    )
+    ip_diagnosis: str | None = Field(
+        None, description="Why a running VM has no IP address yet, in one sentence."
+    )
+    started_at: float | None = Field(
+        None, description="When this app started the VM's current run (unix time)."
+    )
 
 
 class VMConfig(BaseModel):
@@ -109,6 +135,12 @@ class TartVersion(BaseModel):
     version: str
 
 
+class ErrorResponse(BaseModel):
+    """Every error answer: a sentence, or FastAPI's list of field errors for a bad body."""
+
+    detail: str | list[dict[str, Any]]
+
+
 class GitHubTokenStatus(BaseModel):
     configured: bool
     masked_token: str | None = None
@@ -116,7 +148,9 @@ class GitHubTokenStatus(BaseModel):
 
 
 class GitHubTokenUpdate(BaseModel):
-    token: str = Field("", max_length=1024)
+    token: str = Field(
+        "", max_length=1024, description="Empty clears it.", json_schema_extra={"pattern": r"^\S*$"}
+    )
 
     @field_validator("token")
     @classmethod
@@ -152,21 +186,29 @@ class EmptyBody(BaseModel):
 
 
 class PullRequest(BaseModel):
-    oci_url: str = Field(..., examples=["ghcr.io/cirruslabs/macos-sequoia-base:latest"])
+    oci_url: str = Field(
+        ...,
+        examples=["ghcr.io/cirruslabs/macos-sequoia-base:latest"],
+        json_schema_extra=_REMOTE_SCHEMA,
+    )
 
     _valid = field_validator("oci_url")(_check_remote)
 
 
 class CloneRequest(BaseModel):
-    new_name: str = Field(..., examples=["my-clone"])
+    new_name: str = Field(..., examples=["my-clone"], json_schema_extra=_LOCAL_SCHEMA)
     start_after_clone: bool = False
 
     _valid = field_validator("new_name")(_check_local)
 
 
 class CreateRequest(BaseModel):
-    name: str = Field(..., examples=["dev-vm"])
-    source_vm: str = Field(..., examples=["ghcr.io/cirruslabs/macos-sequoia-base:latest"])
+    name: str = Field(..., examples=["dev-vm"], json_schema_extra=_LOCAL_SCHEMA)
+    source_vm: str = Field(
+        ...,
+        examples=["ghcr.io/cirruslabs/macos-sequoia-base:latest"],
+        json_schema_extra=_SOURCE_SCHEMA,
+    )
     cpu: int = Field(4, ge=1, le=128, description="Virtual CPUs.")
     memory: int = Field(8, ge=1, le=1024, description="Memory in GB.")
     disk_size: int = Field(50, ge=1, le=65535, description="Disk size in GB (grow only).")
@@ -180,3 +222,122 @@ class CreateRequest(BaseModel):
         if local_name_error(value) is None or remote_name_error(value) is None:
             return value
         raise ValueError(f"{value!r} is neither a local VM name nor an OCI reference")
+
+
+# --- a VM's whole life: shut down, edit, rename, create from scratch (lifecycle) ------------
+
+DISPLAY_RE = r"^[1-9][0-9]{2,4}x[1-9][0-9]{2,4}(pt|px)?$"
+
+
+class ShutdownRequest(BaseModel):
+    """Body of `POST /api/vms/{name}/shutdown`; `{}` or no body waits 60 s and does not force."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    timeout: float = Field(60, ge=1, le=3600, description="Seconds to wait for the guest.")
+    force_after: bool = Field(
+        False, description="Power the VM off (`tart stop`) when the guest has not shut down."
+    )
+
+
+class ConfigUpdate(BaseModel):
+    """Body of `PATCH /api/vms/{name}/config`: only the fields given change (VM stopped)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cpu: int | None = Field(None, ge=1, le=128, description="Virtual CPUs.")
+    memory: int | None = Field(None, ge=1, le=1024, description="Memory in GB.")
+    memory_mb: int | None = Field(None, ge=512, le=1048576, description="Memory in MB.")
+    display: str | None = Field(
+        None,
+        pattern=DISPLAY_RE,
+        description="`WIDTHxHEIGHT`, optionally `pt`/`px`.",
+        examples=["1920x1080"],
+    )
+    disk_size: int | None = Field(None, ge=1, le=65535, description="GB; Tart only grows disks.")
+    random_mac: bool = Field(False, description="Give the VM a new random MAC address.")
+
+    @model_validator(mode="after")
+    def _something(self) -> ConfigUpdate:
+        if self.memory is not None and self.memory_mb is not None:
+            raise ValueError("give memory (GB) or memory_mb, not both")
+        if not self.model_fields_set - {"random_mac"} and not self.random_mac:
+            raise ValueError(
+                "nothing to change: give cpu, memory, display, disk_size or random_mac"
+            )
+        return self
+
+    @property
+    def memory_in_mb(self) -> int | None:
+        return self.memory * 1024 if self.memory is not None else self.memory_mb
+
+
+class RenameRequest(BaseModel):
+    new_name: str = Field(..., examples=["dev-2"])
+
+    _valid = field_validator("new_name")(_check_local)
+
+
+class CreateEmptyRequest(BaseModel):
+    """Body of `POST /api/vms/create-empty`: a VM from scratch, not from an image."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(..., examples=["debian"])
+    os: Literal["linux", "macos"] = "linux"
+    disk_size: int = Field(50, ge=1, le=65535, description="Disk size in GB.")
+    ipsw: str | None = Field(
+        None,
+        description="macOS only: `latest`, an https URL of an .ipsw, or an absolute path to one.",
+        examples=["latest"],
+    )
+    iso: str | None = Field(
+        None,
+        description="Linux only: an installer ISO (absolute path) to attach at start.",
+        examples=["/Users/me/Downloads/debian-12-arm64-netinst.iso"],
+    )
+    cpu: int | None = Field(None, ge=1, le=128)
+    memory: int | None = Field(None, ge=1, le=1024, description="GB.")
+
+    _valid = field_validator("name")(_check_local)
+
+    @field_validator("ipsw")
+    @classmethod
+    def _ipsw(cls, value: str | None) -> str | None:
+        if value is None or value == "latest":
+            return value
+        if re.match(r"^https?://[^\s]+$", value) or (
+            value.startswith("/") and value.lower().endswith(".ipsw")
+        ):
+            return value
+        raise ValueError("ipsw is 'latest', an http(s) URL, or an absolute path to an .ipsw file")
+
+    @model_validator(mode="after")
+    def _per_os(self) -> CreateEmptyRequest:
+        if self.os == "linux" and self.ipsw is not None:
+            raise ValueError("ipsw installs macOS: leave it out for os 'linux'")
+        if self.os == "macos" and self.iso is not None:
+            raise ValueError("iso is for Linux installers: macOS installs from ipsw")
+        return self
+
+
+class ActionState(BaseModel):
+    allowed: bool
+    reason: str | None = Field(None, description="Why not, in words for the user.")
+
+
+class VMActions(BaseModel):
+    """What can be done to a VM now, and why not: the UI enables its buttons from this."""
+
+    name: str
+    state: VMState
+    started_by_server: bool = Field(..., description="This server started the current run.")
+    suspendable: bool | None = Field(None, description="The current run can be suspended.")
+    start: ActionState
+    resume: ActionState
+    suspend: ActionState
+    shutdown: ActionState
+    stop: ActionState
+    edit: ActionState
+    rename: ActionState
+    delete: ActionState

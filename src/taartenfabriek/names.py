@@ -11,18 +11,32 @@ import re
 from dataclasses import dataclass
 
 LOCAL_NAME_MAX = 128
-LOCAL_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+LOCAL_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+"""Used with `fullmatch`: `$` would let a trailing newline through."""
 RESERVED_NAMES = frozenset({"categorized", "refresh", "create", "pull", "available-images"})
 ORCHARD_PREFIX = "orchard-"
 
 _LABEL = r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*"
 _HOST = rf"(?P<host>{_LABEL}(?:\.{_LABEL})*)(?::(?P<port>[0-9]+))?"
-_COMPONENT = r"(?:[A-Za-z0-9]+[._-]?)+"
+# Tart's "runs of alnum, each optionally followed by one of . _ -", written without nested
+# quantifiers: `(?:[A-Za-z0-9]+[._-]?)+` backtracks exponentially (a 30-character reference
+# with one bad character froze the event loop for over a minute).
+_COMPONENT = r"[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*[._-]?"
 _NAMESPACE = rf"(?P<namespace>{_COMPONENT}(?:/{_COMPONENT})*)"
 _TAG = r"[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*"
 _REMOTE_RE = re.compile(
-    rf"^{_HOST}/{_NAMESPACE}(?::(?P<tag>{_TAG})|@(?P<algo>[A-Za-z0-9]+):(?P<digest>[A-Za-z0-9]+))?$"
+    rf"{_HOST}/{_NAMESPACE}(?::(?P<tag>{_TAG})|@(?P<algo>[A-Za-z0-9]+):(?P<digest>[A-Za-z0-9]+))?"
 )
+
+
+LOCAL_NAME_PATTERN = f"^{LOCAL_NAME_RE.pattern}$"
+"""The local-name rule for the OpenAPI document (the reserved words are checked in code)."""
+REMOTE_NAME_PATTERN = (
+    "^"
+    + re.sub(r"\(\?P<[a-z]+>", "(?:", _REMOTE_RE.pattern).replace("@(?:[A-Za-z0-9]+):", "@sha256:")
+    + "$"
+)
+"""The same grammar as `parse_remote`, in JSON Schema (ECMA) syntax for the OpenAPI document."""
 
 
 @dataclass(frozen=True)
@@ -46,8 +60,10 @@ class RemoteName:
 
 def parse_remote(value: str) -> RemoteName | None:
     """Parse `value` as Tart would; None when it is not a remote name."""
-    match = _REMOTE_RE.match(value)
-    if match is None or not value.isascii():
+    if not value.isascii():
+        return None
+    match = _REMOTE_RE.fullmatch(value)
+    if match is None:
         return None
     if match["algo"] is not None and match["algo"] != "sha256":
         return None
@@ -67,7 +83,7 @@ def local_name_error(value: str) -> str | None:
         return "a VM name cannot be empty"
     if len(value) > LOCAL_NAME_MAX:
         return f"a VM name has at most {LOCAL_NAME_MAX} characters"
-    if not LOCAL_NAME_RE.match(value):
+    if not LOCAL_NAME_RE.fullmatch(value):
         return (
             "a VM name starts with a letter or digit and holds only letters, digits, "
             "'.', '_' and '-'"
@@ -94,5 +110,10 @@ def remote_name_error(value: str) -> str | None:
 
 
 def is_safe_argument(value: str) -> bool:
-    """A name that may be passed to tart positionally: never empty, never a flag."""
-    return bool(value) and not value.startswith("-") and "\x00" not in value and "\n" not in value
+    """A name that may be passed to tart positionally: never empty, never a flag, and no
+    control characters (NUL cannot be in an argv; CR/LF would forge lines in logs)."""
+    return (
+        bool(value)
+        and not value.startswith("-")
+        and not any(ord(ch) < 32 or ord(ch) == 127 for ch in value)
+    )

@@ -9,21 +9,37 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .backends.base import Backend, StartOptions
 from .errors import Conflict, InvalidInput, TaartError
 from .inventory import Inventory
+from .lifecycle import LifecycleOperations
 from .models import VM, CloneRequest, CreateRequest, PullRequest, Task
 from .names import is_remote, parse_remote
+from .start_options import StartRequest, VMStartOptions
 from .tasks.engine import ClaimMode, TaskEngine, TaskRun
+from .vmrecords import VMRecords
+
+if TYPE_CHECKING:
+    from .checks import CareChecks
 
 
-class Operations:
-    def __init__(self, backend: Backend, engine: TaskEngine, inventory: Inventory) -> None:
+class Operations(LifecycleOperations):
+    def __init__(
+        self,
+        backend: Backend,
+        engine: TaskEngine,
+        inventory: Inventory,
+        records: VMRecords | None = None,
+        checks: CareChecks | None = None,
+    ) -> None:
         self.backend = backend
         self.engine = engine
         self.inventory = inventory
+        self.records = records or VMRecords(None)
+        self.checks = checks
+        """Mac-care checks (macOS limit, room for pulls, IP diagnosis); optional."""
 
     async def _submit(
         self,
@@ -52,17 +68,27 @@ class Operations:
 
     # --- the seed's actions ----------------------------------------------------------------
 
-    async def start(self, name: str, options: StartOptions | None = None) -> Task:
+    async def start(
+        self, name: str, request: StartRequest | None = None, *, action: str = "start"
+    ) -> Task:
+        """Start with `request`'s options over the VM's remembered ones (lifecycle.py)."""
         vm = await self.inventory.lookup(name)
         self._require_local(vm, "started")
         if vm.status == "running":
             raise Conflict(f"VM {vm.name} is already running")
-        opts = options or StartOptions()
+        options, resuming = await self._plan_start(vm, request)
+        opts = options.to_backend(suspendable=options.suspendable or resuming)
+        if self.checks is not None:
+            await self.checks.before_start(vm)
 
         async def work(run: TaskRun) -> dict[str, Any]:
-            return await self.backend.start(vm.name, run, opts)
+            result = await self.backend.start(vm.name, run, opts)
+            self._record_start(vm.name, options, resuming, run, result)
+            if self.checks is not None:
+                result = self.checks.after_start(vm.name, result, run)
+            return result
 
-        return await self._submit("start", vm.name, {vm.name: "exclusive"}, work, (vm.name,))
+        return await self._submit(action, vm.name, {vm.name: "exclusive"}, work, (vm.name,))
 
     async def stop(self, name: str) -> Task:
         vm = await self.inventory.lookup(name)
@@ -81,15 +107,20 @@ class Operations:
             raise Conflict(f"VM {vm.name} is running: stop it before deleting it")
 
         async def work(run: TaskRun) -> dict[str, Any]:
-            return await self.backend.delete(vm.name, run)
+            result = await self.backend.delete(vm.name, run)
+            self.records.forget(vm.name)
+            return result
 
         return await self._submit("delete", vm.name, {vm.name: "exclusive"}, work, (vm.name,))
 
     async def pull(self, request: PullRequest) -> Task:
         parsed = parse_remote(request.oci_url)
         canonical = str(parsed) if parsed else request.oci_url
+        note = await self.checks.before_pull(request.oci_url) if self.checks else None
 
         async def work(run: TaskRun) -> dict[str, Any]:
+            if note:
+                run.log(note)
             return await self.backend.pull(request.oci_url, run)
 
         return await self._submit("pull", canonical, {canonical: "exclusive"}, work, (canonical,))
@@ -106,13 +137,21 @@ class Operations:
         source = await self.inventory.lookup(name)
         await self._check_new_name(request.new_name)
         new_name = request.new_name
+        if request.start_after_clone and self.checks is not None:
+            clone = VM(name=new_name, status="stopped", kind="working_vm")
+            guess = "darwin" if "macos" in source.name.lower() else None  # OCI: no tart get
+            await self.checks.before_start(clone, os_hint=source.os or guess)
 
         async def work(run: TaskRun) -> dict[str, Any]:
             result = await self.backend.clone(source.name, new_name, run)
+            self.records.forget(new_name)
             if not request.start_after_clone:
                 return result
             self.inventory.invalidate(new_name)
             started = await self.backend.start(new_name, run, StartOptions())
+            self._record_start(new_name, VMStartOptions(), False, run, started)
+            if self.checks is not None:
+                started = self.checks.after_start(new_name, started, run)
             return {
                 **result,
                 **started,
@@ -139,8 +178,14 @@ class Operations:
                 f"{source.name}: Tart can only grow a disk"
             )
         source_ref = source.name if source is not None else source_name
+        note = None
+        if source is None and self.checks is not None:
+            note = await self.checks.before_pull(source_ref)  # tart clone pulls it first
 
         async def work(run: TaskRun) -> dict[str, Any]:
+            self.records.forget(request.name)
+            if note:
+                run.log(note)
             return await self.backend.create(
                 request.name,
                 source_ref,

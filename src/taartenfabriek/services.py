@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from .backends.base import Backend
 from .catalog import Catalog, GitHubTokenStore
 from .inventory import Inventory
+from .ipdiag import IPDoctor, ResolverStore
 from .operations import Operations
+from .runlogs import RunLogs
 from .security import TokenStore
 from .settings import Settings
+from .storage import StorageService
 from .tasks.engine import TaskEngine
 
 
@@ -23,4 +26,8 @@ class Services:
     operations: Operations
     github_tokens: GitHubTokenStore
     catalog: Catalog
+    storage: StorageService
+    runlogs: RunLogs
+    ip_resolvers: ResolverStore
+    ip_doctor: IPDoctor
     tart_version: str | None = None

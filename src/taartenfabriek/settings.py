@@ -6,11 +6,12 @@ and hands it to `create_app`, so tests can build their own without patching glob
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
@@ -53,7 +54,7 @@ class Settings(BaseSettings):
     allow_remote: bool = Field(
         False, description="Allow binding to a non-loopback address (needs allowed_hosts)."
     )
-    allowed_hosts: tuple[str, ...] = Field(
+    allowed_hosts: Annotated[tuple[str, ...], NoDecode] = Field(
         (), description="Extra Host header names accepted besides loopback (comma-separated)."
     )
     demo: bool = Field(False, description="Run against the bundled tart simulator with demo VMs.")
@@ -62,6 +63,26 @@ class Settings(BaseSettings):
     orchard_service_account: str | None = Field(None, description="Orchard service account name.")
     orchard_token: str | None = Field(None, description="Orchard service account token.")
     log_level: str = Field("info", description="Server log level.")
+    macos_vm_limit: int = Field(
+        2, ge=0, description="macOS guests allowed to run at once (Apple's limit; 0 = no check)."
+    )
+    pull_space_check: bool = Field(
+        True, description="Refuse a pull when the image is known not to fit on the Tart volume."
+    )
+    registry_timeout: float = Field(
+        3, gt=0, description="Seconds a registry may take to tell an image's size before a pull."
+    )
+    ip_boot_grace: float | None = Field(
+        None,
+        ge=0,
+        description="Seconds a VM without IP counts as still booting (default: 90 macOS, 60 "
+        "Linux).",
+    )
+    free_space_override: float | None = Field(
+        None,
+        ge=0,
+        description="TEST HOOK: pretend the Tart volume has this many GB (10^9 bytes) free.",
+    )
 
     @field_validator("home", mode="after")
     @classmethod
@@ -71,7 +92,10 @@ class Settings(BaseSettings):
     @field_validator("allowed_hosts", mode="before")
     @classmethod
     def _split_hosts(cls, value: object) -> object:
+        # `a.local, b.local` as documented (NoDecode: not parsed as JSON first), or a JSON list.
         if isinstance(value, str):
+            if value.strip().startswith("["):
+                return tuple(json.loads(value))
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
@@ -89,4 +113,6 @@ class Settings(BaseSettings):
 
     @property
     def is_loopback(self) -> bool:
-        return self.host in LOOPBACK_HOSTS or self.host.startswith("127.")
+        from .security import is_loopback_address  # `127.evil.com` is a name, not loopback
+
+        return is_loopback_address(self.host)

@@ -207,7 +207,7 @@ def test_fast_output_reaches_subscribers_in_batches(server_factory, tmp_path: Pa
     final = json.loads(messages[-1])
     assert final["status"] == "completed"
     progress_lines = [line for line in final["logs"] if line.endswith("%")]
-    assert len(progress_lines) > 100  # tart printed far more than 20 lines a second...
+    assert len(progress_lines) > 60  # tart printed far more than 20 lines a second...
     # ...and subscribers heard at most 20 snapshots a second, plus a burst and the statuses.
     assert len(messages) <= 20 * seconds + 3 + 3
 

@@ -161,3 +161,18 @@ def test_fail_knob(tart_sim: TartSim) -> None:
 def test_version_knob(tart_sim: TartSim) -> None:
     result = tart_sim.run("--version", env=dict(tart_sim.env, TART_SIM_VERSION="2.28.0"))
     assert result.stdout == "2.28.0\n"
+
+
+def test_writing_to_a_closed_pipe_kills_like_tart(tart_sim: TartSim) -> None:
+    import subprocess
+
+    tart_sim.seed_vm("vm")
+    process = subprocess.Popen(
+        [str(tart_sim.tart), "list"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=tart_sim.env,
+    )  # fmt: skip
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    assert process.wait(timeout=10) in (-13, 141)  # SIGPIPE (the shim may report 128+13)
+    assert process.stderr.read() == b""
+    process.stderr.close()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from taartenfabriek.sim.jsonread import loads
 from taartenfabriek.sim.names import RemoteNameError, parse, try_parse
 from taartenfabriek.sim.output import byte_count, json_pretty, relative_phrase, text_table
 
@@ -86,3 +89,24 @@ def test_oci_cache_host_encoding() -> None:
         "1",
         None,
     )
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        '{"a": [1, -2.5e3, true, false, null], "b": {"c": "x\\\\y\\"z\\u00e9\\ud83d\\ude00\\/"}}',
+        "[]",
+        " {} ",
+        '"plain"',
+        "0",
+        '{"memorySize" : 8589934592, "display" : {"width" : 1024}}',
+    ],
+)
+def test_json_reader_agrees_with_the_json_module(document: str) -> None:
+    assert loads(document) == json.loads(document)
+
+
+@pytest.mark.parametrize("document", ["{", "[1,]", '{"a" 1}', "01", '"\\x"', "nul", "[1] 2", ""])
+def test_json_reader_rejects_invalid_documents(document: str) -> None:
+    with pytest.raises(ValueError):
+        loads(document)

@@ -306,3 +306,20 @@ def test_set_while_running_keeps_the_lock(tart_sim: TartSim) -> None:
     run = tart_sim.start_vm("vm")
     assert tart_sim.run("set", "vm", "--cpu", "6").returncode == 0
     assert tart_sim.lock_holder("vm") == run.pid
+
+
+def test_guest_crash_knob_and_control_socket(tart_sim: TartSim) -> None:
+    tart_sim.seed_vm("vm")
+    env = dict(tart_sim.env, TART_SIM_GUEST_CRASH_AFTER="0.3")
+    run = tart_sim.spawn("run", "vm", "--no-graphics", env=env)
+    code, stdout, _ = _finish(run)
+    assert code == 1
+    assert stdout.startswith("guest has stopped the virtual machine due to error: ")
+    assert (tart_sim.vm_dir("vm") / "control.sock").is_socket()  # left behind, like Tart's
+
+
+def test_serial_console(tart_sim: TartSim) -> None:
+    tart_sim.seed_vm("vm")
+    run = tart_sim.spawn("run", "vm", "--no-graphics", "--serial")
+    assert run.stdout is not None
+    assert re.fullmatch(r"Successfully open pty /dev/pts/\d+\n", run.stdout.readline())

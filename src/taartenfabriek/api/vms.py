@@ -21,6 +21,7 @@ from ..models import (
     VMImage,
     VMImagesSummary,
 )
+from ..start_options import StartRequest
 from .deps import Authenticated, ServicesDep
 
 router = APIRouter(prefix="/api/vms", dependencies=[Authenticated], tags=["vms"])
@@ -83,9 +84,12 @@ async def config(
 
 
 @router.post("/{vm_name:path}/start", response_model=Task)
-async def start(vm_name: str, services: ServicesDep, body: OptionalBody = None) -> Task:
-    """Start the VM (`tart run --vnc --no-graphics`, detached) and wait for its IP."""
-    return await services.operations.start(vm_name)
+async def start(
+    vm_name: str, services: ServicesDep, body: Annotated[StartRequest | None, Body()] = None
+) -> Task:
+    """Start the VM (`tart run`, detached) and wait for its IP. Without options: the VM's
+    remembered start options, or the seed's `--vnc --no-graphics`."""
+    return await services.operations.start(vm_name, body)
 
 
 @router.post("/{vm_name:path}/stop", response_model=Task)

@@ -34,6 +34,40 @@ class StartOptions:
     display: Literal["vnc", "vnc-experimental", "none"] = "vnc"
     suspendable: bool = False
     extra_flags: tuple[str, ...] = field(default=())
+    network: Literal["nat", "bridged", "softnet", "host"] = "nat"
+    bridged_interfaces: tuple[str, ...] = field(default=())
+    rosetta_tag: str | None = None
+    dirs: tuple[SharedDir, ...] = field(default=())
+    disks: tuple[ExtraDisk, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class SharedDir:
+    """A host folder shared with the guest (`tart run --dir name:path[:ro]`)."""
+
+    name: str
+    path: str
+    read_only: bool = False
+    tag: str | None = None
+
+
+@dataclass(frozen=True)
+class ExtraDisk:
+    """An extra disk image attached at start (`tart run --disk path[:ro]`), e.g. an installer."""
+
+    path: str
+    read_only: bool = False
+
+
+@dataclass(frozen=True)
+class RunHandle:
+    """How this server started a VM's run: enough to find that process again, and only it."""
+
+    pid: int
+    command: tuple[str, ...]
+    """The full argv spawned (`tart`, `run`, flags..., name)."""
+    started_at: float
+    """Unix time of the spawn."""
 
 
 class Backend(Protocol):
@@ -74,6 +108,51 @@ class Backend(Protocol):
         disk_size_gb: int,
     ) -> dict[str, Any]:
         """Make a configured VM from `source`; a half-made VM is removed on failure."""
+        ...
+
+    # --- a VM's whole life (lifecycle); Orchard answers errors.Unsupported -------------------
+
+    async def suspend(self, name: str, ctx: TaskContext) -> dict[str, Any]:
+        """Save a running suspendable macOS VM's state to disk and end its run."""
+        ...
+
+    async def shutdown(
+        self, name: str, ctx: TaskContext, run: RunHandle, *, timeout: float
+    ) -> dict[str, Any]:
+        """Ask the guest to shut down (through the run this server started) and wait up to
+        `timeout` s; raise errors.TartTimeout when it is still running after that."""
+        ...
+
+    async def owns_run(self, name: str, run: RunHandle) -> bool:
+        """True while `run` still is the live `tart run` of `name` this server started."""
+        ...
+
+    async def set_config(
+        self,
+        name: str,
+        ctx: TaskContext,
+        *,
+        cpu: int | None = None,
+        memory_mb: int | None = None,
+        display: str | None = None,
+        disk_size_gb: int | None = None,
+        random_mac: bool = False,
+    ) -> dict[str, Any]:
+        """Change a stopped VM's configuration (`tart set`)."""
+        ...
+
+    async def rename(self, name: str, new_name: str, ctx: TaskContext) -> dict[str, Any]: ...
+
+    async def create_empty(
+        self,
+        name: str,
+        ctx: TaskContext,
+        *,
+        os: Literal["linux", "macos"],
+        disk_size_gb: int,
+        ipsw: str | None = None,
+    ) -> dict[str, Any]:
+        """A VM from scratch: an empty Linux disk, or macOS installed from an IPSW."""
         ...
 
     async def close(self) -> None: ...

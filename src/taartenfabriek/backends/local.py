@@ -9,9 +9,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ..accessdates import kept_access_date
 from ..errors import TartFailed, TartTimeout
+from ..limits import explain_limit
 from ..models import VM
 from ..names import parse_remote
+from ..runlogs import RUN_LOGS_KEPT, RunLogs
 from ..tart import argv
 from ..tart.parse import (
     ListEntry,
@@ -24,14 +27,14 @@ from ..tart.parse import (
 )
 from ..tart.runner import RunResult, TartRunner, describe_failure
 from .base import StartOptions, TaskContext
+from .local_lifecycle import LocalLifecycle, start_flags
+
+__all__ = ["RUN_LOGS_KEPT", "LocalBackend", "fold_entries"]
 
 T = TypeVar("T")
 
-RUN_LOGS_KEPT = 10
-"""How many `tart run` logs to keep per VM."""
 
-
-class LocalBackend:
+class LocalBackend(LocalLifecycle):
     kind = "local"
 
     def __init__(
@@ -51,6 +54,14 @@ class LocalBackend:
         self._digests: dict[str, str | None] = {}
         self._last_running: list[str] = []
         self._dropped: set[asyncio.Future[str | None]] = set()
+        self.runlogs = RunLogs(logs_dir / "runs")
+        self.resolver_for: Callable[[str], str | None] = lambda name: None
+        """The `tart ip --resolver` to use for a VM (None: Tart's default, dhcp)."""
+        self.ip_errors: dict[str, str] = {}
+        """Why the last `tart ip` of a VM found nothing (its stderr), for the IP doctor."""
+        self._watchers: set[asyncio.Task[None]] = set()
+        self.tart_home: Path | None = None
+        """TART_HOME, when known: lets `get_config` keep the VM's access date."""
 
     # --- reads ---------------------------------------------------------------------------
 
@@ -62,14 +73,23 @@ class LocalBackend:
         return result.stdout.strip()
 
     async def get_config(self, name: str) -> dict[str, Any]:
-        return _parsed(await self._check(argv.get(name)), get_object)
+        with kept_access_date(self.tart_home, name):  # reading is not using (prune by age)
+            result = await self._check(argv.get(name))
+        return _parsed(result, get_object)
 
     async def ip(self, name: str, wait: int = 0) -> str | None:
+        args = argv.ip(name, wait=wait, resolver=self.resolver_for(name))
         try:
-            result = await self.runner.run(argv.ip(name, wait=wait), timeout=self.timeout + wait)
+            result = await self.runner.run(args, timeout=self.timeout + wait)
         except TartTimeout:
+            self.ip_errors[name] = "tart ip did not answer in time"
             return None
-        return ip_address(result.stdout) if result.ok else None
+        address = ip_address(result.stdout) if result.ok else None
+        if address is None:
+            self.ip_errors[name] = result.stderr.strip() or f"exit code {result.exit_code}"
+        else:
+            self.ip_errors.pop(name, None)
+        return address
 
     async def _digest_of(self, tag_name: str) -> str | None:
         """Which `sha256:` a cached tag points to (`tart fqn`), remembered until it changes."""
@@ -136,34 +156,30 @@ class LocalBackend:
             args, timeout=timeout, check=True, on_line=on_line, on_spawn=ctx.add_pid
         )
 
-    def _run_log_path(self, name: str) -> Path:
-        folder = self.logs_dir / "runs" / name
-        folder.mkdir(parents=True, exist_ok=True)
-        old = sorted(folder.glob("*.log"))
-        for stale in old[: max(0, len(old) - RUN_LOGS_KEPT + 1)]:
-            with contextlib.suppress(OSError):
-                stale.unlink()
-        return folder / time.strftime("%Y%m%dT%H%M%S.log")
+    def _watch(self, process: asyncio.subprocess.Process, log_path: Path) -> None:
+        """Record in the run's sidecar when and how `tart run` ended (while we are up)."""
+
+        async def wait() -> None:
+            code = await process.wait()
+            self.runlogs.record_exit(log_path, code)
+
+        watcher = asyncio.create_task(wait())
+        self._watchers.add(watcher)
+        watcher.add_done_callback(self._watchers.discard)
 
     async def start(self, name: str, ctx: TaskContext, options: StartOptions) -> dict[str, Any]:
-        flags: list[str] = []
-        if options.display == "vnc":
-            flags += ["--vnc", "--no-graphics"]
-        elif options.display == "vnc-experimental":
-            flags += ["--vnc-experimental", "--no-graphics"]
-        else:
-            flags.append("--no-graphics")
-        if options.suspendable:
-            flags.append("--suspendable")
-        flags += options.extra_flags
-        args = argv.run(name, flags)
-        log_path = self._run_log_path(name)
+        args = argv.run(name, start_flags(options))
+        log_path = self.runlogs.new_run(name, self.runner.argv(args))
         ctx.set_command(self.runner.argv(args))
         ctx.log("$ " + " ".join(self.runner.argv(args)))
+        started_at = time.time()
         process = await self.runner.spawn_detached(args, log_path)
+        self.runlogs.record_pid(log_path, process.pid)
+        self._watch(process, log_path)
         ctx.log(f"tart run started (pid {process.pid}); waiting for the guest's IP address")
         try:
-            return await self._await_boot(name, ctx, process, log_path)
+            booted = await self._await_boot(name, ctx, process, log_path)
+            return {**booted, "pid": process.pid, "started_at": started_at}
         except asyncio.CancelledError:
             if not ctx.cancel_requested:
                 raise  # the server is shutting down: the VM keeps running
@@ -184,8 +200,11 @@ class LocalBackend:
                     ctx.log(line)
                 reason = lines[-1] if lines else f"exit code {process.returncode}"
                 reason = reason.removeprefix("Error: ")
+                explained = explain_limit(reason)
+                if explained is not None:
+                    ctx.log(explained)
                 raise TartFailed(
-                    f"tart run exited before the VM booted: {reason}",
+                    explained or f"tart run exited before the VM booted: {reason}",
                     argv=self.runner.argv(argv.run(name)),
                     exit_code=process.returncode,
                     stderr=output[-4000:],
@@ -271,7 +290,10 @@ class LocalBackend:
         }
 
     async def close(self) -> None:
-        return None
+        for watcher in list(self._watchers):
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await watcher
 
 
 def fold_entries(

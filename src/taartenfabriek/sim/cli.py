@@ -8,19 +8,17 @@ for validation errors raised in a command body (§1.1). Imports `argspec`, `erro
 
 from __future__ import annotations
 
-import importlib
 import sys
 import time
 
-from . import home, knobs, trace
-from .argspec import Namespace, Spec, help_text, parse, root_help
+from . import knobs, trace
+from .argspec import Namespace, Spec, parse
 from .commands import COMMANDS
 from .errors import HelpRequested, ParseError, SimError, TartError, ValidationError
 from .output import err, out
 
 VERSION = "2.32.1"
 ROOT_USAGE = "Usage: tart <subcommand>\n  See 'tart --help' for more information."
-NO_HOME = ("help",)
 
 
 def _usage_error(message: str, usage: str, help_line: str = "") -> int:
@@ -33,7 +31,15 @@ def _usage_error(message: str, usage: str, help_line: str = "") -> int:
 
 
 def _root_help() -> str:
+    from .helptext import root_help
+
     return root_help([(name, entry[1]) for name, entry in COMMANDS.items() if entry[2]])
+
+
+def _help_text(spec: Spec) -> str:
+    from .helptext import help_text
+
+    return help_text(spec)
 
 
 def _injected(subcommand: str) -> int | None:
@@ -51,8 +57,11 @@ def _injected(subcommand: str) -> int | None:
 
 
 def _load(subcommand: str) -> tuple[Spec, object]:
-    module = importlib.import_module(f".commands.{COMMANDS[subcommand][0]}", __package__)
-    spec = module.SPEC
+    # __import__ rather than importlib.import_module: importing importlib costs startup time.
+    name = f"{__package__}.commands.{COMMANDS[subcommand][0]}"
+    __import__(name)
+    module = sys.modules[name]
+    spec = getattr(module, "SPEC")  # noqa: B009 - modules are untyped here
     assert isinstance(spec, Spec)
     return spec, module
 
@@ -68,7 +77,7 @@ def dispatch(argv: list[str]) -> int:
     subcommand = argv[0]
     if subcommand == "help":
         if len(argv) > 1 and argv[1] in COMMANDS:
-            out(help_text(_load(argv[1])[0]))
+            out(_help_text(_load(argv[1])[0]))
         else:
             out(_root_help())
         return 0
@@ -84,7 +93,7 @@ def dispatch(argv: list[str]) -> int:
     try:
         namespace = parse(spec, argv[1:])
     except HelpRequested:
-        out(help_text(spec))
+        out(_help_text(spec))
         return 0
     except ParseError as error:
         return _usage_error(error.message, spec.usage_block(), error.help_line)
@@ -99,6 +108,8 @@ def dispatch(argv: list[str]) -> int:
         # Errors thrown while ArgumentParser validates are printed `Error: ...`, exit 1.
         err(f"Error: {error.message}")
         return 1
+
+    from . import home  # not needed by --version/--help: keep those cheapest
 
     try:
         if subcommand in ("pull", "clone"):
@@ -117,9 +128,14 @@ def dispatch(argv: list[str]) -> int:
     except SimError as error:
         err(f"Error: {error.message}")
         return error.exit_code
+    except BrokenPipeError:
+        raise
     except OSError as error:
         # An unexpected file-system failure: Foundation errors print as `Error: ...`.
         err(f"Error: {error.strerror or error}: {error.filename or ''}".rstrip(": "))
+        return 1
+    except Exception as error:  # a simulator bug: still answer like Tart, without a traceback
+        err(f"Error: {type(error).__name__}: {error}")
         return 1
 
 
@@ -135,7 +151,17 @@ def main(argv: list[str] | None = None) -> int:
         err("Error: CancellationError()")
         return 1
     except BrokenPipeError:
+        _die_of_sigpipe()
         return 1
+
+
+def _die_of_sigpipe() -> None:
+    """A write to a closed pipe kills Tart with SIGPIPE (Python ignores SIGPIPE by default)."""
+    import os
+    import signal
+
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGPIPE)
 
 
 __all__ = ["Namespace", "dispatch", "main"]

@@ -24,6 +24,8 @@ Guest behaviour
   TART_SIM_NO_AGENT=<vm,...>       `tart exec` fails as if the Tart Guest Agent were missing
   TART_SIM_GUEST_SHUTDOWN_AFTER=<s> | <vm>=<s>,...
                                    the guest powers itself off <s> seconds after `run` started
+  TART_SIM_GUEST_CRASH_AFTER=<s> | <vm>=<s>,...
+                                   the VM stops with an error <s> seconds after `run` started
   TART_SIM_MAX_DARWIN_VMS=2        concurrently running macOS VMs allowed (Apple's limit)
   TART_SIM_STALE_LEASE=1           emulate the DHCP stale-lease quirk: `ip` keeps answering for a
                                    VM that stopped less than TART_SIM_LEASE_SECONDS (86400) ago
@@ -32,7 +34,11 @@ Registry
   TART_SIM_REGISTRY=<file>         extra images that "exist", one per line:
                                    `<name>[:tag|@sha256:..] [darwin|linux] [<disk GB>]`; a name
                                    without reference matches any tag; `#` starts a comment
+  TART_SIM_DIGEST_SALT=<text>      changes every digest the registry serves, as if all tags had
+                                   been re-pushed (a new pull of `latest` then downloads again)
   TART_SIM_PULL_FAIL=<substring>   pulls of images whose name contains it fail halfway
+  TART_SIM_PULL_FLAKY=<substring>  such pulls print one `Error pulling disk layer ...,
+                                   attempting to re-try...` line, then succeed
   TART_SIM_LOGIN_PASSWORD=<pw>     if set, `tart login` validation only accepts this password
 
 Failure injection and output
@@ -41,6 +47,8 @@ Failure injection and output
                                    these subcommands print <message> on stderr and exit <exit>
   TART_SIM_VERSION=2.32.1          what `tart --version` prints
   TART_SIM_JSON_SHUFFLE=1          random JSON key order per invocation, like real Tart
+  TART_SIM_BYTECODE_CACHE=<dir>|0  where compiled bytecode goes when PYTHONDONTWRITEBYTECODE is
+                                   set (default ~/.cache/taartenfabriek/tart-sim-bytecode)
   TART_SIM_TRACE=<file>            append a timestamped record of every invocation and every
                                    line printed to <file> (see `trace`; tests and benchmarks)
 

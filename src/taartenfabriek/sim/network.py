@@ -3,7 +3,7 @@
 Each VM's IP is `192.168.64.<2..254>` derived from its MAC. The live `tart run` writes
 `vms/<name>/.sim-run.json` (pid, argv, started_at, ip_at, mac); the IP exists once the lock
 holder is that run and `ip_at` has passed, and only for the MAC the guest booted with.
-Imports `knobs`, `vmconfig`, `vmdir`, `files`; `json` lazily.
+Imports `knobs`, `vmconfig`, `vmdir`, `files`, `jsonread`, `output`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import time
 
 from . import knobs
 from .files import discard, read_bytes, suppress_os_errors, write_atomic
+from .jsonread import loads
+from .output import json_pretty
 from .vmconfig import mac_of
 from .vmdir import VMDir
 
@@ -35,10 +37,8 @@ def never_gets_ip(vm: VMDir) -> bool:
 
 
 def _read(path: str) -> dict[str, object] | None:
-    import json
-
     try:
-        data = json.loads(read_bytes(path))
+        data = loads(read_bytes(path))
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
@@ -49,21 +49,17 @@ def read_run_info(vm: VMDir) -> dict[str, object] | None:
 
 
 def write_run_info(vm: VMDir, info: dict[str, object]) -> None:
-    import json
-
-    write_atomic(vm.file(RUN_INFO), (json.dumps(info, indent=2) + "\n").encode())
+    write_atomic(vm.file(RUN_INFO), (json_pretty(info) + "\n").encode())
 
 
 def retire_run_info(vm: VMDir, info: dict[str, object]) -> None:
     """The run ended: drop `.sim-run.json`; keep a lease if the guest ever had an IP."""
-    import json
-
     now = time.time()
     ip_at = info.get("ip_at")
     if isinstance(ip_at, int | float) and ip_at <= now:
         lease = dict(info, stopped_at=now)
         with suppress_os_errors():
-            write_atomic(vm.file(LEASE), (json.dumps(lease, indent=2) + "\n").encode())
+            write_atomic(vm.file(LEASE), (json_pretty(lease) + "\n").encode())
     discard(vm.file(RUN_INFO))
 
 
@@ -78,19 +74,26 @@ def booted_run(vm: VMDir) -> dict[str, object] | None:
     return {"pid": pid, "ip_at": time.time(), "mac": None}
 
 
-def current_ip(vm: VMDir, config: dict[str, object]) -> str | None:
-    """What the DHCP lease file would answer for this VM right now (None: no lease)."""
+def current_ip(vm: VMDir, config: dict[str, object], resolver: str = "dhcp") -> str | None:
+    """What `resolver` would answer for this VM right now (None: nothing found).
+
+    Like Tart's: the DHCP lease file knows nothing of bridged guests and ARP nothing of
+    Softnet ones; only the guest agent needs no network at all.
+    """
     mac = mac_of(config)
     info = booted_run(vm)
     if info is not None:
         ip_at = info.get("ip_at")
         if never_gets_ip(vm) or not isinstance(ip_at, int | float) or time.time() < ip_at:
             return None
+        mode = info.get("network")
+        if (resolver, mode) in (("dhcp", "bridged"), ("arp", "softnet")):
+            return None
         booted_mac = info.get("mac")
         if isinstance(booted_mac, str) and booted_mac.lower() != mac:
             return None  # `set --random-mac` on a running VM: the lease has the old MAC
         return ip_for_mac(mac)
-    if knobs.flag("TART_SIM_STALE_LEASE"):
+    if resolver == "dhcp" and knobs.flag("TART_SIM_STALE_LEASE"):
         lease = _read(vm.file(LEASE))
         lifetime = knobs.seconds("TART_SIM_LEASE_SECONDS", 86400.0)
         if lease is not None and str(lease.get("mac", "")).lower() == mac:

@@ -13,11 +13,31 @@ from .errors import PlainError
 from .files import create_sparse, remove
 from .locks import FileLock
 from .names import RemoteName
-from .output import json_pretty, out
+from .output import byte_count, json_pretty, out
 from .progress import Progress, ProgressFailed
 from .vmdir import VMDir, write_allocated
 
 NVRAM_SIZE = 131072
+NETWORK_LOST = "The network connection was lost."
+
+
+def _announce_layer_reuse(name: RemoteName, image: registry.Image) -> None:
+    """Tart reuses layers of a cached image of the same repository (>= 1 GB in common)."""
+    repository = os.path.dirname(ocistore.digest_path(name, image.digest))
+    try:
+        entries = sorted(os.listdir(repository))
+    except OSError:
+        return
+    for entry in entries:
+        path = os.path.join(repository, entry)
+        if entry.startswith("sha256:") and entry != image.digest and VMDir(path).initialized():
+            reusable = int(image.compressed * 0.6)
+            if reusable >= 1_000_000_000:
+                out(
+                    f"found an image {name.repository}@{entry} that will allow us to avoid "
+                    f"fetching {byte_count(reusable)}, will try use it..."
+                )
+            return
 
 
 def stage_image(directory: str, image: registry.Image) -> None:
@@ -43,14 +63,22 @@ def _download(name: RemoteName, image: registry.Image, target: str) -> None:
 
     staging, lock = home.staging(hashlib.md5(str(name).encode()).hexdigest())
     try:
+        _announce_layer_reuse(name, image)
         out(f"pulling disk ({image.compressed / 1e9:.1f} GB compressed)...")
         failing = knobs.text("TART_SIM_PULL_FAIL")
         fail_at = 0.5 if failing and failing in str(name) else None
+        flaky = knobs.text("TART_SIM_PULL_FLAKY")
+        hiccup_at = 0.3 if flaky and flaky in str(name) else None
         try:
-            Progress().run(knobs.seconds("TART_SIM_PULL_SECONDS", 8.0), fail_at=fail_at)
+            Progress().run(
+                knobs.seconds("TART_SIM_PULL_SECONDS", 8.0),
+                fail_at=fail_at,
+                hiccup_at=hiccup_at,
+                hiccup=f'Error pulling disk layer 7: "{NETWORK_LOST}", attempting to re-try...',
+            )
         except ProgressFailed:
             # Simulated network failure after Tart's retries gave up.
-            raise PlainError("The network connection was lost.") from None
+            raise PlainError(NETWORK_LOST) from None
         out("pulling NVRAM...")
         stage_image(staging, image)
         if name.digest is not None:

@@ -33,8 +33,16 @@ class Progress:
         self.last = line
         out(ANSI_UPDATE + line if self.ansi else line)
 
-    def run(self, duration: float, *, fail_at: float | None = None) -> None:
-        """Print progress for `duration` seconds; raise ProgressFailed past `fail_at` (0..1)."""
+    def run(
+        self,
+        duration: float,
+        *,
+        fail_at: float | None = None,
+        hiccup_at: float | None = None,
+        hiccup: str = "",
+    ) -> None:
+        """Print progress for `duration` seconds; raise ProgressFailed past `fail_at` (0..1);
+        print the `hiccup` line (a retried error) once past `hiccup_at`."""
         start = time.monotonic()
         self.last = "0%"
         out("0%")
@@ -52,6 +60,9 @@ class Progress:
             fraction = (time.monotonic() - start) / duration if duration > 0 else 1.0
             if fail_at is not None and fraction >= fail_at:
                 raise ProgressFailed()
+            if hiccup_at is not None and fraction >= hiccup_at:
+                out(hiccup)
+                hiccup_at = None
             self.update(f"{min(int(100 * fraction), 99)}%")
             tick += 1
 

@@ -3,7 +3,8 @@
 Known: Cirrus Labs' `ghcr.io/cirruslabs/macos-{tahoe,sequoia,sonoma,ventura}-{base,vanilla,
 xcode}` (any tag), `macos-runner:{tahoe,sequoia,sonoma}`, `ubuntu`, `debian`, `fedora` (any
 tag), plus the names listed in the file TART_SIM_REGISTRY and images pushed with `tart push`.
-Digests are deterministic: sha256 of the canonical name. Imports `names`, `errors`.
+Digests are deterministic: sha256 of the canonical name (plus TART_SIM_DIGEST_SALT, which
+simulates every tag having been re-pushed). Imports `names`, `errors`.
 """
 
 from __future__ import annotations
@@ -100,7 +101,9 @@ def digest_of(name: RemoteName) -> str:
         return name.digest
     import hashlib
 
-    return "sha256:" + hashlib.sha256(str(name).encode()).hexdigest()
+    salt = os.environ.get("TART_SIM_DIGEST_SALT", "")
+    seed = f"{name}#{salt}" if salt else str(name)
+    return "sha256:" + hashlib.sha256(seed.encode()).hexdigest()
 
 
 def _builtin(name: RemoteName) -> tuple[bool, str, int] | None:

@@ -1,6 +1,6 @@
 """`config.json` of a VM (§3.1): reading leniently, writing Tart's keys, MACs and displays.
 
-Memory is in bytes. Imports `errors`, `output`, `files`; `json` only when parsing.
+Memory is in bytes. Imports `errors`, `output`, `files`, `jsonread` (not `json`: startup cost).
 """
 
 from __future__ import annotations
@@ -74,10 +74,10 @@ def new_config(
 
 
 def parse(data: bytes) -> dict[str, object]:
-    import json
+    from .jsonread import loads
 
     try:
-        config = json.loads(data)
+        config = loads(data)
     except ValueError:
         config = None
     if not isinstance(config, dict):

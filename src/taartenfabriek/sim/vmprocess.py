@@ -15,7 +15,7 @@ import time
 from . import home, knobs, localstore, network, vmconfig
 from .argspec import Namespace
 from .errors import PlainError, TartError, ValidationError
-from .files import create_sparse
+from .files import create_sparse, discard
 from .locks import FileLock, try_write_lock
 from .output import err, out
 from .vmdir import VMDir
@@ -25,6 +25,7 @@ HANDLED = (signal.SIGINT, signal.SIGUSR1, signal.SIGUSR2)
 BRIDGE_INTERFACES = (("en0", "Ethernet"), ("en1", "Wi-Fi"))
 # VZ's validateSaveRestoreSupport() message for a non-suspendable configuration (unsure).
 NOT_SUSPENDABLE = "The virtual machine configuration does not support saving and restoring."
+GUEST_ERROR = 'Error Domain=VZErrorDomain Code=1 "The virtual machine stopped unexpectedly."'
 
 
 def _swift_array(items: list[str]) -> str:
@@ -130,6 +131,30 @@ def _running_darwin_vms(exclude: VMDir) -> list[str]:
     return names
 
 
+def _control_socket(vm: VMDir) -> object | None:
+    """`control.sock` like Tart on macOS 14+ (left behind after exit); best effort."""
+    import socket
+
+    path = vm.file("control.sock")
+    discard(path)
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        server.bind(path)
+        server.listen()
+    except OSError:  # e.g. a path longer than sun_path allows
+        server.close()
+        return None
+    return server
+
+
+def _network_mode(ns: Namespace) -> str:
+    if ns.net_bridged:
+        return "bridged"
+    if ns.net_softnet or ns.net_softnet_allow or ns.net_softnet_block or ns.net_softnet_expose:
+        return "softnet"
+    return "host" if ns.net_host else "shared"
+
+
 def _vnc_message(url: str, ns: Namespace) -> str:
     if ns.no_graphics or "CI" in os.environ:
         return f"VNC server is running at {url}"
@@ -165,6 +190,7 @@ class Session:
             "ip_at": self.ip_at,
             "mac": self.mac,
             "ip": network.ip_for_mac(self.mac),
+            "network": _network_mode(self.ns),
         }
         network.write_run_info(self.vm, self.info)
 
@@ -188,6 +214,8 @@ class Session:
             out(_vnc_message(f"vnc://:{passphrase()}@127.0.0.1:{port}", ns))
         after = knobs.per_vm_seconds("TART_SIM_GUEST_SHUTDOWN_AFTER", self.vm.name)
         guest_stop: float | None = None if after is None else self.start + after
+        crash_after = knobs.per_vm_seconds("TART_SIM_GUEST_CRASH_AFTER", self.vm.name)
+        crash = None if crash_after is None else self.start + crash_after
         while True:
             now = time.time()
             if vnc_pending and self.ip_at is not None and now >= self.ip_at:
@@ -199,7 +227,12 @@ class Session:
             if guest_stop is not None and now >= guest_stop:
                 out("guest has stopped the virtual machine")
                 return 0
-            deadlines = [d for d in (guest_stop, vnc_deadline if vnc_pending else None) if d]
+            if crash is not None and now >= crash:
+                # VZVirtualMachineDelegate didStopWithError: printed, then exit 1 (unsure).
+                out(f"guest has stopped the virtual machine due to error: {GUEST_ERROR}")
+                return 1
+            optional = (guest_stop, crash, vnc_deadline if vnc_pending else None)
+            deadlines = [deadline for deadline in optional if deadline is not None]
             if vnc_pending and self.ip_at is not None:
                 deadlines.append(self.ip_at)
             timeout = max(0.0, min(deadlines) - now) if deadlines else 3600.0
@@ -217,9 +250,10 @@ class Session:
                 return 0
             if received.si_signo == signal.SIGUSR1:
                 return self.suspend()
-            if received.si_signo == signal.SIGUSR2 and guest_stop is None:
+            if received.si_signo == signal.SIGUSR2:
                 out("Requesting guest OS to stop...")
-                guest_stop = time.time() + knobs.seconds("TART_SIM_GUEST_STOP_SECONDS", 1.0)
+                requested = time.time() + knobs.seconds("TART_SIM_GUEST_STOP_SECONDS", 1.0)
+                guest_stop = requested if guest_stop is None else min(guest_stop, requested)
 
 
 def run_vm(ns: Namespace) -> int:
@@ -259,6 +293,7 @@ def run_vm(ns: Namespace) -> int:
     session.resources = [lock_fd, held, serial]  # held until the process exits
     try:
         session.begin()
+        session.resources.append(_control_socket(vm))
         limit = knobs.integer("TART_SIM_MAX_DARWIN_VMS", 2)
         if len(others) >= limit:
             time.sleep(knobs.seconds("TART_SIM_LIMIT_SECONDS", 0.5))

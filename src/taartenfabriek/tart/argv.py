@@ -8,10 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..errors import InvalidInput
+from ..names import is_safe_argument
+
+
+class UnsafeName(InvalidInput, ValueError):
+    """A name tart could misread (a flag, empty, control characters): 422, never a 500."""
+
 
 def _name(value: str) -> str:
-    if not value or value.startswith("-") or "\x00" in value or "\n" in value:
-        raise ValueError(f"refusing to pass {value!r} to tart as a name")
+    if not isinstance(value, str) or not is_safe_argument(value):
+        raise UnsafeName(f"refusing to pass {value!r} to tart as a name")
     return value
 
 
@@ -108,3 +115,93 @@ def prune(
     if space_budget_gb is not None:
         argv += ["--space-budget", str(int(space_budget_gb))]
     return argv
+
+
+# --- run flags and create from scratch (lifecycle) -----------------------------------------
+
+DISPLAY_FLAGS: dict[str, tuple[str, ...]] = {
+    "vnc": ("--vnc", "--no-graphics"),
+    "vnc-experimental": ("--vnc-experimental", "--no-graphics"),
+    "none": ("--no-graphics",),
+}
+"""The display modes a server may start: never a native window (no one may be looking)."""
+
+NETWORK_FLAGS: dict[str, tuple[str, ...]] = {
+    "nat": (),
+    "softnet": ("--net-softnet",),
+    "host": ("--net-host",),
+}
+"""Network modes without a value; `bridged` takes interfaces (see `run_flags`)."""
+
+
+def _value(value: str, *, forbid: str = "") -> str:
+    """An option's value: like a name, never a flag, and free of the separators tart splits on."""
+    _name(value)
+    bad = next((c for c in forbid if c in value), None)
+    if bad is not None:
+        raise ValueError(f"refusing to pass {value!r} to tart: it contains {bad!r}")
+    return value
+
+
+def dir_spec(name: str, path: str, *, read_only: bool = False, tag: str | None = None) -> str:
+    """`--dir` value `name:path[:ro][,tag=T]` (options after the last `:`, comma-separated)."""
+    options = ["ro"] if read_only else []
+    if tag is not None:
+        options.append(f"tag={_value(tag, forbid=':,=')}")
+    spec = f"{_value(name, forbid=':,/')}:{_value(path, forbid=':,')}"
+    return spec + (":" + ",".join(options) if options else "")
+
+
+def disk_spec(path: str, *, read_only: bool = False) -> str:
+    """`--disk` value `path[:ro]`."""
+    return _value(path, forbid=":") + (":ro" if read_only else "")
+
+
+def run_flags(
+    *,
+    display: str = "vnc",
+    suspendable: bool = False,
+    network: str = "nat",
+    bridged_interfaces: Sequence[str] = (),
+    rosetta_tag: str | None = None,
+    dirs: Sequence[str] = (),
+    disks: Sequence[str] = (),
+) -> list[str]:
+    """The flags of `tart run` for one set of start options, each value its own argv element.
+
+    `dirs` and `disks` are specs from `dir_spec` / `disk_spec`. The defaults give the seed's
+    `--vnc --no-graphics`.
+    """
+    if display not in DISPLAY_FLAGS:
+        raise ValueError(f"unknown display mode {display!r}")
+    flags = list(DISPLAY_FLAGS[display])
+    if network == "bridged":
+        if not bridged_interfaces:
+            raise ValueError("bridged networking needs at least one interface")
+        for interface in bridged_interfaces:
+            flags += ["--net-bridged", _value(interface)]
+    elif network in NETWORK_FLAGS:
+        flags += NETWORK_FLAGS[network]
+    else:
+        raise ValueError(f"unknown network mode {network!r}")
+    if rosetta_tag is not None:
+        flags += ["--rosetta", _value(rosetta_tag)]
+    for spec in dirs:
+        flags += ["--dir", _value(spec)]
+    for spec in disks:
+        flags += ["--disk", _value(spec)]
+    if suspendable:
+        flags.append("--suspendable")
+    return flags
+
+
+def create_from_ipsw(name: str, source: str, *, disk_size_gb: int = 50) -> list[str]:
+    """`tart create --from-ipsw latest|<URL>|<path>`: installs macOS (a long run with `N%`)."""
+    return [
+        "create",
+        _name(name),
+        "--from-ipsw",
+        _value(source),
+        "--disk-size",
+        str(int(disk_size_gb)),
+    ]

@@ -10,9 +10,10 @@ import base64
 import os
 import sys
 
-from .. import localstore
+from .. import localstore, ocistore
 from ..argspec import Namespace, Spec, arg
 from ..files import read_bytes, write_atomic
+from ..names import try_parse
 from ..output import json_pretty, out
 
 SPEC = Spec(
@@ -26,9 +27,10 @@ FORMAT = "tart-sim-tvm/1"
 def run(ns: Namespace) -> int:
     name = str(ns.name)
     out("exporting...")
-    vm = localstore.open_vm(name)
+    remote = try_parse(name)
+    vm = ocistore.open_image(remote) if remote is not None else localstore.open_vm(name)
     vm.touch()
-    path = ns.path if isinstance(ns.path, str) else f"{name}.tvm"
+    path = ns.path if isinstance(ns.path, str) else f"{os.path.basename(name)}.tvm"
     if ns.path is None and os.path.exists(path):
         sys.stdout.write(
             f"file {path} already exists, are you sure you want to overwrite it? (yes, [no])? "

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import base64
-import json
 import os
 
 from .. import home, localstore, vmconfig
 from ..argspec import Namespace, Spec, arg
 from ..errors import PlainError, TartError, ValidationError
 from ..files import create_sparse, new_uuid, read_bytes, remove
+from ..jsonread import loads
 from ..locks import FileLock
 from ..output import out
 from ..vmdir import write_allocated
@@ -34,7 +34,7 @@ def run(ns: Namespace) -> int:
     out("importing...")
     path = os.path.expanduser(str(ns.path))
     try:
-        document = json.loads(read_bytes(path))
+        document = loads(read_bytes(path))
     except FileNotFoundError:
         base = os.path.basename(path)
         message = f"The file “{base}” couldn’t be opened because there is no such file."

@@ -41,7 +41,7 @@ def resolve(vm: VMDir, config: dict[str, object], resolver: str) -> str | None:
         knobs.in_list("TART_SIM_NO_AGENT", vm.name) or network.booted_run(vm) is None
     ):
         return None
-    return network.current_ip(vm, config)
+    return network.current_ip(vm, config, resolver)
 
 
 def run(ns: Namespace) -> int:

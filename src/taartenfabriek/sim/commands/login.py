@@ -11,6 +11,7 @@ from .. import home, knobs
 from ..argspec import Namespace, Spec, arg, flag, opt
 from ..errors import TartError, ValidationError
 from ..files import read_bytes, write_atomic
+from ..jsonread import loads
 from ..output import json_pretty
 
 SPEC = Spec(
@@ -33,10 +34,8 @@ def validate(ns: Namespace) -> None:
 
 
 def load_credentials() -> dict[str, object]:
-    import json
-
     try:
-        data = json.loads(read_bytes(home.path(CREDENTIALS)))
+        data = loads(read_bytes(home.path(CREDENTIALS)))
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}

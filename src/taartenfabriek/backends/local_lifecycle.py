@@ -1,0 +1,228 @@
+"""The local backend's share of a VM's whole life: suspend, guest shutdown, `tart set`, rename,
+create from scratch, and the `tart run` flags of the start options.
+
+A mixin of `LocalBackend`, kept apart so the seed's recipes stay short; it uses the backend's
+runner and `_stream` and adds no state of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from ..errors import Conflict, TartFailed, TartTimeout
+from ..tart import argv, procs
+from ..tart.parse import clean_line, config_fields, progress
+from .base import RunHandle, StartOptions, TaskContext
+
+if TYPE_CHECKING:
+    from ..tart.runner import RunResult, TartRunner
+
+SUSPEND_TIMEOUT = 600.0
+"""Seconds `tart run` may take to write a suspended VM's memory to disk and exit."""
+
+POLL = 0.25
+
+
+def start_flags(options: StartOptions) -> list[str]:
+    """The `tart run` flags of `options`; the defaults give the seed's `--vnc --no-graphics`."""
+    flags = argv.run_flags(
+        display=options.display,
+        suspendable=options.suspendable,
+        network=options.network,
+        bridged_interfaces=options.bridged_interfaces,
+        rosetta_tag=options.rosetta_tag,
+        dirs=[
+            argv.dir_spec(d.name, d.path, read_only=d.read_only, tag=d.tag) for d in options.dirs
+        ],
+        disks=[argv.disk_spec(d.path, read_only=d.read_only) for d in options.disks],
+    )
+    return flags + list(options.extra_flags)
+
+
+class LocalLifecycle:
+    runner: TartRunner
+    logs_dir: Path
+    timeout: float
+    long_timeout: float
+
+    if TYPE_CHECKING:
+
+        async def get_config(self, name: str) -> dict[str, Any]: ...
+
+        async def _stream(self, args: list[str], ctx: TaskContext, timeout: float) -> RunResult: ...
+
+    # --- suspend ---------------------------------------------------------------------------
+
+    async def _state(self, name: str) -> str:
+        state = config_fields(await self.get_config(name))["state"]
+        return str(state)
+
+    async def suspend(self, name: str, ctx: TaskContext) -> dict[str, Any]:
+        """`tart suspend` only signals `tart run`; the snapshot is done when the run has exited
+        and `tart get` says `suspended`. A run that exits without one lost the VM's state."""
+        await self._stream(argv.suspend(name), ctx, self.timeout)
+        ctx.log("tart run is saving the VM's memory to disk")
+        deadline = time.monotonic() + SUSPEND_TIMEOUT
+        while True:
+            state = await self._state(name)
+            if state == "suspended":
+                ctx.log(f"VM {name} is suspended; start it to resume where it was")
+                return {"message": f"VM {name} suspended", "state": "suspended"}
+            if state == "stopped":
+                reason = self._last_run_line(name, "Failed to suspend") or "no snapshot was saved"
+                raise TartFailed(
+                    f"VM {name} stopped without saving its state: {reason}",
+                    argv=self.runner.argv(argv.suspend(name)),
+                    exit_code=1,
+                    stderr=reason,
+                )
+            if time.monotonic() >= deadline:
+                raise TartTimeout(
+                    f"VM {name} is still saving its state after {SUSPEND_TIMEOUT:g} s",
+                    argv=self.runner.argv(argv.suspend(name)),
+                    timeout=SUSPEND_TIMEOUT,
+                )
+            await asyncio.sleep(POLL * 2)
+
+    def _last_run_line(self, name: str, marker: str) -> str | None:
+        """The last line holding `marker` in the VM's newest `tart run` log."""
+        logs = sorted((self.logs_dir / "runs" / name).glob("*.log"))
+        if not logs:
+            return None
+        try:
+            text = logs[-1].read_bytes()[-65536:].decode("utf-8", "replace")
+        except OSError:
+            return None
+        lines = [clean_line(line) for line in text.splitlines()]
+        return next((line for line in reversed(lines) if marker in line), None)
+
+    # --- graceful shutdown -----------------------------------------------------------------
+
+    async def owns_run(self, name: str, run: RunHandle) -> bool:
+        args = list(run.command[1:])
+        if not args or args[-1] != name or "run" not in args:
+            return False
+        return procs.is_tart_run(run.pid, args, run.started_at)
+
+    async def shutdown(
+        self, name: str, ctx: TaskContext, run: RunHandle, *, timeout: float
+    ) -> dict[str, Any]:
+        """SIGUSR2 to the `tart run` this server started: Tart asks the guest OS to stop (like
+        a power-button press) and exits when the guest has powered off."""
+        if not await self.owns_run(name, run):
+            raise Conflict(
+                f"the tart run process this server started for {name} (pid {run.pid}) is gone: "
+                "only a force stop is possible"
+            )
+        args = list(run.command[1:])
+        ctx.set_command(["kill", "-USR2", str(run.pid)])
+        ctx.log(f"asking the guest OS to shut down (SIGUSR2 to tart run, pid {run.pid})")
+        started = time.monotonic()
+        # a run that ended between the check and the signal is what we wanted anyway
+        with contextlib.suppress(ProcessLookupError):
+            procs.request_guest_stop(run.pid)
+        while procs.is_tart_run(run.pid, args, run.started_at):
+            waited = time.monotonic() - started
+            if waited >= timeout:
+                raise TartTimeout(
+                    f"the guest of {name} did not shut down within {timeout:g} s; it is still "
+                    "running",
+                    argv=["kill", "-USR2", str(run.pid)],
+                    timeout=timeout,
+                )
+            await asyncio.sleep(POLL)
+        seconds = round(time.monotonic() - started, 1)
+        ctx.log(f"the guest shut down after {seconds:g} s")
+        return {"message": f"VM {name} shut down", "method": "shutdown", "seconds": seconds}
+
+    # --- configuration, rename, create from scratch -----------------------------------------
+
+    async def set_config(
+        self,
+        name: str,
+        ctx: TaskContext,
+        *,
+        cpu: int | None = None,
+        memory_mb: int | None = None,
+        display: str | None = None,
+        disk_size_gb: int | None = None,
+        random_mac: bool = False,
+    ) -> dict[str, Any]:
+        args = argv.set_(
+            name,
+            cpu=cpu,
+            memory_mb=memory_mb,
+            display=display,
+            disk_size_gb=disk_size_gb,
+            random_mac=random_mac,
+        )
+        # a grown raw disk is a sparse truncate; an ASIF disk goes through diskutil (slower)
+        await self._stream(args, ctx, self.long_timeout if disk_size_gb else self.timeout)
+        changed: dict[str, Any] = {
+            key: value
+            for key, value in (
+                ("cpu", cpu),
+                ("memory_mb", memory_mb),
+                ("display", display),
+                ("disk_size", disk_size_gb),
+            )
+            if value is not None
+        }
+        if random_mac:
+            changed["random_mac"] = True
+        return {"message": f"VM {name} reconfigured", "changed": changed}
+
+    async def rename(self, name: str, new_name: str, ctx: TaskContext) -> dict[str, Any]:
+        await self._stream(argv.rename(name, new_name), ctx, self.timeout)
+        return {"message": f"renamed {name} to {new_name}", "name": new_name}
+
+    async def create_empty(
+        self,
+        name: str,
+        ctx: TaskContext,
+        *,
+        os: Literal["linux", "macos"],
+        disk_size_gb: int,
+        ipsw: str | None = None,
+    ) -> dict[str, Any]:
+        if os == "linux":
+            await self._stream(
+                argv.create_linux(name, disk_size_gb=disk_size_gb), ctx, self.timeout
+            )
+            message = f"created an empty Linux VM {name}: attach an installer ISO and start it"
+        else:
+            source = ipsw or "latest"
+            await self._install(argv.create_from_ipsw(name, source, disk_size_gb=disk_size_gb), ctx)
+            message = f"installed macOS from {source} into {name}"
+        ctx.set_progress(100)
+        return {"message": message, "name": name, "os": os, "disk_size": f"{disk_size_gb}G"}
+
+    async def _install(self, args: list[str], ctx: TaskContext) -> RunResult:
+        """`create --from-ipsw` prints two runs of `N%` (download, then install): the task's
+        progress runs 0-50 % for the first and 50-100 % for the second, or 0-100 % for the
+        install alone when the IPSW was cached or local."""
+        ctx.set_command(self.runner.argv(args))
+        ctx.log("$ " + " ".join(self.runner.argv(args)))
+        phase = {"fetching": False, "installing": False}
+
+        def on_line(stream: str, line: str) -> None:
+            ctx.log(line)
+            if line.startswith("Fetching"):
+                phase["fetching"] = True
+            elif line.startswith("Installing"):
+                phase["installing"] = True
+            percent = progress(line)
+            if percent is None:
+                return
+            if phase["installing"]:
+                ctx.set_progress(50 + percent / 2 if phase["fetching"] else percent)
+            elif phase["fetching"]:
+                ctx.set_progress(percent / 2)
+
+        return await self.runner.run(
+            args, timeout=self.long_timeout, check=True, on_line=on_line, on_spawn=ctx.add_pid
+        )

@@ -1,0 +1,261 @@
+"""Start options: how a VM runs (display, network, shared folders, extra disks, Rosetta,
+suspendable), as the API takes them and as `tart run` flags.
+
+The wire models check what needs no disk or VM (shapes, names, combinations Tart refuses);
+`check_for_vm` checks the rest (paths exist now, the guest's OS allows the option), so a bad
+option is a 422 before any task, never a `tart run` that dies with a usage error.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import PurePosixPath
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .backends.base import ExtraDisk as BackendDisk
+from .backends.base import SharedDir as BackendDir
+from .backends.base import StartOptions
+from .errors import InvalidInput
+
+SHARE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+"""Shared-folder names and mount tags: a folder name in the guest, never a flag or a path."""
+INTERFACE_RE = re.compile(r"^[A-Za-z0-9][^\x00-\x1f\x7f]{0,63}$")
+"""A bridged interface: `en0`, or a display name such as `Wi-Fi` or `Thunderbolt Bridge`."""
+MAX_DIRS = 16
+MAX_DISKS = 8
+
+Display = Literal["vnc", "vnc-experimental", "none"]
+Network = Literal["nat", "bridged", "softnet", "host"]
+
+
+def _absolute(path: str, what: str) -> str:
+    if not path.startswith("/"):
+        raise ValueError(f"{what} must be an absolute path (starting with /), not {path!r}")
+    if any(ord(c) < 32 for c in path) or ":" in path:
+        raise ValueError(f"{what} {path!r} holds ':' or a control character, which tart misreads")
+    normal = os.path.normpath(path)
+    if normal.startswith("//"):
+        normal = "/" + normal.lstrip("/")
+    return normal
+
+
+def _split_ro(value: str) -> tuple[str, bool]:
+    return (value[: -len(":ro")], True) if value.endswith(":ro") else (value, False)
+
+
+class SharedDir(BaseModel):
+    """A host folder shared with the guest: `{"name", "path", "read_only"}` or `"name:path[:ro]"`.
+
+    macOS guests see it under `/Volumes/My Shared Files/<name>`; Linux guests mount the tag
+    (`mount -t virtiofs com.apple.virtio-fs.automount /mnt`).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(..., description="Folder name in the guest.", examples=["src"])
+    path: str = Field(
+        ..., description="Absolute host path of a folder.", examples=["/Users/me/src"]
+    )
+    read_only: bool = False
+    tag: str | None = Field(None, description="virtio-fs mount tag (default: Tart's automount).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            spec, read_only = _split_ro(value)
+            name, sep, path = spec.partition(":")
+            if not sep:
+                raise ValueError(f"a shared folder is 'name:path[:ro]', not {value!r}")
+            return {"name": name, "path": path, "read_only": read_only}
+        return value
+
+    @field_validator("name", "tag")
+    @classmethod
+    def _safe(cls, value: str | None) -> str | None:
+        if value is not None and not SHARE_NAME_RE.match(value):
+            raise ValueError(
+                f"{value!r} is not a safe share name: letters, digits, '.', '_' and '-', "
+                "starting with a letter or digit, at most 64 characters"
+            )
+        return value
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        value = _absolute(value, "a shared folder")
+        if "," in value:
+            raise ValueError(
+                f"a shared folder path cannot hold ',' (tart reads options after it): {value!r}"
+            )
+        return value
+
+
+class ExtraDisk(BaseModel):
+    """A disk image attached at start, e.g. an installer ISO: `{"path", "read_only"}` or
+    `"path[:ro]"`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: str = Field(..., examples=["/Users/me/Downloads/debian-12-arm64-netinst.iso"])
+    read_only: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            path, read_only = _split_ro(value)
+            return {"path": path, "read_only": read_only}
+        return value
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        value = _absolute(value, "a disk image")
+        if value.endswith("-amd64.iso"):
+            raise ValueError(
+                f"{PurePosixPath(value).name} is an x86 (amd64) image; this Mac runs arm64 "
+                "guests: download the arm64 (aarch64) ISO instead"
+            )
+        return value
+
+
+class VMStartOptions(BaseModel):
+    """How to start a VM. The defaults are the seed's `tart run --vnc --no-graphics`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    display: Display = Field(
+        "vnc",
+        description="`vnc`: Screen Sharing on the guest's IP (needs Remote Login in the guest); "
+        "`vnc-experimental`: the framework's own VNC on 127.0.0.1, works in installers and "
+        "recovery; `none`: headless.",
+    )
+    network: Network = Field(
+        "nat",
+        description="`nat` (shared, default), `bridged` (needs `bridged_interface`), "
+        "`softnet` (isolated), `host` (host-only).",
+    )
+    bridged_interface: str | None = Field(None, examples=["en0"])
+    rosetta_tag: str | None = Field(
+        None, description="Linux guests: share Rosetta under this mount tag.", examples=["rosetta"]
+    )
+    suspendable: bool = Field(
+        False, description="macOS guests: allow suspend (no shared folders then)."
+    )
+    dirs: list[SharedDir] = Field(default_factory=list, max_length=MAX_DIRS)
+    disks: list[ExtraDisk] = Field(default_factory=list, max_length=MAX_DISKS)
+
+    @field_validator("bridged_interface")
+    @classmethod
+    def _interface(cls, value: str | None) -> str | None:
+        if value is not None and not INTERFACE_RE.match(value):
+            raise ValueError(f"{value!r} is not a network interface name such as en0")
+        return value
+
+    @field_validator("rosetta_tag")
+    @classmethod
+    def _tag(cls, value: str | None) -> str | None:
+        if value is not None and not SHARE_NAME_RE.match(value):
+            raise ValueError(f"{value!r} is not a safe mount tag (letters, digits, '.', '_', '-')")
+        return value
+
+    @model_validator(mode="after")
+    def _combinations(self) -> VMStartOptions:
+        if self.network == "bridged" and not self.bridged_interface:
+            raise ValueError("bridged networking needs bridged_interface, e.g. en0")
+        if self.network != "bridged":
+            self.bridged_interface = None
+        if self.suspendable and self.dirs:
+            raise ValueError(
+                "Tart cannot suspend a VM with shared folders: remove dirs or suspendable"
+            )
+        names = [d.name.lower() for d in self.dirs]
+        if len(set(names)) != len(names):
+            raise ValueError("each shared folder needs its own name")
+        return self
+
+    def to_backend(self, *, suspendable: bool | None = None) -> StartOptions:
+        return StartOptions(
+            display=self.display,
+            suspendable=self.suspendable if suspendable is None else suspendable,
+            network=self.network,
+            bridged_interfaces=(self.bridged_interface,) if self.bridged_interface else (),
+            rosetta_tag=self.rosetta_tag,
+            dirs=tuple(BackendDir(d.name, d.path, d.read_only, d.tag) for d in self.dirs),
+            disks=tuple(BackendDisk(d.path, d.read_only) for d in self.disks),
+        )
+
+
+class StartRequest(BaseModel):
+    """Body of start/resume. Every field left out comes from the VM's remembered start options
+    (the seed's defaults when there are none), so `{}` or no body starts it as last time."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    display: Display | None = None
+    network: Network | None = None
+    bridged_interface: str | None = None
+    rosetta_tag: str | None = None
+    suspendable: bool | None = None
+    dirs: list[SharedDir] | None = None
+    disks: list[ExtraDisk] | None = None
+    remember: bool = Field(True, description="Keep these options as the VM's default.")
+
+    def merged(self, saved: VMStartOptions) -> VMStartOptions:
+        changes = self.model_dump(exclude_unset=True, exclude={"remember"})
+        data = saved.model_dump()
+        data.update({key: value for key, value in changes.items() if value is not None})
+        if changes.get("network") not in (None, "bridged"):
+            data["bridged_interface"] = None
+        return VMStartOptions.model_validate(data)
+
+
+class LastRun(BaseModel):
+    """How this server last started the VM (what `tart` cannot tell)."""
+
+    pid: int
+    command: list[str]
+    started_at: float
+    suspendable: bool
+    options: VMStartOptions
+
+
+class StartOptionsState(BaseModel):
+    """A VM's remembered start options and the `tart run` they make."""
+
+    name: str
+    options: VMStartOptions
+    saved: bool = Field(..., description="False when these are the defaults, not yet saved.")
+    command: list[str] = Field(..., description="The argv a start with these options runs.")
+    last_run: LastRun | None = None
+
+
+def check_for_vm(options: VMStartOptions, *, os_name: str | None, suspended: bool) -> None:
+    """What depends on this VM and this disk, checked now: InvalidInput (422) with the fix."""
+    if options.suspendable and os_name == "linux":
+        raise InvalidInput("Tart can suspend macOS guests only: turn suspendable off for Linux")
+    if options.rosetta_tag and os_name == "darwin":
+        raise InvalidInput(
+            "Rosetta sharing is for Linux guests: macOS guests have Rosetta built in"
+        )
+    if suspended and options.dirs:
+        raise InvalidInput(
+            "this VM is suspended and resumes as suspendable, which Tart cannot combine with "
+            "shared folders: start it without dirs, or stop it to discard the saved state first"
+        )
+    for share in options.dirs:
+        if not os.path.isdir(share.path):
+            raise InvalidInput(
+                f"shared folder {share.name!r}: {share.path} is not a folder on this Mac"
+            )
+    for disk in options.disks:
+        if not os.path.exists(disk.path):
+            raise InvalidInput(f"disk image {disk.path} does not exist on this Mac")
+        if os.path.isdir(disk.path):
+            raise InvalidInput(
+                f"{disk.path} is a folder: share it with dirs, or pick an image file"
+            )

@@ -1,0 +1,167 @@
+"""Starting a VM the way it should run: its start options (remembered per VM, checked before
+any task), the record of how the server started it, and the checks every lifecycle action
+shares (what the VM is now, is its run still ours). A mixin of `Operations`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from .backends.base import Backend, RunHandle
+from .backends.local_lifecycle import start_flags
+from .errors import Conflict, InvalidInput, TaartError
+from .inventory import Inventory
+from .models import VM, Task
+from .start_options import (
+    LastRun,
+    StartOptionsState,
+    StartRequest,
+    VMStartOptions,
+    check_for_vm,
+)
+from .tart import argv
+from .tart.parse import config_fields
+from .tasks.engine import ClaimMode, TaskEngine, TaskRun
+from .vmrecords import VMRecords
+
+Work = Callable[[TaskRun], Awaitable[dict[str, Any]]]
+
+
+def validation_detail(exc: ValidationError) -> str:
+    """A pydantic error raised after the request was parsed, as one sentence for a 422."""
+    return "; ".join(str(error["msg"]).removeprefix("Value error, ") for error in exc.errors())
+
+
+class StartOperations:
+    backend: Backend
+    engine: TaskEngine
+    inventory: Inventory
+    records: VMRecords
+
+    if TYPE_CHECKING:
+
+        async def _submit(
+            self,
+            action: str,
+            vm: str,
+            claims: dict[str, ClaimMode],
+            work: Work,
+            changed: tuple[str, ...],
+        ) -> Task: ...
+
+        async def _check_new_name(self, new_name: str) -> None: ...
+
+        async def start(
+            self, name: str, request: StartRequest | None = None, *, action: str = "start"
+        ) -> Task: ...
+
+    # --- what the VM is now ----------------------------------------------------------------
+
+    async def _now(self, vm: VM) -> tuple[str, str | None, dict[str, Any]]:
+        """(state, os, raw config) from a fresh `tart get`: the cached inventory may be seconds
+        old, and these checks guard commands that Tart itself does not check."""
+        try:
+            config = await self.inventory.config(vm.name, force_refresh=True)
+        except TaartError:
+            return vm.state, vm.os, {}
+        fields = config_fields(config.raw)
+        return str(fields["state"]), fields["os"], config.raw
+
+    async def _owned_run(self, vm: VM) -> LastRun | None:
+        """The run this server started, while it still is the VM's live `tart run`."""
+        run = self.records.last_run(vm.name)
+        if run is None:
+            return None
+        handle = RunHandle(run.pid, tuple(run.command), run.started_at)
+        return run if await self.backend.owns_run(vm.name, handle) else None
+
+    def _base_image(self, vm: VM, action: str) -> str | None:
+        if vm.kind == "base_image":
+            return (
+                f"{vm.name} is a base image pulled from a registry; it cannot be {action}: "
+                "clone it to a working VM first"
+            )
+        return None
+
+    def _busy(self, vm: VM) -> str | None:
+        task_id = self.engine.busy(vm.name)
+        return f"{vm.name} is busy: task {task_id} is still running" if task_id else None
+
+    # --- start options ---------------------------------------------------------------------
+
+    def _saved_options(self, name: str) -> VMStartOptions:
+        return self.records.start_options(name) or VMStartOptions()
+
+    async def _plan_start(
+        self, vm: VM, request: StartRequest | None
+    ) -> tuple[VMStartOptions, bool]:
+        """The options of this start (request over remembered over defaults), checked for this
+        VM; returns them and whether the VM resumes from a snapshot (suspendable implied)."""
+        saved = self._saved_options(vm.name)
+        try:
+            options = request.merged(saved) if request is not None else saved
+        except ValidationError as exc:
+            raise InvalidInput(validation_detail(exc)) from exc
+        resuming = vm.state == "suspended"
+        os_name = vm.os
+        if os_name is None and (options.suspendable or options.rosetta_tag):
+            os_name = (await self._now(vm))[1]
+        check_for_vm(options, os_name=os_name, suspended=resuming)
+        if request is not None and request.remember and request.model_fields_set - {"remember"}:
+            self.records.set_start_options(vm.name, options)
+        return options, resuming
+
+    def _record_start(
+        self,
+        name: str,
+        options: VMStartOptions,
+        resuming: bool,
+        run: TaskRun,
+        result: dict[str, Any],
+    ) -> None:
+        pid, started_at, command = result.get("pid"), result.get("started_at"), run.task.command
+        if isinstance(pid, int) and isinstance(started_at, float) and command:
+            self.records.record_run(
+                name,
+                LastRun(
+                    pid=pid,
+                    command=list(command),
+                    started_at=started_at,
+                    suspendable=options.suspendable or resuming,
+                    options=options,
+                ),
+            )
+
+    def _run_command(self, name: str, options: VMStartOptions) -> list[str]:
+        return ["tart", *argv.run(name, start_flags(options.to_backend()))]
+
+    async def start_options(self, name: str) -> StartOptionsState:
+        vm = await self.inventory.lookup(name)
+        saved = self.records.start_options(vm.name)
+        options = saved or VMStartOptions()
+        return StartOptionsState(
+            name=vm.name,
+            options=options,
+            saved=saved is not None,
+            command=self._run_command(vm.name, options),
+            last_run=self.records.last_run(vm.name),
+        )
+
+    async def set_start_options(self, name: str, options: VMStartOptions) -> StartOptionsState:
+        vm = await self.inventory.lookup(name)
+        refusal = self._base_image(vm, "started")
+        if refusal:
+            raise Conflict(refusal)
+        os_name = vm.os or (await self._now(vm))[1]
+        check_for_vm(options, os_name=os_name, suspended=vm.state == "suspended")
+        self.records.set_start_options(vm.name, options)
+        return await self.start_options(vm.name)
+
+    async def resume(self, name: str, request: StartRequest | None = None) -> Task:
+        vm = await self.inventory.lookup(name)
+        if vm.state != "suspended" and (await self._now(vm))[0] != "suspended":
+            raise Conflict(f"{vm.name} is not suspended: there is no saved state to resume")
+        return await self.start(vm.name, request, action="resume")

@@ -1,0 +1,132 @@
+"""What the server remembers per VM that `tart` cannot tell: its start options, and how it
+last started it (pid, argv, suspendable). One small JSON file, `<home>/vms.json`.
+
+Kept across restarts, so a server that comes back can still shut down (SIGUSR2) or refuse to
+suspend the VMs it started before. Names are matched case-insensitively, like Tart's disk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .start_options import LastRun, VMStartOptions
+
+log = logging.getLogger(__name__)
+
+VERSION = 1
+
+
+class VMRecords:
+    def __init__(self, path: Path | None) -> None:
+        """`path=None` keeps everything in memory (tests, demo)."""
+        self.path = path
+        self._vms: dict[str, dict[str, Any]] = {}
+        self._load()
+
+    # --- storage ---------------------------------------------------------------------------
+
+    def _load(self) -> None:
+        if self.path is None or not self.path.exists():
+            return
+        try:
+            data = json.loads(self.path.read_text())
+            vms = data.get("vms", {}) if isinstance(data, dict) else {}
+            self._vms = {k: v for k, v in vms.items() if isinstance(v, dict)}
+        except (OSError, ValueError) as exc:
+            log.warning("ignoring unreadable %s: %s", self.path, exc)
+
+    def _save(self) -> None:
+        if self.path is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        body = json.dumps({"version": VERSION, "vms": self._vms}, indent=2, sort_keys=True)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".vms-", suffix=".json")
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(body + "\n")
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+    def _key(self, name: str) -> str | None:
+        if name in self._vms:
+            return name
+        lowered = name.lower()
+        return next((key for key in self._vms if key.lower() == lowered), None)
+
+    def _entry(self, name: str, *, create: bool = False) -> dict[str, Any] | None:
+        key = self._key(name)
+        if key is None:
+            if not create:
+                return None
+            key = name
+            self._vms[key] = {}
+        return self._vms[key]
+
+    # --- start options ---------------------------------------------------------------------
+
+    def start_options(self, name: str) -> VMStartOptions | None:
+        entry = self._entry(name)
+        raw = entry.get("start_options") if entry else None
+        if raw is None:
+            return None
+        try:
+            return VMStartOptions.model_validate(raw)
+        except ValidationError as exc:
+            log.warning("dropping unreadable start options of %s: %s", name, exc)
+            return None
+
+    def set_start_options(self, name: str, options: VMStartOptions) -> None:
+        entry = self._entry(name, create=True)
+        assert entry is not None
+        entry["start_options"] = options.model_dump(mode="json")
+        self._save()
+
+    # --- runs ------------------------------------------------------------------------------
+
+    def last_run(self, name: str) -> LastRun | None:
+        entry = self._entry(name)
+        raw = entry.get("last_run") if entry else None
+        if raw is None:
+            return None
+        try:
+            return LastRun.model_validate(raw)
+        except ValidationError:
+            return None
+
+    def record_run(self, name: str, run: LastRun) -> None:
+        entry = self._entry(name, create=True)
+        assert entry is not None
+        entry["last_run"] = run.model_dump(mode="json")
+        self._save()
+
+    # --- the VM's name changes -------------------------------------------------------------
+
+    def forget(self, name: str) -> None:
+        """The VM is gone (deleted, or its name now belongs to a new VM)."""
+        key = self._key(name)
+        if key is not None:
+            del self._vms[key]
+            self._save()
+
+    def rename(self, name: str, new_name: str) -> None:
+        key = self._key(name)
+        if key is None:
+            return
+        entry = self._vms.pop(key)
+        run = entry.get("last_run")
+        if isinstance(run, dict):
+            entry.pop("last_run")  # the old argv names the old name: not a run to signal
+        self._vms[new_name] = entry
+        self._save()

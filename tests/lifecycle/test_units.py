@@ -1,0 +1,208 @@
+"""Start-option models, run flags, per-VM records and the run-process check, without a server."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from taartenfabriek.backends.local_lifecycle import start_flags
+from taartenfabriek.errors import InvalidInput
+from taartenfabriek.models import ConfigUpdate, CreateEmptyRequest, RenameRequest
+from taartenfabriek.start_options import (
+    LastRun,
+    StartRequest,
+    VMStartOptions,
+    check_for_vm,
+)
+from taartenfabriek.tart import argv, procs
+from taartenfabriek.vmrecords import VMRecords
+
+
+def flags(**options: object) -> list[str]:
+    return start_flags(VMStartOptions.model_validate(options).to_backend())
+
+
+def test_default_options_are_the_seeds_run() -> None:
+    assert flags() == ["--vnc", "--no-graphics"]
+    assert argv.run("vm", flags()) == argv.run("vm")
+
+
+def test_every_option_becomes_its_own_flags() -> None:
+    assert flags(display="none") == ["--no-graphics"]
+    assert flags(display="vnc-experimental") == ["--vnc-experimental", "--no-graphics"]
+    assert flags(network="softnet") == ["--vnc", "--no-graphics", "--net-softnet"]
+    assert flags(network="host") == ["--vnc", "--no-graphics", "--net-host"]
+    assert flags(network="bridged", bridged_interface="Wi-Fi")[2:] == ["--net-bridged", "Wi-Fi"]
+    assert flags(rosetta_tag="rosetta")[2:] == ["--rosetta", "rosetta"]
+    assert flags(suspendable=True)[2:] == ["--suspendable"]
+    assert flags(
+        display="none",
+        dirs=["src:/Users/me/src", {"name": "data", "path": "/data", "read_only": True}],
+        disks=["/isos/debian.iso:ro", {"path": "/images/extra.img"}],
+    ) == [
+        "--no-graphics",
+        "--dir",
+        "src:/Users/me/src",
+        "--dir",
+        "data:/data:ro",
+        "--disk",
+        "/isos/debian.iso:ro",
+        "--disk",
+        "/images/extra.img",
+    ]
+    assert argv.dir_spec("b", "/x", read_only=True, tag="build") == "b:/x:ro,tag=build"
+    assert argv.dir_spec("b", "/x", tag="build") == "b:/x:tag=build"
+
+
+def test_bridged_interface_only_with_bridged_networking() -> None:
+    assert VMStartOptions(network="nat", bridged_interface="en0").bridged_interface is None
+    with pytest.raises(ValidationError, match="bridged_interface"):
+        VMStartOptions(network="bridged")
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"dirs": ["src:relative/path"]}, "absolute path"),
+        ({"dirs": ["../up:/tmp"]}, "not a safe share name"),
+        ({"dirs": ["-rf:/tmp"]}, "not a safe share name"),
+        ({"dirs": ["/tmp"]}, "name:path"),
+        ({"dirs": ["a:/tmp", "A:/var"]}, "own name"),
+        ({"dirs": ["a:/tmp,x"]}, "','"),
+        ({"disks": ["relative.iso"]}, "absolute path"),
+        ({"disks": ["/isos/ubuntu-24.04-live-server-amd64.iso"]}, "arm64"),
+        ({"disks": ["/a:b/c.iso"]}, "':'"),
+        ({"suspendable": True, "dirs": ["a:/tmp"]}, "shared folders"),
+        ({"bridged_interface": "-x", "network": "bridged"}, "interface"),
+        ({"rosetta_tag": "--evil"}, "mount tag"),
+        ({"display": "window"}, "display"),
+        ({"extra": 1}, "extra"),
+    ],
+)
+def test_invalid_options(options: dict[str, object], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        VMStartOptions.model_validate(options)
+
+
+def test_check_for_vm(tmp_path: Path) -> None:
+    iso = tmp_path / "installer.iso"
+    iso.write_bytes(b"x")
+    ok = VMStartOptions.model_validate({"dirs": [f"d:{tmp_path}"], "disks": [f"{iso}:ro"]})
+    check_for_vm(ok, os_name="linux", suspended=False)
+    cases = [
+        ({"suspendable": True}, "linux", False, "macOS guests only"),
+        ({"rosetta_tag": "rosetta"}, "darwin", False, "Linux guests"),
+        ({"dirs": [f"d:{tmp_path}"]}, "darwin", True, "suspended"),
+        ({"dirs": [f"d:{tmp_path}/missing"]}, "linux", False, "not a folder"),
+        ({"disks": [str(tmp_path / "missing.iso")]}, "linux", False, "does not exist"),
+        ({"disks": [str(tmp_path)]}, "linux", False, "is a folder"),
+    ]
+    for options, os_name, suspended, message in cases:
+        with pytest.raises(InvalidInput, match=message):
+            check_for_vm(
+                VMStartOptions.model_validate(options), os_name=os_name, suspended=suspended
+            )
+
+
+def test_start_request_merges_over_saved_options() -> None:
+    saved = VMStartOptions(display="none", network="bridged", bridged_interface="en0")
+    assert StartRequest().merged(saved) == saved
+    merged = StartRequest(suspendable=True).merged(saved)
+    assert merged.suspendable and merged.display == "none" and merged.bridged_interface == "en0"
+    assert StartRequest(network="nat").merged(saved).bridged_interface is None
+    assert (
+        StartRequest.model_validate({"dirs": []})
+        .merged(
+            VMStartOptions(dirs=["a:/tmp"])  # type: ignore[list-item]
+        )
+        .dirs
+        == []
+    )
+
+
+def test_records_persist_case_insensitively_and_follow_renames(tmp_path: Path) -> None:
+    path = tmp_path / "state" / "vms.json"
+    records = VMRecords(path)
+    options = VMStartOptions(display="none")
+    records.set_start_options("Dev", options)
+    run = LastRun(
+        pid=1, command=["tart", "run", "Dev"], started_at=1.0, suspendable=False, options=options
+    )
+    records.record_run("Dev", run)
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+
+    again = VMRecords(path)
+    assert again.start_options("dev") == options
+    assert again.last_run("DEV") == run
+    again.rename("dev", "prod")
+    assert again.start_options("Dev") is None
+    assert VMRecords(path).start_options("prod") == options
+    assert VMRecords(path).last_run("prod") is None  # the old argv names the old VM
+    again.forget("PROD")
+    assert VMRecords(path).start_options("prod") is None
+
+
+def test_unreadable_records_are_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "vms.json"
+    path.write_text("{not json")
+    assert VMRecords(path).start_options("x") is None
+    path.write_text('{"vms": {"x": {"start_options": {"display": "window"}}}}')
+    assert VMRecords(path).start_options("x") is None
+
+
+def test_is_tart_run_checks_the_argv_and_start_time() -> None:
+    args = ["run", "--no-graphics", "vm"]
+    code = "import time; time.sleep(30)"
+    started = time.time()
+    child = subprocess.Popen([sys.executable, "-c", code, *args])
+    try:
+        time.sleep(0.2)
+        assert procs.is_tart_run(child.pid, args, started)
+        assert procs.is_tart_run(child.pid, args)
+        assert not procs.is_tart_run(child.pid, ["run", "--no-graphics", "other"], started)
+        assert not procs.is_tart_run(child.pid, args, started - 3600)
+        assert not procs.is_tart_run(os.getpid(), args, started)
+    finally:
+        child.kill()
+        child.wait()
+    assert not procs.is_tart_run(child.pid, args, started)
+    assert not procs.is_tart_run(0, args)
+
+
+def test_request_bodies() -> None:
+    with pytest.raises(ValidationError, match="nothing to change"):
+        ConfigUpdate()
+    with pytest.raises(ValidationError, match="not both"):
+        ConfigUpdate(memory=8, memory_mb=8192)
+    with pytest.raises(ValidationError):
+        ConfigUpdate(display="1920 x 1080")
+    assert ConfigUpdate(memory=8).memory_in_mb == 8192
+    assert ConfigUpdate(random_mac=True).random_mac
+    assert ConfigUpdate(display="1920x1080px").display == "1920x1080px"
+    with pytest.raises(ValidationError):
+        RenameRequest(new_name="-bad")
+    with pytest.raises(ValidationError, match="ipsw installs macOS"):
+        CreateEmptyRequest(name="a", os="linux", ipsw="latest")
+    with pytest.raises(ValidationError, match="Linux installers"):
+        CreateEmptyRequest(name="a", os="macos", iso="/x.iso")
+    with pytest.raises(ValidationError, match="ipsw is"):
+        CreateEmptyRequest(name="a", os="macos", ipsw="--help")
+    assert CreateEmptyRequest(name="a", os="macos", ipsw="https://x/y.ipsw").ipsw
+
+
+@pytest.mark.parametrize("bad", ["-rf", "--help", ""])
+def test_run_flag_values_never_become_flags(bad: str) -> None:
+    with pytest.raises((ValueError, InvalidInput)):
+        argv.run_flags(network="bridged", bridged_interfaces=[bad])
+    with pytest.raises((ValueError, InvalidInput)):
+        argv.run_flags(rosetta_tag=bad)
+    with pytest.raises((ValueError, InvalidInput)):
+        argv.disk_spec(bad)
+    with pytest.raises((ValueError, InvalidInput)):
+        argv.create_from_ipsw("vm", bad)
