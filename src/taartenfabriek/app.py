@@ -9,12 +9,14 @@ import os
 from collections.abc import AsyncIterator, Callable
 
 from fastapi import FastAPI
+from starlette.middleware.gzip import GZipMiddleware
 
 from . import __version__, web
 from .api import errors as api_errors
 from .api import logs as logs_api
 from .api import network, system, tasks, vm_actions, vms, workers, ws
 from .api import storage as storage_api
+from .api.reads import PreparedReads
 from .backends import orchard
 from .backends.base import Backend
 from .backends.local import LocalBackend
@@ -45,6 +47,9 @@ from .tasks.sqlite import SQLiteTaskStore
 from .vmrecords import VMRecords
 
 log = logging.getLogger(__name__)
+
+GZIP_MINIMUM = 1024
+"""Bytes below which a response is sent as is (gzip would save less than it costs)."""
 
 
 def build_services(settings: Settings) -> Services:
@@ -201,7 +206,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(ws.router)
     web.mount(app)
     # Outermost last: headers on every answer (refusals too), then Host/Origin, then the
-    # body cap, all before routing.
+    # body cap, all before routing; inside them the prepared hot reads (api/reads.py), then
+    # gzip for everything else.
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM)
+    app.add_middleware(PreparedReads)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(RequestGuard, allowed_hosts=_allowed_hosts(settings))
     app.add_middleware(SecurityHeaders)

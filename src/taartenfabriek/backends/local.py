@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -59,6 +59,8 @@ class LocalBackend(LocalLifecycle):
         self.long_timeout = long_timeout
         self.ip_timeout = ip_timeout
         self._digests: dict[str, str | None] = {}
+        self._last_running: list[str] = []
+        self._dropped: set[asyncio.Future[str | None]] = set()
         self.runlogs = RunLogs(logs_dir / "runs")
         self.resolver_for: Callable[[str], str | None] = lambda name: None
         """The `tart ip --resolver` to use for a VM (None: Tart's default, dhcp)."""
@@ -112,16 +114,37 @@ class LocalBackend(LocalLifecycle):
             self._digests.pop(name, None)
 
     async def list_vms(self) -> list[VM]:
-        entries = _parsed(await self._check(argv.list_vms()), list_entries)
+        # `tart ip` of the VMs running at the last refresh starts alongside `tart list`, so
+        # a refresh costs about max(list, ip) rather than list + ip. Lookups of VMs that are
+        # no longer running are dropped (`tart ip` of a stopped VM waits a second before it
+        # fails); VMs that started since get theirs once the list is in.
+        lookups = {name: asyncio.ensure_future(self.ip(name)) for name in self._last_running}
+        try:
+            entries = _parsed(await self._check(argv.list_vms()), list_entries)
+        except BaseException:
+            self._drop(lookups.values())
+            raise
         running = [e.name for e in entries if e.source.lower() == "local" and e.state == "running"]
+        self._last_running = running
+        self._drop(task for name, task in lookups.items() if name not in running)
+        for name in running:
+            if name not in lookups:
+                lookups[name] = asyncio.ensure_future(self.ip(name))
         tags = [e.name for e in entries if e.source.lower() == "oci" and "@" not in e.name]
         ips, digests = await asyncio.gather(
-            asyncio.gather(*(self.ip(name) for name in running)),
+            asyncio.gather(*(lookups[name] for name in running)),
             asyncio.gather(*(self._digest_of(name) for name in tags)),
         )
         return fold_entries(
             entries, dict(zip(running, ips, strict=True)), dict(zip(tags, digests, strict=True))
         )
+
+    def _drop(self, lookups: Iterable[asyncio.Future[str | None]]) -> None:
+        """Cancel `tart ip` lookups nobody needs; keep them referenced until they end."""
+        for task in lookups:
+            task.cancel()
+            self._dropped.add(task)
+            task.add_done_callback(self._dropped.discard)
 
     # --- operations ----------------------------------------------------------------------
 
