@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shlex
 import signal
 import subprocess
 import sys
@@ -26,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from taartenfabriek.demo import write_tart_shim
 from taartenfabriek.sim.locks import holder_pid
 from taartenfabriek.sim.seed import seed_image, seed_vm
 
@@ -53,16 +53,6 @@ fcntl.fcntl(fd, fcntl.F_SETLK, struct.pack("hhqqi4x", fcntl.F_WRLCK, 0, 0, 0, 0)
 print("locked", flush=True)
 time.sleep(3600)
 """
-
-
-def write_tart_shim(bin_dir: Path) -> Path:
-    """Write an executable `tart` in `bin_dir` that runs the simulator; return its path."""
-    bin_dir.mkdir(parents=True, exist_ok=True)
-    shim = bin_dir / "tart"
-    python = shlex.quote(sys.executable)
-    shim.write_text(f'#!/bin/sh\nexec {python} -m taartenfabriek.sim "$@"\n')
-    shim.chmod(0o755)
-    return shim
 
 
 def tart_argv() -> list[str]:
