@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Locator
 
 from taartenfabriek.sim import font
-from taartenfabriek.sim.rfb import FOREGROUND, TITLE_Y, Framebuffer
+from taartenfabriek.sim.screen import FOREGROUND, TITLE_Y, Framebuffer
 from tests.browser.conftest import OFFLINE_CATALOG, UI
 from tests.console.conftest import CONSOLE_ENV
 from tests.console.test_sim_display import title_pixels
