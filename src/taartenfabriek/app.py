@@ -6,15 +6,19 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from fastapi import FastAPI
+from starlette.middleware.gzip import GZipMiddleware
 
 from . import __version__, web
 from .api import errors as api_errors
 from .api import logs as logs_api
-from .api import network, system, tasks, vm_actions, vms, ws
+from .api import network, system, tasks, vm_actions, vms, workers, ws
 from .api import storage as storage_api
+from .api.reads import PreparedReads
+from .backends import orchard
+from .backends.base import Backend
 from .backends.local import LocalBackend
 from .catalog import Catalog, GitHubTokenStore
 from .checks import CareChecks
@@ -24,6 +28,7 @@ from .inventory import Inventory
 from .ipdiag import IPDoctor, ResolverStore
 from .logs import register_secret
 from .operations import Operations
+from .runlogs import RunLogs
 from .security import (
     BodySizeLimit,
     RequestGuard,
@@ -43,6 +48,9 @@ from .vmrecords import VMRecords
 
 log = logging.getLogger(__name__)
 
+GZIP_MINIMUM = 1024
+"""Bytes below which a response is sent as is (gzip would save less than it costs)."""
+
 
 def build_services(settings: Settings) -> Services:
     for secret in (settings.github_token, settings.orchard_token):
@@ -58,28 +66,51 @@ def build_services(settings: Settings) -> Services:
     env = dict(os.environ)
     if settings.tart_home is not None:
         env["TART_HOME"] = str(settings.tart_home)
-    runner = TartRunner(settings.tart_path, env)
-    backend = LocalBackend(
-        runner,
-        logs_dir=settings.logs_dir,
-        timeout=settings.tart_timeout,
-        long_timeout=settings.tart_long_timeout,
-        ip_timeout=settings.start_ip_timeout,
-    )
+    backend: Backend
+    local: LocalBackend | None = None
+    if settings.backend == "orchard":
+        connection = orchard.resolve(
+            url=settings.orchard_url,
+            service_account=settings.orchard_service_account,
+            token=settings.orchard_token,
+            environ=os.environ,
+        )
+        log.info("Orchard controller: %s", connection.describe())
+        backend = orchard.OrchardBackend(
+            connection,
+            timeout=settings.tart_timeout,
+            long_timeout=settings.tart_long_timeout,
+            ip_timeout=settings.start_ip_timeout,
+            queue_wait=settings.orchard_queue_wait,
+            offline_after=settings.orchard_worker_offline_timeout,
+        )
+        runlogs = RunLogs(settings.logs_dir / "runs")  # stays empty: workers run the VMs
+        ip_errors: Callable[[str], str | None] = dict[str, str]().get
+    else:
+        local = backend = LocalBackend(
+            TartRunner(settings.tart_path, env),
+            logs_dir=settings.logs_dir,
+            timeout=settings.tart_timeout,
+            long_timeout=settings.tart_long_timeout,
+            ip_timeout=settings.start_ip_timeout,
+        )
+        runlogs, ip_errors = local.runlogs, local.ip_errors.get
     engine = TaskEngine(
         SQLiteTaskStore.open(settings.tasks_db),
         retention_count=settings.task_retention_count,
         retention_age=settings.task_retention_days * 86400 or None,
     )
     resolvers = ResolverStore(settings.home / "ip-resolvers.json")
-    doctor = IPDoctor(
-        resolvers, backend.runlogs, backend.ip_errors.get, grace=settings.ip_boot_grace
-    )
-    backend.resolver_for = doctor.resolver_arg
+    doctor = IPDoctor(resolvers, runlogs, ip_errors, grace=settings.ip_boot_grace)
     tart_home = resolve_tart_home(settings.tart_home, os.environ)
-    backend.tart_home = tart_home
+    if local is not None:
+        local.resolver_for = doctor.resolver_arg
+        local.tart_home = tart_home
     inventory = Inventory(
-        backend, refresh_interval=settings.refresh_interval, decorate=doctor.decorate
+        backend,
+        refresh_interval=settings.refresh_interval,
+        # `tart ip` resolvers and run logs are this Mac's; Orchard VMs run on workers
+        decorate=doctor.decorate if local is not None else None,
     )
     github_tokens = GitHubTokenStore(settings.github_token_file, settings.github_token)
     storage = StorageService(
@@ -116,7 +147,7 @@ def build_services(settings: Settings) -> Services:
             ttl=settings.catalog_ttl,
         ),
         storage=storage,
-        runlogs=backend.runlogs,
+        runlogs=runlogs,
         ip_resolvers=resolvers,
         ip_doctor=doctor,
     )
@@ -168,13 +199,17 @@ def create_app(settings: Settings) -> FastAPI:
         vms.router,
         vm_actions.router,
         tasks.router,
+        workers.router,
     )
     for router in routers:
         app.include_router(router, responses=api_errors.ERROR_RESPONSES)
     app.include_router(ws.router)
     web.mount(app)
     # Outermost last: headers on every answer (refusals too), then Host/Origin, then the
-    # body cap, all before routing.
+    # body cap, all before routing; inside them the prepared hot reads (api/reads.py), then
+    # gzip for everything else.
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM)
+    app.add_middleware(PreparedReads)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(RequestGuard, allowed_hosts=_allowed_hosts(settings))
     app.add_middleware(SecurityHeaders)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
+import gzip
 import logging
 import time
 from collections.abc import Callable
 from typing import Any
+
+from pydantic import TypeAdapter
 
 from .backends.base import Backend
 from .errors import Conflict, NotFound, TaartError, TartFailed
@@ -24,6 +26,10 @@ log = logging.getLogger(__name__)
 
 CONFIG_FILL_CONCURRENCY = 4
 FIRST_REFRESH_WAIT = 15.0
+GZIP_LEVEL = 6
+
+_VM_LIST = TypeAdapter(list[VM])
+CONFIG_KEYS = ("os", "cpu", "memory", "display")
 
 
 class Inventory:
@@ -41,11 +47,17 @@ class Inventory:
         self._vms: list[VM] = []
         self._by_name: dict[str, VM] = {}
         self._configs: dict[str, dict[str, Any]] = {}
+        self._config_updates: dict[str, dict[str, Any]] = {}
+        """The VM fields each cached config contributes, normalised once when it is stored."""
         self._body = b"[]"
         self._categorized = b'{"base_images":[],"working_vms":[]}'
+        self._gzipped: dict[str, bytes] = {}
         self._refreshed_at: float | None = None
         self.last_error: str | None = None
         self._inflight: asyncio.Task[list[VM]] | None = None
+        self._inflight_seq = 0
+        self._change_seq = 0
+        """Bumped by `invalidate`: runs started before the bump cannot show the change."""
         self._first = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
         self._fill_task: asyncio.Task[None] | None = None
@@ -82,10 +94,22 @@ class Inventory:
     # --- refresh ---------------------------------------------------------------------------
 
     async def refresh(self) -> list[VM]:
-        """Refresh from the backend; concurrent callers share one run."""
-        if self._inflight is None or self._inflight.done():
-            self._inflight = asyncio.create_task(self._refresh())
-        return await asyncio.shield(self._inflight)
+        """Refresh from the backend; concurrent callers share one run.
+
+        A run in flight is shared only if nothing was invalidated since it started: a task
+        that just changed a VM must not be answered with a `tart list` begun before its
+        change, so its callers wait for that run and share the next one.
+        """
+        while True:
+            task = self._inflight
+            if task is None or task.done():
+                self._inflight_seq = self._change_seq
+                task = self._inflight = asyncio.create_task(self._refresh())
+                return await asyncio.shield(task)
+            if self._inflight_seq == self._change_seq:
+                return await asyncio.shield(task)
+            with contextlib.suppress(Exception):
+                await asyncio.shield(task)
 
     async def _refresh(self) -> list[VM]:
         try:
@@ -104,13 +128,16 @@ class Inventory:
         self.refresh_count += 1
         names = {vm.name for vm in vms}
         for stale in [name for name in self._configs if name not in names]:
-            del self._configs[stale]
+            self._forget_config(stale)
         self._install(vms)
         self._first.set()
         missing = [
             vm.name
             for vm in vms
-            if vm.kind == "working_vm" and vm.name not in self._configs and vm.cpu is None
+            if vm.kind == "working_vm"
+            and vm.name not in self._configs
+            and vm.cpu is None
+            and not self.backend.list_has_config
         ]
         if missing:
             self._fill(missing)
@@ -129,28 +156,28 @@ class Inventory:
         self._install(self._vms)
 
     def _with_config(self, vm: VM) -> VM:
-        raw = self._configs.get(vm.name)
-        if raw is None:
-            return vm
+        update = self._config_updates.get(vm.name)
+        return vm if not update else vm.model_copy(update=update)
+
+    def _store_config(self, name: str, raw: dict[str, Any]) -> None:
+        self._configs[name] = raw
         fields = config_fields(raw)
-        return vm.model_copy(
-            update={
-                key: fields[key]
-                for key in ("os", "cpu", "memory", "display")
-                if fields[key] is not None
-            }
-        )
+        self._config_updates[name] = {
+            key: fields[key] for key in CONFIG_KEYS if fields[key] is not None
+        }
+
+    def _forget_config(self, name: str) -> None:
+        self._configs.pop(name, None)
+        self._config_updates.pop(name, None)
 
     def _render(self) -> None:
-        data = [vm.model_dump(mode="json") for vm in self._vms]
-        self._body = json.dumps(data, separators=(",", ":")).encode()
-        self._categorized = json.dumps(
-            {
-                "base_images": [d for d in data if d["kind"] == "base_image"],
-                "working_vms": [d for d in data if d["kind"] != "base_image"],
-            },
-            separators=(",", ":"),
-        ).encode()
+        """Serialise the two read bodies once per change (pydantic's Rust serialiser)."""
+        vms = self._vms
+        self._body = _VM_LIST.dump_json(vms)
+        base = _VM_LIST.dump_json([vm for vm in vms if vm.kind == "base_image"])
+        working = _VM_LIST.dump_json([vm for vm in vms if vm.kind != "base_image"])
+        self._categorized = b'{"base_images":' + base + b',"working_vms":' + working + b"}"
+        self._gzipped = {}
 
     # --- background `tart get` filler ------------------------------------------------------
 
@@ -165,7 +192,7 @@ class Inventory:
         async def one(name: str) -> None:
             async with semaphore:
                 with contextlib.suppress(Exception):
-                    self._configs[name] = await self.backend.get_config(name)
+                    self._store_config(name, await self.backend.get_config(name))
 
         while self._fill_queue:
             batch = list(self._fill_queue)
@@ -182,6 +209,14 @@ class Inventory:
     @property
     def categorized_body(self) -> bytes:
         return self._categorized
+
+    def gzipped(self, which: str) -> bytes:
+        """`body` or `categorized_body` gzipped, compressed at most once per change."""
+        packed = self._gzipped.get(which)
+        if packed is None:
+            plain = self._body if which == "body" else self._categorized
+            packed = self._gzipped[which] = gzip.compress(plain, GZIP_LEVEL, mtime=0)
+        return packed
 
     @property
     def vms(self) -> list[VM]:
@@ -232,7 +267,7 @@ class Inventory:
                 if exc.exit_code == 2:
                     raise NotFound(f"VM {name!r} does not exist") from exc
                 raise
-            self._configs[vm.name] = raw
+            self._store_config(vm.name, raw)
             if vm.name in self._by_name:
                 self._install(self._vms)
         fields = config_fields(raw)
@@ -245,9 +280,10 @@ class Inventory:
         )
 
     def invalidate(self, *names: str) -> None:
-        """Forget cached configs of VMs a task changed."""
+        """Forget cached configs of VMs a task changed; later refreshes start a new `tart list`."""
+        self._change_seq += 1
         for name in names:
-            self._configs.pop(name, None)
+            self._forget_config(name)
             lowered = name.lower()
             for key in [k for k in self._configs if k.lower() == lowered]:
-                del self._configs[key]
+                self._forget_config(key)

@@ -78,6 +78,7 @@ class Operations(LifecycleOperations):
         self._require_local(vm, "started")
         if vm.status == "running":
             raise Conflict(f"VM {vm.name} is already running")
+        await self.backend.check("start", vm)
         options, resuming = await self._plan_start(vm, request)
         opts = options.to_backend(suspendable=options.suspendable or resuming)
         if self.checks is not None:
@@ -98,6 +99,7 @@ class Operations(LifecycleOperations):
         self._require_local(vm, "stopped")
         if vm.status != "running" and vm.state != "suspended":
             raise Conflict(f"VM {vm.name} is not running")
+        await self.backend.check("stop", vm)
 
         async def work(run: TaskRun) -> dict[str, Any]:
             return await self.backend.stop(vm.name, run)
@@ -109,6 +111,7 @@ class Operations(LifecycleOperations):
         vm = await self.inventory.lookup(name)
         if vm.status == "running":
             raise Conflict(f"VM {vm.name} is running: stop it before deleting it")
+        await self.backend.check("delete", vm)
 
         async def work(run: TaskRun) -> dict[str, Any]:
             result = await self.backend.delete(vm.name, run)
@@ -118,6 +121,7 @@ class Operations(LifecycleOperations):
         return await self._submit("delete", vm.name, {vm.name: "exclusive"}, work, (vm.name,))
 
     async def pull(self, request: PullRequest) -> Task:
+        await self.backend.check("pull", None)
         parsed = parse_remote(request.oci_url)
         canonical = str(parsed) if parsed else request.oci_url
         note = await self.checks.before_pull(request.oci_url) if self.checks else None
@@ -140,6 +144,7 @@ class Operations(LifecycleOperations):
     async def clone(self, name: str, request: CloneRequest) -> Task:
         self.engine.check_claims({name: "shared", request.new_name: "exclusive"})
         source = await self.inventory.lookup(name)
+        await self.backend.check("clone", source)
         await self._check_new_name(request.new_name)
         new_name = request.new_name
         if request.start_after_clone and self.checks is not None:
@@ -173,6 +178,7 @@ class Operations(LifecycleOperations):
         source = self.inventory.find(source_name)
         if source is None and not is_remote(source_name):
             source = await self.inventory.lookup(source_name)
+        await self.backend.check("create", source)
         await self._check_new_name(request.name)
         if (
             source is not None

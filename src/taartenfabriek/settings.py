@@ -67,7 +67,21 @@ class Settings(BaseSettings):
     backend: Literal["local", "orchard"] = Field("local", description="Which VM backend to drive.")
     orchard_url: str | None = Field(None, description="Orchard controller URL.")
     orchard_service_account: str | None = Field(None, description="Orchard service account name.")
-    orchard_token: str | None = Field(None, description="Orchard service account token.")
+    orchard_token: str | None = Field(
+        None, description="Orchard service account token (or an `orchard-bootstrap-token-v0...`)."
+    )
+    orchard_queue_wait: float = Field(
+        10,
+        ge=0,
+        description="Seconds a create/clone task waits for Orchard to place a new VM before "
+        "it reports the VM as queued (no worker has a free slot).",
+    )
+    orchard_worker_offline_timeout: float = Field(
+        180,
+        gt=0,
+        description="Seconds without a heartbeat after which a worker counts as offline "
+        "(the controller's --worker-offline-timeout).",
+    )
     log_level: str = Field("info", description="Server log level.")
     macos_vm_limit: int = Field(
         2, ge=0, description="macOS guests allowed to run at once (Apple's limit; 0 = no check)."

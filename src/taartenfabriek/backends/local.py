@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from ..accessdates import kept_access_date
-from ..errors import TartFailed, TartTimeout
+from ..errors import TartFailed, TartTimeout, Unsupported
 from ..limits import explain_limit
-from ..models import VM
+from ..models import VM, Worker
 from ..names import parse_remote
 from ..runlogs import RUN_LOGS_KEPT, RunLogs
 from ..tart import argv
@@ -34,8 +34,15 @@ __all__ = ["RUN_LOGS_KEPT", "LocalBackend", "fold_entries"]
 T = TypeVar("T")
 
 
+NO_WORKERS = (
+    "workers exist only with the Orchard backend: this server drives tart on this Mac "
+    "(start it with `taartenfabriek serve --backend orchard` to manage a fleet)"
+)
+
+
 class LocalBackend(LocalLifecycle):
     kind = "local"
+    list_has_config = False
 
     def __init__(
         self,
@@ -52,6 +59,8 @@ class LocalBackend(LocalLifecycle):
         self.long_timeout = long_timeout
         self.ip_timeout = ip_timeout
         self._digests: dict[str, str | None] = {}
+        self._last_running: list[str] = []
+        self._dropped: set[asyncio.Future[str | None]] = set()
         self.runlogs = RunLogs(logs_dir / "runs")
         self.resolver_for: Callable[[str], str | None] = lambda name: None
         """The `tart ip --resolver` to use for a VM (None: Tart's default, dhcp)."""
@@ -105,16 +114,37 @@ class LocalBackend(LocalLifecycle):
             self._digests.pop(name, None)
 
     async def list_vms(self) -> list[VM]:
-        entries = _parsed(await self._check(argv.list_vms()), list_entries)
+        # `tart ip` of the VMs running at the last refresh starts alongside `tart list`, so
+        # a refresh costs about max(list, ip) rather than list + ip. Lookups of VMs that are
+        # no longer running are dropped (`tart ip` of a stopped VM waits a second before it
+        # fails); VMs that started since get theirs once the list is in.
+        lookups = {name: asyncio.ensure_future(self.ip(name)) for name in self._last_running}
+        try:
+            entries = _parsed(await self._check(argv.list_vms()), list_entries)
+        except BaseException:
+            self._drop(lookups.values())
+            raise
         running = [e.name for e in entries if e.source.lower() == "local" and e.state == "running"]
+        self._last_running = running
+        self._drop(task for name, task in lookups.items() if name not in running)
+        for name in running:
+            if name not in lookups:
+                lookups[name] = asyncio.ensure_future(self.ip(name))
         tags = [e.name for e in entries if e.source.lower() == "oci" and "@" not in e.name]
         ips, digests = await asyncio.gather(
-            asyncio.gather(*(self.ip(name) for name in running)),
+            asyncio.gather(*(lookups[name] for name in running)),
             asyncio.gather(*(self._digest_of(name) for name in tags)),
         )
         return fold_entries(
             entries, dict(zip(running, ips, strict=True)), dict(zip(tags, digests, strict=True))
         )
+
+    def _drop(self, lookups: Iterable[asyncio.Future[str | None]]) -> None:
+        """Cancel `tart ip` lookups nobody needs; keep them referenced until they end."""
+        for task in lookups:
+            task.cancel()
+            self._dropped.add(task)
+            task.add_done_callback(self._dropped.discard)
 
     # --- operations ----------------------------------------------------------------------
 
@@ -265,6 +295,16 @@ class LocalBackend(LocalLifecycle):
             "memory": f"{memory_gb}G",
             "disk_size": f"{disk_size_gb}G",
         }
+
+    async def check(self, action: str, vm: VM | None) -> None:
+        """Tart on this Mac can do every action of the API."""
+        return None
+
+    async def workers(self) -> list[Worker]:
+        raise Unsupported(NO_WORKERS)
+
+    async def set_worker_paused(self, name: str, paused: bool) -> Worker:
+        raise Unsupported(NO_WORKERS)
 
     async def close(self) -> None:
         for watcher in list(self._watchers):

@@ -3,7 +3,7 @@
 Runtime errors print bare on stderr (exit 1 or 2); other errors print `Error: <msg>` (exit 1);
 parse and validation errors add a usage block (exit 64) — the subcommand's, or the root's
 for validation errors raised in a command body (§1.1). Imports `argspec`, `errors`, `home`,
-`knobs`, `output`; the subcommand module only once chosen.
+`knobs`, `output`, `trace`; the subcommand module only once chosen.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 import time
 
-from . import knobs
+from . import knobs, trace
 from .argspec import Namespace, Spec, parse
 from .commands import COMMANDS
 from .errors import HelpRequested, ParseError, SimError, TartError, ValidationError
@@ -140,6 +140,7 @@ def dispatch(argv: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    trace.started(sys.argv[1:] if argv is None else argv)
     stdout = sys.stdout
     if hasattr(stdout, "reconfigure"):
         stdout.reconfigure(line_buffering=True)

@@ -49,6 +49,8 @@ Failure injection and output
   TART_SIM_JSON_SHUFFLE=1          random JSON key order per invocation, like real Tart
   TART_SIM_BYTECODE_CACHE=<dir>|0  where compiled bytecode goes when PYTHONDONTWRITEBYTECODE is
                                    set (default ~/.cache/taartenfabriek/tart-sim-bytecode)
+  TART_SIM_TRACE=<file>            append a timestamped record of every invocation and every
+                                   line printed to <file> (see `trace`; tests and benchmarks)
 
 Sim-only files (real Tart has none of them; nothing outside tests may rely on them):
   vms/<vm>/.sim-run.json           written by the live `run`: pid, argv, started_at, ip_at, ...

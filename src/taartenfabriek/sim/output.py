@@ -1,8 +1,8 @@
 """Output formats byte-compatible with Tart (§2): text tables, pretty JSON, dates, sizes.
 
-Imports only stdlib leaves (`os`, `sys`, `time`). The JSON writer mimics swift-foundation's
-JSONWriter with `.prettyPrinted`: two-space indent, `"key" : value`, `/` escaped as `\\/`,
-empty containers as `[\\n\\n]`.
+Imports only stdlib leaves (`os`, `sys`, `time`) and `trace`. The JSON writer mimics
+swift-foundation's JSONWriter with `.prettyPrinted`: two-space indent, `"key" : value`, `/`
+escaped as `\\/`, empty containers as `[\\n\\n]`.
 """
 
 from __future__ import annotations
@@ -11,16 +11,22 @@ import os
 import sys
 import time
 
+from . import trace
+
 
 def out(line: str = "") -> None:
     """Print one line on stdout right away (Tart's stdout is line-buffered)."""
+    stamp = time.time()
     sys.stdout.write(line + "\n")
     sys.stdout.flush()
+    trace.line("out", line, stamp)
 
 
 def err(line: str) -> None:
+    stamp = time.time()
     sys.stderr.write(line + "\n")
     sys.stderr.flush()
+    trace.line("err", line, stamp)
 
 
 # --- text tables (§2.1) -------------------------------------------------------------------

@@ -19,7 +19,17 @@ if TYPE_CHECKING:
     from .engine import TaskEngine
 
 FLUSH_DELAY = 0.05
-"""Seconds changes are gathered before subscribers hear of them (at most 20 messages/s)."""
+"""Seconds per snapshot to subscribers in a steady stream (at most 20 messages/s per task)."""
+
+FLUSH_BURST = 3
+"""Snapshots that may go out back to back after a quiet spell.
+
+A token bucket (FLUSH_BURST tokens, one more every FLUSH_DELAY): a change goes out at the
+end of the current event-loop turn (so the lines of one read travel together) while tokens
+last; beyond that, changes are gathered into the next snapshot. So a line is never held
+back longer than FLUSH_DELAY, the few lines a command prints together (`pulling disk...`,
+`0%`) go out at once, and output faster than 20 lines/s is batched.
+"""
 
 PERSIST_DELAY = 0.25
 """Seconds log lines and progress are gathered before they are written to the store."""
@@ -39,7 +49,9 @@ class TaskRun:
         self.finalized = False
         """Its final state is recorded: later writes would only repeat or contradict it."""
         self._unsaved: list[str] = []
-        self._flush: asyncio.TimerHandle | None = None
+        self._flush: asyncio.Handle | None = None
+        self._tokens = float(FLUSH_BURST)
+        self._tokens_at = 0.0
         self._persist: asyncio.TimerHandle | None = None
 
     @property
@@ -75,12 +87,23 @@ class TaskRun:
     def _changed(self) -> None:
         loop = asyncio.get_running_loop()
         if self._flush is None:
-            self._flush = loop.call_later(FLUSH_DELAY, self._flush_now)
+            tokens = self._refill(loop.time())
+            if tokens >= 1:
+                self._flush = loop.call_soon(self._flush_now)
+            else:
+                self._flush = loop.call_later((1 - tokens) * FLUSH_DELAY, self._flush_now)
         if self._persist is None:
             self._persist = loop.call_later(PERSIST_DELAY, self._persist_now)
 
+    def _refill(self, now: float) -> float:
+        self._tokens = min(FLUSH_BURST, self._tokens + (now - self._tokens_at) / FLUSH_DELAY)
+        self._tokens_at = now
+        return self._tokens
+
     def _flush_now(self) -> None:
         self._flush = None
+        self._refill(asyncio.get_running_loop().time())
+        self._tokens -= 1
         self.task.updated_at = time.time()
         self.engine.publish(self.task)
 

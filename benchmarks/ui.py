@@ -1,0 +1,141 @@
+"""The UI with the whole inventory, in headless Chromium (Debian's, driven by Playwright).
+
+Each load is a fresh browser context (empty cache and storage) opening `/?token=...`.
+- First render: milliseconds from navigation start until the list shows a VM: the app's
+  own `taartenfabriek:inventory-rendered` performance mark when it sets one, otherwise the
+  first moment a VM name is in the page's text (checked every animation frame).
+- Bytes: the sum of `encodedDataLength` of every response (headers + body as sent, so
+  compressed when gzip was used) from Chrome's network events, until the network is idle.
+If no VM name ever shows (a UI without a VM list), render time is n/a and bytes still count.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from .harness import Server, loadavg, median
+from .report import Figure
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TARGET_MS = 300.0
+TARGET_KB = 300.0
+RENDER_WAIT_MS = 10_000
+
+RENDERED = """(pattern) => new Promise((resolve) => {
+  const re = new RegExp(pattern);
+  const look = () => {
+    const mark = performance.getEntriesByName('taartenfabriek:inventory-rendered')[0];
+    if (mark) return resolve({at: mark.startTime, how: 'mark'});
+    if (document.body && re.test(document.body.textContent)) {
+      return resolve({at: performance.now(), how: 'text'});
+    }
+    requestAnimationFrame(look);
+  };
+  look();
+})"""
+
+
+def available() -> bool:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return False
+    return CHROMIUM.exists()
+
+
+def _load(
+    browser: Any, server: Server, first_vm: str, wait_ms: int = RENDER_WAIT_MS
+) -> tuple[float, int, str]:
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        received: list[int] = []
+        cdp.on("Network.loadingFinished", lambda e: received.append(int(e["encodedDataLength"])))
+        page.goto(f"{server.base_url}/?token={server.token}")
+        rendered: float = math.nan
+        how = "none"
+        try:
+            result = page.evaluate(
+                f"() => Promise.race([({RENDERED})({first_vm!r}), "
+                f"new Promise(r => setTimeout(() => r(null), {wait_ms}))])"
+            )
+            if result is not None:
+                rendered, how = float(result["at"]), str(result["how"])
+        finally:
+            page.wait_for_load_state("networkidle")
+        return rendered, sum(received), how
+    finally:
+        context.close()
+
+
+def measure(
+    server: Server, vm_count: int, reps: int, first_vm: str, *, quick: bool = False
+) -> list[Figure]:
+    """`quick` (CI smoke): no warm-up load, and give up on the list after 3 s."""
+    from playwright.sync_api import sync_playwright
+
+    renders: list[float] = []
+    sizes: list[int] = []
+    hows: set[str] = set()
+    loads: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            wait_ms = 3000 if quick else RENDER_WAIT_MS
+            if not quick:
+                _load(browser, server, first_vm)  # warm-up: the first launch fills disk caches
+            for _ in range(reps):
+                rendered, size, how = _load(browser, server, first_vm, wait_ms)
+                renders.append(rendered)
+                sizes.append(size)
+                hows.add(how)
+                loads.append(loadavg())
+        finally:
+            browser.close()
+    shown = [r for r in renders if not math.isnan(r)]
+    render = median(shown) if len(shown) == len(renders) else math.nan
+    kilobytes = median(sizes) / 1000
+    load = f"{min(loads)}-{max(loads)}"
+    note = (
+        f"median of {reps} cold loads ({'/'.join(sorted(hows))}): "
+        + ", ".join("n/a" if math.isnan(r) else f"{r:.0f}" for r in renders)
+        + " ms"
+    )
+    if math.isnan(render):
+        note += "; the page never showed a VM name: this UI has no VM list yet"
+    return [
+        Figure(
+            name=f"UI first render of the list, {vm_count} VMs",
+            value=render,
+            unit="ms",
+            baseline="from navigation start",
+            target=f"<= {TARGET_MS:g} ms",
+            met=None if math.isnan(render) else render <= TARGET_MS,
+            load=load,
+            notes=[note],
+        ),
+        Figure(
+            name=f"UI bytes transferred, {vm_count} VMs",
+            value=kilobytes,
+            unit="KB",
+            baseline="all responses as sent, until network idle",
+            target=f"<= {TARGET_KB:g} KB",
+            met=kilobytes <= TARGET_KB,
+            load=load,
+        ),
+    ]
