@@ -83,7 +83,8 @@ async def test_history_is_newest_first_paged_filtered_and_counted(store: SQLiteT
         await store.save(make_task(n, vm="vm-a" if n % 3 else "VM-B"), [f"a{n}", f"b{n}"])
     page = await store.history(limit=10, offset=0)
     assert [t.id for t in page] == [f"task-{n:05d}" for n in range(29, 19, -1)]
-    assert all(t.logs == [] for t in page)
+    assert page[0].logs == ["a29", "b29"]  # whole logs unless asked otherwise
+    assert all(t.logs == [] for t in await store.history(limit=10, log_tail=0))
     page2 = await store.history(limit=10, offset=25)
     assert [t.id for t in page2] == [f"task-{n:05d}" for n in range(4, -1, -1)]
     only_b = await store.history(limit=100, vm="vm-b", log_tail=1)  # names: case-insensitive

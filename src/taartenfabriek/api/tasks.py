@@ -27,14 +27,14 @@ async def history(
     offset: Annotated[int, Query(ge=0)] = 0,
     vm: Annotated[str | None, Query(description="Only tasks of this VM or image.")] = None,
     logs: Annotated[
-        int,
+        int | None,
         Query(
             ge=0,
             le=MAX_LOG_LINES,
-            description="Trailing log lines per task (0: none; the whole log is at "
-            "`GET /api/tasks/{task_id}`).",
+            description="Only the last `logs` lines of each task's log (0: none, for tables); "
+            "without it, whole logs.",
         ),
-    ] = 0,
+    ] = None,
 ) -> list[Task]:
     """Task history (kept across restarts), newest first, optionally for one VM.
 

@@ -273,14 +273,16 @@ class TaskEngine:
         return sorted(live + stored, key=lambda task: task.created_at)
 
     async def history(
-        self, *, limit: int, offset: int, vm: str | None, log_tail: int = 0
+        self, *, limit: int, offset: int, vm: str | None, log_tail: int | None = None
     ) -> list[Task]:
+        """Newest first; `log_tail` keeps only each log's last lines (None: whole logs)."""
         tasks = await self.store.history(limit=limit, offset=offset, vm=vm, log_tail=log_tail)
         for index, task in enumerate(tasks):
             current = self._in_memory(task.id)
             if current is not None:
-                logs = current.logs[len(current.logs) - log_tail :] if log_tail else []
-                tasks[index] = current.model_copy(update={"logs": logs})
+                if log_tail is not None:
+                    current.logs = current.logs[len(current.logs) - log_tail :] if log_tail else []
+                tasks[index] = current
         return tasks
 
     async def count(self, vm: str | None = None) -> int:

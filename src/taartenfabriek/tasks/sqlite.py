@@ -266,7 +266,12 @@ class SQLiteTaskStore:
         return await self._submit(read)
 
     async def history(
-        self, *, limit: int = 50, offset: int = 0, vm: str | None = None, log_tail: int = 0
+        self,
+        *,
+        limit: int = 50,
+        offset: int = 0,
+        vm: str | None = None,
+        log_tail: int | None = None,
     ) -> list[Task]:
         where, args = ("WHERE vm = ?", [vm]) if vm is not None else ("", [])
 

@@ -65,9 +65,14 @@ class TaskStore(Protocol):
         ...
 
     async def history(
-        self, *, limit: int = 50, offset: int = 0, vm: str | None = None, log_tail: int = 0
+        self,
+        *,
+        limit: int = 50,
+        offset: int = 0,
+        vm: str | None = None,
+        log_tail: int | None = None,
     ) -> list[Task]:
-        """Newest first; each task carries only the last `log_tail` lines of its log."""
+        """Newest first; each task carries the last `log_tail` lines of its log (None: all)."""
         ...
 
     async def count(self, vm: str | None = None) -> int: ...
@@ -140,7 +145,12 @@ class MemoryTaskStore:
         return tasks
 
     async def history(
-        self, *, limit: int = 50, offset: int = 0, vm: str | None = None, log_tail: int = 0
+        self,
+        *,
+        limit: int = 50,
+        offset: int = 0,
+        vm: str | None = None,
+        log_tail: int | None = None,
     ) -> list[Task]:
         page = self._newest_first(vm)[offset : offset + limit]
         return [self._full(task, log_tail) for task in page]
