@@ -221,7 +221,7 @@ def create_app(settings: Settings) -> FastAPI:
         storage_api.router,
         logs_api.router,
         network.router,
-        console_api.reads,
+        console_api.router,
         vm_actions.reads,
         vms.router,
         vm_actions.router,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pytest
 from tests.console.conftest import ConsoleLab, drain, errors
 from tests.console.fake_connect import ConsoleOrchard
 from tests.console.test_relay import FakeVNC
-from tests.console.test_terminal_live import read_until
+from tests.console.test_terminal_live import read_until, until_resized
 from tests.server import ServerProcess, free_port
 
 pytestmark = pytest.mark.integration
@@ -96,9 +95,7 @@ def test_a_shell_through_orchard_exec(lab: ConsoleLab, controller: ConsoleOrchar
         output = read_until(ws, r"\r\nhello\r\n")
         assert "20 90" in output
         ws.send(json.dumps({"type": "resize", "cols": 100, "rows": 33}))
-        time.sleep(0.2)
-        ws.send(b"stty size\r")
-        read_until(ws, r"33 100")
+        until_resized(ws, "33 100")
         ws.send(b"exit 4\r")
         messages, code, _ = drain(ws)
     frames = [json.loads(m) for m in messages if isinstance(m, str)]

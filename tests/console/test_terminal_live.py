@@ -24,10 +24,27 @@ def read_until(ws: ClientConnection, pattern: str, timeout: float = 15) -> str:
     while not re.search(pattern, seen):
         left = deadline - time.monotonic()
         assert left > 0, f"never saw {pattern!r} in {seen!r}"
-        message = ws.recv(timeout=left)
+        try:
+            message = ws.recv(timeout=left)
+        except TimeoutError:
+            raise AssertionError(f"never saw {pattern!r} in {seen!r}") from None
         assert isinstance(message, bytes), f"unexpected text frame {message!r}"
         seen += message.decode("utf-8", "replace")
     return seen
+
+
+def until_resized(ws: ClientConnection, size: str, timeout: float = 15) -> None:
+    """`stty size` until it says `size`: a resize reaches the guest's pty asynchronously (a
+    SIGWINCH), so a command typed right after it may still see the old size."""
+    deadline = time.monotonic() + timeout
+    while True:
+        ws.send(b"stty size\r")
+        try:
+            read_until(ws, rf"\r\n{size}\r\n", timeout=1)
+            return
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
 
 
 def test_a_shell_in_the_vm_with_resize_and_exit_code(lab: ConsoleLab) -> None:
@@ -39,8 +56,7 @@ def test_a_shell_in_the_vm_with_resize_and_exit_code(lab: ConsoleLab) -> None:
         output = read_until(ws, r"\r\nhello\r\n")
         assert "30 100" in output
         ws.send(json.dumps({"type": "resize", "cols": 132, "rows": 43}))
-        ws.send(b"stty size\r")
-        read_until(ws, r"\r\n43 132\r\n")
+        until_resized(ws, "43 132")
         ws.send(b"exit 7\r")
         messages, code, reason = drain(ws)
     frames = [json.loads(m) for m in messages if isinstance(m, str)]

@@ -3,7 +3,7 @@
 `GET /api/vms/{name}/console` says whether the screen can be shown and gives noVNC the password
 (only here, behind the token). The sockets take `?token=` like every WebSocket (RequestGuard
 has already checked Host and Origin); a wrong token closes them with 1008 before the server
-connects anywhere. `reads` is included before `vms.router`, whose `GET /api/vms/{vm_name:path}`
+connects anywhere. `router` is included before `vms.router`, whose `GET /api/vms/{vm_name:path}`
 would read `dev/console` as a VM name.
 """
 
@@ -17,18 +17,18 @@ from ..console.sockets import serve_terminal, serve_vnc
 from ..services import Services
 from .deps import Authenticated, ServicesDep
 
-reads = APIRouter(prefix="/api/vms", dependencies=[Authenticated], tags=["console"])
+router = APIRouter(prefix="/api/vms", dependencies=[Authenticated], tags=["console"])
 sockets = APIRouter()
 
 
-@reads.get("/{vm_name:path}/console", response_model=ConsoleInfo)
+@router.get("/{vm_name:path}/console", response_model=ConsoleInfo)
 async def console_info(vm_name: str, services: ServicesDep) -> ConsoleInfo:
     """Can the VM's screen be shown now, how (`vnc-experimental` or the guest's `vnc`), and the
     password noVNC needs; `available: false` comes with the reason."""
     return await services.console.info(vm_name)
 
 
-@reads.put("/{vm_name:path}/console/credentials", response_model=ConsoleInfo)
+@router.put("/{vm_name:path}/console/credentials", response_model=ConsoleInfo)
 async def set_credentials(
     vm_name: str, credentials: ConsoleCredentials, services: ServicesDep
 ) -> ConsoleInfo:
@@ -38,7 +38,7 @@ async def set_credentials(
     return await services.console.info(vm.name)
 
 
-@reads.delete("/{vm_name:path}/console/credentials", status_code=204)
+@router.delete("/{vm_name:path}/console/credentials", status_code=204)
 async def forget_credentials(vm_name: str, services: ServicesDep) -> Response:
     """Back to the image defaults (admin/admin)."""
     vm = await services.inventory.lookup(vm_name)
