@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
 from . import __version__, web
+from .api import console as console_api
 from .api import errors as api_errors
 from .api import logs as logs_api
 from .api import network, system, tasks, vm_actions, vms, workers, ws
@@ -22,6 +23,13 @@ from .backends.base import Backend
 from .backends.local import LocalBackend
 from .catalog import Catalog, GitHubTokenStore
 from .checks import CareChecks
+from .console import (
+    CREDENTIALS_FILE,
+    DEFAULT_SHELL,
+    ConsoleService,
+    ConsoleSettings,
+    CredentialStore,
+)
 from .errors import StorageError
 from .imagesize import ImageSizes
 from .inventory import Inventory
@@ -57,7 +65,12 @@ def build_services(settings: Settings) -> Services:
         register_secret(secret)
     tokens = TokenStore(settings.token_file)
     try:
-        secure_state(settings.home, (settings.token_file, settings.github_token_file))
+        secrets = (
+            settings.token_file,
+            settings.github_token_file,
+            settings.home / CREDENTIALS_FILE,
+        )
+        secure_state(settings.home, secrets)
         tokens.load()
     except OSError as exc:
         raise StorageError(
@@ -150,6 +163,19 @@ def build_services(settings: Settings) -> Services:
         runlogs=runlogs,
         ip_resolvers=resolvers,
         ip_doctor=doctor,
+        console=ConsoleService(
+            backend=backend,
+            inventory=inventory,
+            runlogs=runlogs,
+            credentials=CredentialStore(settings.home / CREDENTIALS_FILE),
+            settings=ConsoleSettings(
+                idle_timeout=settings.console_idle_timeout,
+                check_interval=settings.console_check_interval,
+                terminal_command=settings.terminal_command or DEFAULT_SHELL,
+                tart_argv=(settings.tart_path,),
+            ),
+            env=env,
+        ),
     )
 
 
@@ -195,6 +221,7 @@ def create_app(settings: Settings) -> FastAPI:
         storage_api.router,
         logs_api.router,
         network.router,
+        console_api.reads,
         vm_actions.reads,
         vms.router,
         vm_actions.router,
@@ -204,6 +231,7 @@ def create_app(settings: Settings) -> FastAPI:
     for router in routers:
         app.include_router(router, responses=api_errors.ERROR_RESPONSES)
     app.include_router(ws.router)
+    app.include_router(console_api.sockets)
     web.mount(app)
     # Outermost last: headers on every answer (refusals too), then Host/Origin, then the
     # body cap, all before routing; inside them the prepared hot reads (api/reads.py), then

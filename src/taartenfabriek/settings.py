@@ -98,6 +98,19 @@ class Settings(BaseSettings):
         description="Seconds a VM without IP counts as still booting (default: 90 macOS, 60 "
         "Linux).",
     )
+    console_idle_timeout: float = Field(
+        1800,
+        gt=0,
+        description="Seconds a console or terminal socket may carry no data before it is closed.",
+    )
+    console_check_interval: float = Field(
+        2, gt=0, description="Seconds between checks that a console's VM is still running."
+    )
+    terminal_command: str | None = Field(
+        None,
+        description="Shell snippet the terminal runs in the guest with `/bin/sh -c` (default: "
+        "the login shell, `$SHELL` else zsh, bash or sh).",
+    )
     free_space_override: float | None = Field(
         None,
         ge=0,

@@ -84,7 +84,9 @@ def test_detail_shows_configuration_and_connection(ui: UI) -> None:
     drawer.wait_for()
     assert "#/vm/devbox" in ui.page.url
     config = ui.api("GET", "/api/vms/devbox/config")
-    facts = drawer.locator(".facts").first.inner_text()
+    configuration = drawer.locator("section[aria-labelledby=cfg-title] .facts")
+    configuration.filter(has_text="cores").wait_for()
+    facts = configuration.inner_text()
     assert f"{config['cpu']} cores" in facts
     assert f"{config['disk_size'].rstrip('G')} GB" in facts
     drawer.get_by_text("Raw tart get JSON").click()
@@ -115,8 +117,16 @@ def test_oci_names_are_encoded_in_urls(ui: UI) -> None:
     card.get_by_role("link").click()
     drawer = ui.page.get_by_role("dialog", name="macos-sequoia-base")
     drawer.wait_for()
-    drawer.locator(".facts").first.wait_for()
-    config_calls = [r["url"] for r in ui.api_requests if "/config" in r["url"]]
-    assert config_calls and all(
-        "ghcr.io%2Fcirruslabs%2Fmacos-sequoia-base%3Alatest" in url for url in config_calls
-    )
+    assert "#/vm/ghcr.io%2Fcirruslabs%2Fmacos-sequoia-base%3Alatest" in ui.page.url
+    assert drawer.get_by_text(image).first.is_visible()
+    # A base image is a template: no configuration or run log (tart get reads local VMs).
+    assert drawer.locator("section[aria-labelledby=cfg-title]").count() == 0
+    drawer.get_by_role("button", name=f"Delete {image}").click()
+    confirm = ui.page.get_by_role("dialog", name="Delete base image")
+    confirm.get_by_label(f"Type {image} to confirm").fill(image)
+    confirm.get_by_role("button", name="Delete", exact=True).click()
+    card.wait_for(state="detached")
+    deletes = [r["url"] for r in ui.api_requests if r["url"].endswith("/delete")]
+    assert deletes == [
+        f"{ui.server.base_url}/api/vms/ghcr.io%2Fcirruslabs%2Fmacos-sequoia-base%3Alatest/delete"
+    ]

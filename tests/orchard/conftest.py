@@ -13,8 +13,8 @@ from tests.fakes.orchard import FakeOrchard
 from tests.server import ServerProcess, free_port
 
 FAST = {
-    "TARTVM_ORCHARD_QUEUE_WAIT": "1",
-    "TARTVM_START_IP_TIMEOUT": "3",
+    "TARTVM_ORCHARD_QUEUE_WAIT": "5",  # placement is instant in the fake, but CI can be busy
+    "TARTVM_START_IP_TIMEOUT": "10",
     "TARTVM_TART_TIMEOUT": "10",
 }
 

@@ -199,7 +199,7 @@ def test_delete_of_a_stopped_vm(fake: FakeOrchard, orchard_server: Start) -> Non
 def test_third_macos_vm_is_queued_on_a_two_slot_worker(
     fake: FakeOrchard, orchard_server: Start
 ) -> None:
-    server = orchard_server(fake.url)
+    server = orchard_server(fake.url, TARTVM_ORCHARD_QUEUE_WAIT="1.5")
     assert create(server, "one")["status"] == "completed"
     assert create(server, "two")["status"] == "completed"
     third = create(server, "three")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any, TypeVar
 from ..accessdates import kept_access_date
 from ..errors import TartFailed, TartTimeout, Unsupported
 from ..limits import explain_limit
+from ..logs import redact
 from ..models import VM, Worker
 from ..names import parse_remote
 from ..runlogs import RUN_LOGS_KEPT, RunLogs
@@ -32,6 +34,7 @@ from .local_lifecycle import LocalLifecycle, start_flags
 __all__ = ["RUN_LOGS_KEPT", "LocalBackend", "fold_entries"]
 
 T = TypeVar("T")
+_USERINFO_RE = re.compile(r"^vnc://[^@/]*@")
 
 
 NO_WORKERS = (
@@ -201,7 +204,7 @@ class LocalBackend(LocalLifecycle):
         deadline = time.monotonic() + self.ip_timeout
         while True:
             if process.returncode is not None:
-                output = _read_tail(log_path)
+                output = redact(_read_tail(log_path))  # it may hold the VNC password
                 lines = [clean_line(line) for line in output.splitlines() if line.strip()]
                 for line in lines[-20:]:
                     ctx.log(line)
@@ -375,8 +378,11 @@ def _read_tail(path: Path, limit: int = 65536) -> str:
 
 
 def _find_vnc_url(path: Path) -> str | None:
+    """The run's VNC URL without its password (`vnc://:<pw>@127.0.0.1:<port>` of
+    `--vnc-experimental` -> `vnc://127.0.0.1:<port>`): task results are not secret; the
+    password goes to the UI only through GET /api/vms/{name}/console."""
     for line in reversed(_read_tail(path).splitlines()):
         url = vnc_url(line)
         if url is not None:
-            return url
+            return _USERINFO_RE.sub("vnc://", url)
     return None

@@ -119,7 +119,7 @@ export function Detail({ name, onClose }) {
       <h3 id="conn-title" class="section-title">Connect</h3>
       <${Connection} vm=${vm} />
     </section>
-    <${ConfigSection} name=${name} version=${version} />
+    ${isBaseImage(vm) ? null : html`<${ConfigSection} name=${name} version=${version} />`}
     <section class="detail-section" aria-labelledby="inv-title">
       <h3 id="inv-title" class="section-title">Inventory</h3>
       <${Facts} rows=${[
