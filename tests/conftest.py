@@ -41,3 +41,10 @@ def server_factory(tmp_path: Path) -> Iterator[type[ServerProcess]]:
 def server(server_factory) -> ServerProcess:  # type: ignore[no-untyped-def]
     """A running server with an empty Tart home."""
     return server_factory().start()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last: Playwright's sync API keeps an event loop running in the main
+    thread for as long as its session-scoped browser lives, and `asyncio.run` in any later
+    test would then fail."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

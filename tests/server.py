@@ -43,6 +43,8 @@ class ServerProcess:
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
     token: str = ""
+    own_group: bool = False
+    """Start the server in its own process group, as a shell starts a job (Ctrl+C tests)."""
 
     @property
     def home(self) -> Path:
@@ -112,6 +114,7 @@ class ServerProcess:
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
+            process_group=0 if self.own_group else None,
         )
         log.close()
         deadline = time.monotonic() + timeout

@@ -6,25 +6,37 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
 from . import __version__, web
+from .api import console as console_api
 from .api import errors as api_errors
 from .api import logs as logs_api
-from .api import network, system, tasks, vm_actions, vms, ws
+from .api import network, system, tasks, vm_actions, vms, workers, ws
 from .api import storage as storage_api
 from .api.reads import PreparedReads
+from .backends import orchard
+from .backends.base import Backend
 from .backends.local import LocalBackend
 from .catalog import Catalog, GitHubTokenStore
 from .checks import CareChecks
+from .console import (
+    CREDENTIALS_FILE,
+    DEFAULT_SHELL,
+    ConsoleService,
+    ConsoleSettings,
+    CredentialStore,
+)
+from .errors import StorageError
 from .imagesize import ImageSizes
 from .inventory import Inventory
 from .ipdiag import IPDoctor, ResolverStore
 from .logs import register_secret
 from .operations import Operations
+from .runlogs import RunLogs
 from .security import (
     BodySizeLimit,
     RequestGuard,
@@ -38,7 +50,8 @@ from .settings import Settings
 from .storage import StorageService, resolve_tart_home
 from .tart.runner import TartRunner
 from .tasks.engine import TaskEngine
-from .tasks.store import MemoryTaskStore, TaskStore
+from .tasks.signals import on_exit_signal
+from .tasks.sqlite import SQLiteTaskStore
 from .vmrecords import VMRecords
 
 log = logging.getLogger(__name__)
@@ -48,33 +61,69 @@ GZIP_MINIMUM = 1024
 
 
 def build_services(settings: Settings) -> Services:
-    secure_state(settings.home, (settings.token_file, settings.github_token_file))
     for secret in (settings.github_token, settings.orchard_token):
         register_secret(secret)
     tokens = TokenStore(settings.token_file)
-    tokens.load()
+    try:
+        secrets = (
+            settings.token_file,
+            settings.github_token_file,
+            settings.home / CREDENTIALS_FILE,
+        )
+        secure_state(settings.home, secrets)
+        tokens.load()
+    except OSError as exc:
+        raise StorageError(
+            f"cannot use the state folder {settings.home}: {exc.strerror or exc}"
+        ) from exc
     env = dict(os.environ)
     if settings.tart_home is not None:
         env["TART_HOME"] = str(settings.tart_home)
-    runner = TartRunner(settings.tart_path, env)
-    backend = LocalBackend(
-        runner,
-        logs_dir=settings.logs_dir,
-        timeout=settings.tart_timeout,
-        long_timeout=settings.tart_long_timeout,
-        ip_timeout=settings.start_ip_timeout,
+    backend: Backend
+    local: LocalBackend | None = None
+    if settings.backend == "orchard":
+        connection = orchard.resolve(
+            url=settings.orchard_url,
+            service_account=settings.orchard_service_account,
+            token=settings.orchard_token,
+            environ=os.environ,
+        )
+        log.info("Orchard controller: %s", connection.describe())
+        backend = orchard.OrchardBackend(
+            connection,
+            timeout=settings.tart_timeout,
+            long_timeout=settings.tart_long_timeout,
+            ip_timeout=settings.start_ip_timeout,
+            queue_wait=settings.orchard_queue_wait,
+            offline_after=settings.orchard_worker_offline_timeout,
+        )
+        runlogs = RunLogs(settings.logs_dir / "runs")  # stays empty: workers run the VMs
+        ip_errors: Callable[[str], str | None] = dict[str, str]().get
+    else:
+        local = backend = LocalBackend(
+            TartRunner(settings.tart_path, env),
+            logs_dir=settings.logs_dir,
+            timeout=settings.tart_timeout,
+            long_timeout=settings.tart_long_timeout,
+            ip_timeout=settings.start_ip_timeout,
+        )
+        runlogs, ip_errors = local.runlogs, local.ip_errors.get
+    engine = TaskEngine(
+        SQLiteTaskStore.open(settings.tasks_db),
+        retention_count=settings.task_retention_count,
+        retention_age=settings.task_retention_days * 86400 or None,
     )
-    store: TaskStore = MemoryTaskStore()
-    engine = TaskEngine(store)
     resolvers = ResolverStore(settings.home / "ip-resolvers.json")
-    doctor = IPDoctor(
-        resolvers, backend.runlogs, backend.ip_errors.get, grace=settings.ip_boot_grace
-    )
-    backend.resolver_for = doctor.resolver_arg
+    doctor = IPDoctor(resolvers, runlogs, ip_errors, grace=settings.ip_boot_grace)
     tart_home = resolve_tart_home(settings.tart_home, os.environ)
-    backend.tart_home = tart_home
+    if local is not None:
+        local.resolver_for = doctor.resolver_arg
+        local.tart_home = tart_home
     inventory = Inventory(
-        backend, refresh_interval=settings.refresh_interval, decorate=doctor.decorate
+        backend,
+        refresh_interval=settings.refresh_interval,
+        # `tart ip` resolvers and run logs are this Mac's; Orchard VMs run on workers
+        decorate=doctor.decorate if local is not None else None,
     )
     github_tokens = GitHubTokenStore(settings.github_token_file, settings.github_token)
     storage = StorageService(
@@ -111,9 +160,22 @@ def build_services(settings: Settings) -> Services:
             ttl=settings.catalog_ttl,
         ),
         storage=storage,
-        runlogs=backend.runlogs,
+        runlogs=runlogs,
         ip_resolvers=resolvers,
         ip_doctor=doctor,
+        console=ConsoleService(
+            backend=backend,
+            inventory=inventory,
+            runlogs=runlogs,
+            credentials=CredentialStore(settings.home / CREDENTIALS_FILE),
+            settings=ConsoleSettings(
+                idle_timeout=settings.console_idle_timeout,
+                check_interval=settings.console_check_interval,
+                terminal_command=settings.terminal_command or DEFAULT_SHELL,
+                tart_argv=(settings.tart_path,),
+            ),
+            env=env,
+        ),
     )
 
 
@@ -122,10 +184,13 @@ def create_app(settings: Settings) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await services.engine.recover()
+        restore_signals = on_exit_signal(services.engine.begin_shutdown)
         services.inventory.start()
         try:
             yield
         finally:
+            restore_signals()
             await services.catalog.close()
             await services.engine.close()
             await services.inventory.close()
@@ -156,14 +221,17 @@ def create_app(settings: Settings) -> FastAPI:
         storage_api.router,
         logs_api.router,
         network.router,
+        console_api.reads,
         vm_actions.reads,
         vms.router,
         vm_actions.router,
         tasks.router,
+        workers.router,
     )
     for router in routers:
         app.include_router(router, responses=api_errors.ERROR_RESPONSES)
     app.include_router(ws.router)
+    app.include_router(console_api.sockets)
     web.mount(app)
     # Outermost last: headers on every answer (refusals too), then Host/Origin, then the
     # body cap, all before routing; inside them the prepared hot reads (api/reads.py), then

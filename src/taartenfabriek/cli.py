@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from . import __version__
+from .errors import TaartError
 from .security import TokenStore, is_loopback_address, normalise_host_names, split_host
 from .service_cli import open_ui, service_app
 from .settings import Settings
@@ -86,7 +87,17 @@ def serve(
     logging.config.dictConfig(log_config(settings.log_level))
     install_redaction()
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
-    application = create_app(settings)
+    try:
+        application = create_app(settings)
+    except TaartError as exc:  # an unusable state folder, a full disk: say so and stop
+        console.print(
+            f"Cannot start: {exc.detail}",
+            style="red",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(1) from exc
     token = application.state.services.tokens.token
     shown_host = _url_host(settings)
     url = f"http://{shown_host}:{settings.port}/?token={token}"

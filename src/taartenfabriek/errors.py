@@ -96,3 +96,15 @@ class Unsupported(TaartError):
     """The active backend cannot do this (e.g. Orchard has no pull); the detail says what can."""
 
     status_code = 409
+
+
+class StorageError(TaartError):
+    """The state folder or the task history cannot be read or written (unwritable, disk full)."""
+
+    status_code = 503
+
+
+class ShuttingDown(TaartError):
+    """The server is stopping and takes no new work."""
+
+    status_code = 503

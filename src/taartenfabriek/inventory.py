@@ -134,7 +134,10 @@ class Inventory:
         missing = [
             vm.name
             for vm in vms
-            if vm.kind == "working_vm" and vm.name not in self._configs and vm.cpu is None
+            if vm.kind == "working_vm"
+            and vm.name not in self._configs
+            and vm.cpu is None
+            and not self.backend.list_has_config
         ]
         if missing:
             self._fill(missing)

@@ -62,10 +62,11 @@ class LifecycleOperations(StartOperations):
 
     async def suspend(self, name: str) -> Task:
         vm = await self.inventory.lookup(name)
+        await self.backend.check("suspend", vm)  # Orchard: a powerState change, its own rules
         state, os_name, _ = await self._now(vm)
-        refusal = self._base_image(vm, "suspended") or await self._suspend_refusal(
-            vm, state, os_name
-        )
+        refusal = self._base_image(vm, "suspended")
+        if refusal is None and self.backend.kind == "local":
+            refusal = await self._suspend_refusal(vm, state, os_name)
         if refusal:
             raise Conflict(refusal)
 
@@ -99,6 +100,7 @@ class LifecycleOperations(StartOperations):
     async def shutdown(self, name: str, request: ShutdownRequest | None = None) -> Task:
         request = request or ShutdownRequest()
         vm = await self.inventory.lookup(name)
+        await self.backend.check("shutdown", vm)
         state = (await self._now(vm))[0] if vm.kind != "base_image" else vm.state
         refusal = self._base_image(vm, "shut down") or await self._shutdown_refusal(vm, state)
         if refusal:
@@ -140,6 +142,7 @@ class LifecycleOperations(StartOperations):
 
     async def update_config(self, name: str, update: ConfigUpdate) -> Task:
         vm = await self.inventory.lookup(name)
+        await self.backend.check("set", vm)
         refusal = self._base_image(vm, "reconfigured")
         if refusal:
             raise Conflict(refusal)
@@ -191,6 +194,7 @@ class LifecycleOperations(StartOperations):
 
     async def rename(self, name: str, request: RenameRequest) -> Task:
         vm = await self.inventory.lookup(name)
+        await self.backend.check("rename", vm)
         new_name = request.new_name
         refusal = self._base_image(vm, "renamed")
         if refusal:
@@ -220,6 +224,7 @@ class LifecycleOperations(StartOperations):
     # --- create from scratch ---------------------------------------------------------------
 
     async def create_empty(self, request: CreateEmptyRequest) -> Task:
+        await self.backend.check("create-empty", None)
         await self._check_new_name(request.name)
         name = request.name
         installer = None

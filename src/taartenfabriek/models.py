@@ -55,6 +55,16 @@ class VM(BaseModel):
     accessed: str | None = Field(None, description="Last access, ISO 8601.")
     kind: Literal["base_image", "working_vm"] = "working_vm"
     worker: str | None = Field(None, description="Orchard worker running the VM.")
+    image: str | None = Field(None, description="Orchard: the image the VM was made from.")
+    phase: str | None = Field(
+        None,
+        description="Orchard lifecycle: queued, creating, running, restarting, stopping, "
+        "stopped, suspending, suspended or failed.",
+    )
+    status_message: str | None = Field(None, description="Orchard's last word on the VM.")
+    restart_count: int | None = Field(None, description="Orchard OnFailure restarts so far.")
+    local_name: str | None = Field(None, description="Orchard: the Tart VM name on the worker.")
+    created_at: str | None = Field(None, description="Orchard: creation time, ISO 8601.")
     ip_resolver: str | None = Field(
         None, description="`tart ip --resolver` used for this VM: dhcp, arp or agent."
     )
@@ -133,6 +143,34 @@ class Health(BaseModel):
 
 class TartVersion(BaseModel):
     version: str
+    backend: str | None = Field(
+        None, description="Set to `orchard` when `version` is the Orchard controller's."
+    )
+
+
+class Worker(BaseModel):
+    """An Orchard worker (a Mac that runs VMs) with what it holds and what is left."""
+
+    name: str
+    online: bool = Field(..., description="Seen within the controller's offline timeout.")
+    paused: bool = Field(False, description="Scheduling paused: no new VMs are placed here.")
+    last_seen: str | None = Field(None, description="Last heartbeat, ISO 8601; None = never.")
+    last_seen_age: float | None = Field(None, description="Seconds since the last heartbeat.")
+    arch: str | None = None
+    runtime: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+    slots: int | None = Field(None, description="VM slots (org.cirruslabs.tart-vms).")
+    slots_used: int = Field(0, description="Slots held by VMs scheduled here.")
+    cpu: int | None = Field(None, description="Logical CPU cores of the worker.")
+    cpu_used: int = Field(0, description="CPUs assigned to VMs scheduled here.")
+    memory_mb: int | None = Field(None, description="Memory of the worker in MiB.")
+    memory_used_mb: int = Field(0, description="Memory assigned to VMs scheduled here, MiB.")
+    resources: dict[str, int] = Field(default_factory=dict, description="Raw capacity.")
+    resources_used: dict[str, int] = Field(
+        default_factory=dict, description="Raw resources held by VMs scheduled here."
+    )
+    vms: list[str] = Field(default_factory=list, description="Names of VMs placed here.")
+    running_vms: int = Field(0, description="How many of them run now.")
 
 
 class ErrorResponse(BaseModel):

@@ -54,8 +54,9 @@ class Operations(LifecycleOperations):
                 return await work(run)
             finally:
                 self.inventory.invalidate(*changed)
-                with contextlib.suppress(TaartError):
-                    await self.inventory.refresh()
+                if not self.engine.closing:  # shutting down: nobody will read it
+                    with contextlib.suppress(TaartError):
+                        await self.inventory.refresh()
 
         return await self.engine.submit(action, body, vm=vm, claims=claims)
 
@@ -72,10 +73,12 @@ class Operations(LifecycleOperations):
         self, name: str, request: StartRequest | None = None, *, action: str = "start"
     ) -> Task:
         """Start with `request`'s options over the VM's remembered ones (lifecycle.py)."""
+        self.engine.check_claims({name: "exclusive"})  # busy first: the 409 names the task
         vm = await self.inventory.lookup(name)
         self._require_local(vm, "started")
         if vm.status == "running":
             raise Conflict(f"VM {vm.name} is already running")
+        await self.backend.check("start", vm)
         options, resuming = await self._plan_start(vm, request)
         opts = options.to_backend(suspendable=options.suspendable or resuming)
         if self.checks is not None:
@@ -91,10 +94,12 @@ class Operations(LifecycleOperations):
         return await self._submit(action, vm.name, {vm.name: "exclusive"}, work, (vm.name,))
 
     async def stop(self, name: str) -> Task:
+        self.engine.check_claims({name: "exclusive"})
         vm = await self.inventory.lookup(name)
         self._require_local(vm, "stopped")
         if vm.status != "running" and vm.state != "suspended":
             raise Conflict(f"VM {vm.name} is not running")
+        await self.backend.check("stop", vm)
 
         async def work(run: TaskRun) -> dict[str, Any]:
             return await self.backend.stop(vm.name, run)
@@ -102,9 +107,11 @@ class Operations(LifecycleOperations):
         return await self._submit("stop", vm.name, {vm.name: "exclusive"}, work, (vm.name,))
 
     async def delete(self, name: str) -> Task:
+        self.engine.check_claims({name: "exclusive"})
         vm = await self.inventory.lookup(name)
         if vm.status == "running":
             raise Conflict(f"VM {vm.name} is running: stop it before deleting it")
+        await self.backend.check("delete", vm)
 
         async def work(run: TaskRun) -> dict[str, Any]:
             result = await self.backend.delete(vm.name, run)
@@ -114,6 +121,7 @@ class Operations(LifecycleOperations):
         return await self._submit("delete", vm.name, {vm.name: "exclusive"}, work, (vm.name,))
 
     async def pull(self, request: PullRequest) -> Task:
+        await self.backend.check("pull", None)
         parsed = parse_remote(request.oci_url)
         canonical = str(parsed) if parsed else request.oci_url
         note = await self.checks.before_pull(request.oci_url) if self.checks else None
@@ -134,7 +142,9 @@ class Operations(LifecycleOperations):
             )
 
     async def clone(self, name: str, request: CloneRequest) -> Task:
+        self.engine.check_claims({name: "shared", request.new_name: "exclusive"})
         source = await self.inventory.lookup(name)
+        await self.backend.check("clone", source)
         await self._check_new_name(request.new_name)
         new_name = request.new_name
         if request.start_after_clone and self.checks is not None:
@@ -164,9 +174,11 @@ class Operations(LifecycleOperations):
 
     async def create(self, request: CreateRequest) -> Task:
         source_name = request.source_vm
+        self.engine.check_claims({source_name: "shared", request.name: "exclusive"})
         source = self.inventory.find(source_name)
         if source is None and not is_remote(source_name):
             source = await self.inventory.lookup(source_name)
+        await self.backend.check("create", source)
         await self._check_new_name(request.name)
         if (
             source is not None

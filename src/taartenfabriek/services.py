@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from .backends.base import Backend
 from .catalog import Catalog, GitHubTokenStore
+from .console import ConsoleService
 from .inventory import Inventory
 from .ipdiag import IPDoctor, ResolverStore
 from .operations import Operations
@@ -30,4 +31,5 @@ class Services:
     runlogs: RunLogs
     ip_resolvers: ResolverStore
     ip_doctor: IPDoctor
+    console: ConsoleService
     tart_version: str | None = None

@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     start_ip_timeout: float = Field(
         90, gt=0, description="Seconds a start task waits for the guest's IP address."
     )
+    task_retention_count: int = Field(
+        10000, ge=0, description="Finished tasks kept in the history, newest first (0 = all)."
+    )
+    task_retention_days: float = Field(
+        90, ge=0, description="Days a finished task stays in the history (0 = forever)."
+    )
     allow_remote: bool = Field(
         False, description="Allow binding to a non-loopback address (needs allowed_hosts)."
     )
@@ -61,7 +67,21 @@ class Settings(BaseSettings):
     backend: Literal["local", "orchard"] = Field("local", description="Which VM backend to drive.")
     orchard_url: str | None = Field(None, description="Orchard controller URL.")
     orchard_service_account: str | None = Field(None, description="Orchard service account name.")
-    orchard_token: str | None = Field(None, description="Orchard service account token.")
+    orchard_token: str | None = Field(
+        None, description="Orchard service account token (or an `orchard-bootstrap-token-v0...`)."
+    )
+    orchard_queue_wait: float = Field(
+        10,
+        ge=0,
+        description="Seconds a create/clone task waits for Orchard to place a new VM before "
+        "it reports the VM as queued (no worker has a free slot).",
+    )
+    orchard_worker_offline_timeout: float = Field(
+        180,
+        gt=0,
+        description="Seconds without a heartbeat after which a worker counts as offline "
+        "(the controller's --worker-offline-timeout).",
+    )
     log_level: str = Field("info", description="Server log level.")
     macos_vm_limit: int = Field(
         2, ge=0, description="macOS guests allowed to run at once (Apple's limit; 0 = no check)."
@@ -77,6 +97,19 @@ class Settings(BaseSettings):
         ge=0,
         description="Seconds a VM without IP counts as still booting (default: 90 macOS, 60 "
         "Linux).",
+    )
+    console_idle_timeout: float = Field(
+        1800,
+        gt=0,
+        description="Seconds a console or terminal socket may carry no data before it is closed.",
+    )
+    console_check_interval: float = Field(
+        2, gt=0, description="Seconds between checks that a console's VM is still running."
+    )
+    terminal_command: str | None = Field(
+        None,
+        description="Shell snippet the terminal runs in the guest with `/bin/sh -c` (default: "
+        "the login shell, `$SHELL` else zsh, bash or sh).",
     )
     free_space_override: float | None = Field(
         None,
@@ -106,6 +139,10 @@ class Settings(BaseSettings):
     @property
     def github_token_file(self) -> Path:
         return self.home / "github-token"
+
+    @property
+    def tasks_db(self) -> Path:
+        return self.home / "tasks.sqlite3"
 
     @property
     def logs_dir(self) -> Path:

@@ -6,8 +6,9 @@ import asyncio
 import time
 
 from taartenfabriek.models import Task
-from taartenfabriek.tasks.engine import FLUSH_BURST, FLUSH_DELAY, TaskEngine, TaskRun
+from taartenfabriek.tasks.engine import TaskEngine
 from taartenfabriek.tasks.pubsub import Subscription
+from taartenfabriek.tasks.run import FLUSH_BURST, FLUSH_DELAY, TaskRun
 from taartenfabriek.tasks.store import MemoryTaskStore
 
 

@@ -1,0 +1,1 @@
+"""Fakes of the services the server talks to, served over real HTTP on loopback."""

@@ -26,12 +26,20 @@ async def health(services: ServicesDep) -> Health:
     )
 
 
-@router.get("/tart/version", response_model=TartVersion, tags=["system"])
+@router.get(
+    "/tart/version",
+    response_model=TartVersion,
+    response_model_exclude_none=True,
+    tags=["system"],
+)
 async def tart_version(services: ServicesDep) -> TartVersion:
-    """The installed Tart version (`tart --version`), read once and remembered."""
+    """The installed Tart version (`tart --version`), read once and remembered; with the
+    Orchard backend, the controller's version, marked `"backend": "orchard"` (the local
+    answer stays the seed's `{"version": ...}`)."""
     if services.tart_version is None:
         services.tart_version = await services.backend.version()
-    return TartVersion(version=services.tart_version)
+    kind = services.backend.kind
+    return TartVersion(version=services.tart_version, backend=None if kind == "local" else kind)
 
 
 def _status(services: ServicesDep) -> GitHubTokenStatus:

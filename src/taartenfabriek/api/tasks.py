@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from ..models import Task
+from ..tasks.store import MAX_LOG_LINES
 from .deps import Authenticated, ServicesDep
 
 router = APIRouter(prefix="/api/tasks", dependencies=[Authenticated], tags=["tasks"])
@@ -21,12 +22,26 @@ async def active(services: ServicesDep) -> list[Task]:
 @router.get("", response_model=list[Task])
 async def history(
     services: ServicesDep,
+    response: Response,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
-    vm: str | None = None,
+    vm: Annotated[str | None, Query(description="Only tasks of this VM or image.")] = None,
+    logs: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            le=MAX_LOG_LINES,
+            description="Only the last `logs` lines of each task's log (0: none, for tables); "
+            "without it, whole logs.",
+        ),
+    ] = None,
 ) -> list[Task]:
-    """Task history, newest first, optionally for one VM."""
-    return await services.engine.history(limit=limit, offset=offset, vm=vm)
+    """Task history (kept across restarts), newest first, optionally for one VM.
+
+    `X-Total-Count` says how many tasks match, for paging.
+    """
+    response.headers["X-Total-Count"] = str(await services.engine.count(vm))
+    return await services.engine.history(limit=limit, offset=offset, vm=vm, log_tail=logs)
 
 
 @router.get("/{task_id}", response_model=Task)

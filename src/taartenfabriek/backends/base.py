@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from ..models import VM
+from ..models import VM, Worker
 
 
 class TaskContext(Protocol):
@@ -75,7 +75,18 @@ class Backend(Protocol):
 
     kind: str
 
+    list_has_config: bool
+    """True when `list_vms` already carries cpu/memory/os, so no per-VM `get_config` is needed
+    to complete the inventory (Orchard's list has them; `tart list` does not)."""
+
     async def version(self) -> str: ...
+
+    async def check(self, action: str, vm: VM | None) -> None:
+        """Raise `errors.Unsupported` when this backend cannot do `action` (on `vm`).
+
+        Called before any task is made, so the client gets a 409 with what to do instead.
+        """
+        ...
 
     async def list_vms(self) -> list[VM]:
         """The full inventory, with IPs of running VMs; OCI digests folded into their tags."""
@@ -108,6 +119,14 @@ class Backend(Protocol):
         disk_size_gb: int,
     ) -> dict[str, Any]:
         """Make a configured VM from `source`; a half-made VM is removed on failure."""
+        ...
+
+    async def workers(self) -> list[Worker]:
+        """The hosts that run VMs, with capacity and use (Orchard); Unsupported elsewhere."""
+        ...
+
+    async def set_worker_paused(self, name: str, paused: bool) -> Worker:
+        """Pause or resume placing new VMs on a worker."""
         ...
 
     # --- a VM's whole life (lifecycle); Orchard answers errors.Unsupported -------------------

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from ..accessdates import kept_access_date
-from ..errors import TartFailed, TartTimeout
+from ..errors import TartFailed, TartTimeout, Unsupported
 from ..limits import explain_limit
-from ..models import VM
+from ..logs import redact
+from ..models import VM, Worker
 from ..names import parse_remote
 from ..runlogs import RUN_LOGS_KEPT, RunLogs
 from ..tart import argv
@@ -32,10 +34,18 @@ from .local_lifecycle import LocalLifecycle, start_flags
 __all__ = ["RUN_LOGS_KEPT", "LocalBackend", "fold_entries"]
 
 T = TypeVar("T")
+_USERINFO_RE = re.compile(r"^vnc://[^@/]*@")
+
+
+NO_WORKERS = (
+    "workers exist only with the Orchard backend: this server drives tart on this Mac "
+    "(start it with `taartenfabriek serve --backend orchard` to manage a fleet)"
+)
 
 
 class LocalBackend(LocalLifecycle):
     kind = "local"
+    list_has_config = False
 
     def __init__(
         self,
@@ -194,7 +204,7 @@ class LocalBackend(LocalLifecycle):
         deadline = time.monotonic() + self.ip_timeout
         while True:
             if process.returncode is not None:
-                output = _read_tail(log_path)
+                output = redact(_read_tail(log_path))  # it may hold the VNC password
                 lines = [clean_line(line) for line in output.splitlines() if line.strip()]
                 for line in lines[-20:]:
                     ctx.log(line)
@@ -289,6 +299,16 @@ class LocalBackend(LocalLifecycle):
             "disk_size": f"{disk_size_gb}G",
         }
 
+    async def check(self, action: str, vm: VM | None) -> None:
+        """Tart on this Mac can do every action of the API."""
+        return None
+
+    async def workers(self) -> list[Worker]:
+        raise Unsupported(NO_WORKERS)
+
+    async def set_worker_paused(self, name: str, paused: bool) -> Worker:
+        raise Unsupported(NO_WORKERS)
+
     async def close(self) -> None:
         for watcher in list(self._watchers):
             watcher.cancel()
@@ -358,8 +378,11 @@ def _read_tail(path: Path, limit: int = 65536) -> str:
 
 
 def _find_vnc_url(path: Path) -> str | None:
+    """The run's VNC URL without its password (`vnc://:<pw>@127.0.0.1:<port>` of
+    `--vnc-experimental` -> `vnc://127.0.0.1:<port>`): task results are not secret; the
+    password goes to the UI only through GET /api/vms/{name}/console."""
     for line in reversed(_read_tail(path).splitlines()):
         url = vnc_url(line)
         if url is not None:
-            return url
+            return _USERINFO_RE.sub("vnc://", url)
     return None

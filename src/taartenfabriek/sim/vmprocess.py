@@ -2,7 +2,8 @@
 
 Holds the fcntl lock on config.json for its whole life, writes `.sim-run.json`, and reacts
 like Tart: SIGINT -> `Stopping VM...` exit 0; SIGUSR1 -> snapshot (or `Failed to suspend
-the VM: ...` exit 1); SIGUSR2 -> graceful guest stop. Imports most leaf modules and `signal`.
+the VM: ...` exit 1); SIGUSR2 -> graceful guest stop. With `--vnc-experimental` a VNC server
+(`rfb`) runs in a thread of this process. Imports most leaf modules and `signal`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 import signal
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from . import home, knobs, localstore, network, vmconfig
 from .argspec import Namespace
@@ -20,6 +22,9 @@ from .locks import FileLock, try_write_lock
 from .output import err, out
 from .vmdir import VMDir
 from .words import passphrase
+
+if TYPE_CHECKING:
+    from .rfb import Display
 
 HANDLED = (signal.SIGINT, signal.SIGUSR1, signal.SIGUSR2)
 BRIDGE_INTERFACES = (("en0", "Ethernet"), ("en1", "Wi-Fi"))
@@ -167,12 +172,15 @@ class Session:
     def __init__(self, ns: Namespace, vm: VMDir, config: dict[str, object]) -> None:
         self.ns = ns
         self.vm = vm
+        self.config = config
         self.memory = vmconfig.number(config, "memorySize", 4 * vmconfig.GIB)
         self.mac = vmconfig.mac_of(config)
         self.start = time.time()
         self.ip_at: float | None = None
         self.info: dict[str, object] = {}
         self.resources: list[object] = []
+        self.display: Display | None = None
+        """The VNC server of `--vnc-experimental` (a thread of this process)."""
 
     def begin(self) -> None:
         boot = knobs.seconds("TART_SIM_BOOT_SECONDS", 3.0)
@@ -210,8 +218,11 @@ class Session:
         vnc_pending = bool(ns.vnc)
         vnc_deadline = self.start + knobs.seconds("TART_SIM_VNC_IP_TIMEOUT", 60.0)
         if ns.vnc_experimental:
-            port = 49152 + int.from_bytes(os.urandom(2), "big") % 16384
-            out(_vnc_message(f"vnc://:{passphrase()}@127.0.0.1:{port}", ns))
+            from .rfb import Display, display_size
+
+            password = passphrase()
+            self.display = Display(self.vm.name, password, *display_size(self.config))
+            out(_vnc_message(f"vnc://:{password}@127.0.0.1:{self.display.port}", ns))
         after = knobs.per_vm_seconds("TART_SIM_GUEST_SHUTDOWN_AFTER", self.vm.name)
         guest_stop: float | None = None if after is None else self.start + after
         crash_after = knobs.per_vm_seconds("TART_SIM_GUEST_CRASH_AFTER", self.vm.name)
@@ -302,4 +313,6 @@ def run_vm(ns: Namespace) -> int:
             return 1
         return session.loop()
     finally:
+        if session.display is not None:
+            session.display.close()
         network.retire_run_info(vm, session.info)

@@ -35,9 +35,12 @@ class Subscription:
 class PubSub:
     def __init__(self) -> None:
         self._subscribers: dict[str, set[Subscription]] = defaultdict(set)
+        self.closed = False
 
     def subscribe(self, key: str) -> Subscription:
         subscription = Subscription(self, key)
+        if self.closed:
+            subscription.put(None)  # a watcher arriving during shutdown is told at once
         self._subscribers[key].add(subscription)
         return subscription
 
@@ -54,6 +57,7 @@ class PubSub:
 
     def close_all(self) -> None:
         """Wake every subscriber with None: the server is shutting down."""
+        self.closed = True
         for group in tuple(self._subscribers.values()):
             for subscription in tuple(group):
                 subscription.put(None)

@@ -1,31 +1,40 @@
-"""The browser UI: static assets served from inside the package, with strict headers."""
+"""The browser UI: static assets served from inside the package, with strict headers.
+
+Everything the UI needs ships in the wheel (vendored Preact and htm, Swagger UI for `/docs`),
+so the app works offline; see `static/vendor/VERSIONS.md` for what is vendored and why.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import FastAPI
-from fastapi.responses import FileResponse, Response
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import Response
 
-STATIC = Path(__file__).parent / "static"
+from .assets import AssetFiles
+from .pages import BASE_HEADERS, STATIC, asset_versions, csp, render_docs, render_index
 
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
-        "frame-ancestors 'none'; form-action 'self'"
-    ),
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
+__all__ = ["SECURITY_HEADERS", "STATIC", "mount"]
+
+SECURITY_HEADERS = {**BASE_HEADERS, "Content-Security-Policy": csp()}
+"""The headers of every HTML page (the index adds its import map's hash to the CSP)."""
 
 
 def mount(app: FastAPI) -> None:
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    """Serve the UI at `/`, its assets at `/static`, and (if `docs_url=None`) `/docs`.
 
-    @app.get("/", include_in_schema=False)
-    async def index() -> Response:
-        return FileResponse(STATIC / "index.html", headers=SECURITY_HEADERS)
+    FastAPI's own `/docs` loads Swagger UI from a CDN, which fails offline; create the app with
+    `FastAPI(docs_url=None)` and this serves the vendored copy instead.
+    """
+    versions = asset_versions()
+    index = render_index(versions)
+    app.mount("/static", AssetFiles(STATIC), name="static")
+
+    @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
+    async def ui() -> Response:
+        return Response(index.body, media_type="text/html; charset=utf-8", headers=index.headers)
+
+    if app.docs_url is None and app.openapi_url is not None:
+        docs = render_docs(app.openapi_url, app.title, versions)
+
+        @app.get("/docs", include_in_schema=False)
+        async def api_docs() -> Response:
+            return Response(docs.body, media_type="text/html; charset=utf-8", headers=docs.headers)

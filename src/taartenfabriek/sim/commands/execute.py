@@ -1,7 +1,8 @@
 """`tart exec [-i] [-t] <name> <command> [args...]` (§5 exec).
 
 The sim has no guest: the command runs on the host, in `vms/<name>/.sim-guest/`, and its exit
-code becomes ours. `-i` passes stdin through, `-t` runs it on a pseudo-terminal. Fails like
+code becomes ours. `-i` passes stdin through, `-t` runs it on a pseudo-terminal (sized like
+ours; our terminal goes raw with `-i`; SIGWINCH passes a new size on, as Tart does). Fails like
 Tart when the VM is not running or (before boot / TART_SIM_NO_AGENT) no agent answers.
 """
 
@@ -42,9 +43,24 @@ def _run_plain(command: list[str], cwd: str, interactive: bool) -> int:
     return _status(subprocess.call(command, cwd=cwd, stdin=stdin))
 
 
+def _copy_window_size(source: int, target: int) -> None:
+    import fcntl
+    import termios
+
+    try:
+        size = fcntl.ioctl(source, termios.TIOCGWINSZ, b"\0" * 8)
+        fcntl.ioctl(target, termios.TIOCSWINSZ, size)
+    except OSError:
+        pass
+
+
 def _run_tty(command: list[str], cwd: str, interactive: bool) -> int:
+    """`-t`: the command gets its own pty, sized like ours; when our stdin is a terminal it goes
+    raw (keys pass through as bytes, the remote pty does the echo) and SIGWINCH resizes."""
     import pty
-    import select
+    import signal
+    import termios
+    import tty
 
     pid, master = pty.fork()
     if pid == 0:  # pragma: no cover - child
@@ -53,7 +69,28 @@ def _run_tty(command: list[str], cwd: str, interactive: bool) -> int:
             os.execvp(command[0], command)
         finally:
             os._exit(127)
-    sources = [master] + ([sys.stdin.fileno()] if interactive else [])
+    stdin = sys.stdin.fileno()
+    saved = None
+    if os.isatty(stdin):
+        _copy_window_size(stdin, master)
+        signal.signal(signal.SIGWINCH, lambda *_: _copy_window_size(stdin, master))
+        if interactive:
+            saved = termios.tcgetattr(stdin)
+            tty.setraw(stdin, termios.TCSANOW)  # keep what was typed ahead
+    try:
+        _pump(master, stdin if interactive else None)
+    finally:
+        if saved is not None:
+            termios.tcsetattr(stdin, termios.TCSADRAIN, saved)
+    os.close(master)
+    _pid, status = os.waitpid(pid, 0)
+    return _status(os.waitstatus_to_exitcode(status))
+
+
+def _pump(master: int, stdin: int | None) -> None:
+    import select
+
+    sources = [master] + ([stdin] if stdin is not None else [])
     while True:
         ready, _, _ = select.select(sources, [], [])
         if master in ready:
@@ -62,18 +99,22 @@ def _run_tty(command: list[str], cwd: str, interactive: bool) -> int:
             except OSError:
                 data = b""
             if not data:
-                break
-            os.write(sys.stdout.fileno(), data)
-        if interactive and sys.stdin.fileno() in ready:
-            data = os.read(sys.stdin.fileno(), 65536)
+                return
+            try:
+                os.write(sys.stdout.fileno(), data)
+            except OSError:  # our terminal hung up: closing the pty hangs up the command
+                return
+        if stdin is not None and stdin in ready:
+            try:
+                data = os.read(stdin, 65536)
+            except OSError:  # a pty whose other side closed
+                data = b""
             if data:
                 os.write(master, data)
             else:
                 os.write(master, b"\x04")
-                sources.remove(sys.stdin.fileno())
-    os.close(master)
-    _pid, status = os.waitpid(pid, 0)
-    return _status(os.waitstatus_to_exitcode(status))
+                sources.remove(stdin)
+                stdin = None
 
 
 def run(ns: Namespace) -> int:

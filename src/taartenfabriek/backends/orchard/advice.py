@@ -1,0 +1,99 @@
+"""What Orchard cannot do, and what it offers instead: the `detail` of each 409 "unsupported".
+
+Orchard starts a VM when it creates it and never again (orchard-api.md §7, §12); these texts
+tell a user the closest thing Orchard does have, so the answer is a way forward, not a wall.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...errors import TaartError, Unsupported
+
+Json = dict[str, Any]
+
+PULL = (
+    "Orchard has no image pull: each worker pulls an image when it creates a VM from it. "
+    "Create a VM from the image instead (POST /api/vms/create with source_vm set to the OCI "
+    "reference); the VM starts as soon as its worker has pulled and cloned the image"
+)
+SET = (
+    "Orchard cannot change the CPU, memory or disk of an existing VM: delete it and create it "
+    "again with the new sizes (POST /api/vms/create)"
+)
+RENAME = (
+    "Orchard cannot rename a VM: clone it under the new name (only stopped VMs can be "
+    "cloned), or create a new VM from its image"
+)
+SHUTDOWN = (
+    "Orchard has no shutdown of its own: stop asks the VM's worker to stop it (tart stop, "
+    "which first asks the guest to shut down). Note that in Orchard a stopped VM cannot be "
+    "started again; its disk stays on the worker and can be cloned"
+)
+CREATE_EMPTY = (
+    "Orchard makes VMs from images only (no empty disk, no IPSW install): create a VM from "
+    "an OCI image instead (POST /api/vms/create)"
+)
+OTHER = "the Orchard backend cannot {action}: only create, clone, stop and delete are offered"
+
+
+def cannot_suspend(vm: Json, phase: str) -> TaartError:
+    name = vm.get("name")
+    if phase != "running":
+        return Unsupported(f"VM {name} is {phase}: Orchard suspends only a running VM")
+    return Unsupported(
+        f"VM {name} was not created suspendable, and Orchard suspends only VMs created with "
+        "`suspendable: true`: stop it instead (in Orchard, neither can be undone)"
+    )
+
+
+def where(vm: Json) -> str:
+    local = vm.get("localName") or vm.get("tartName") or "its Tart VM"
+    worker = vm.get("worker")
+    return f"{local} on worker {worker}" if worker else str(local)
+
+
+def cannot_start(vm: Json, phase: str) -> TaartError:
+    name, image = vm.get("name"), vm.get("image")
+    if phase == "failed":
+        reason = vm.get("status_message") or "no reason given"
+        return Unsupported(
+            f"VM {name} has failed in Orchard ({reason}) and Orchard cannot start it again "
+            "(only restart_policy OnFailure restarts a failed VM): delete it and create a "
+            f"new VM from {image}"
+        )
+    return Unsupported(
+        f"Orchard cannot start VM {name} again: in Orchard a stopped or suspended VM stays "
+        f"that way (its disk is kept as {where(vm)}). Clone it to get a running copy "
+        f"(POST /api/vms/{name}/clone), or create a new VM from its image {image}"
+    )
+
+
+def cannot_stop(vm: Json, phase: str) -> TaartError:
+    return Unsupported(
+        f"VM {vm.get('name')} is {phase}: in Orchard a VM's power state is final once it is "
+        "stopped or suspended, so it cannot be stopped or resumed; delete it, or clone it"
+    )
+
+
+def cannot_clone(vm: Json, phase: str) -> TaartError:
+    name = vm.get("name")
+    if phase in ("running", "restarting", "queued", "creating"):
+        return Unsupported(
+            f"Orchard clones only stopped or suspended VMs (a worker copies the VM's disk), "
+            f"and {name} is {phase}. Stop it first (in Orchard it then cannot be started "
+            f"again, but its clones can), or create a new VM from its image {vm.get('image')}"
+        )
+    return Unsupported(
+        f"VM {name} is {phase}: Orchard can clone only a stopped or suspended VM whose disk "
+        "is still on its worker"
+    )
+
+
+def cannot_pin(vm: Json, worker: str, reason: str) -> TaartError:
+    return Unsupported(
+        f"the clone of {vm.get('name')} must run on worker {worker}, where its disk is, "
+        f"but {reason}. Orchard places VMs by labels: give {worker} a label no other worker "
+        "has (`orchard worker run --labels ...`), or create a new VM from its image "
+        f"{vm.get('image')}"
+    )

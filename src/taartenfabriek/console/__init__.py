@@ -1,0 +1,13 @@
+"""In-browser console (noVNC through a server relay) and terminal (`tart exec` on a pty)."""
+
+from .credentials import CREDENTIALS_FILE, CredentialStore
+from .service import ConsoleService, ConsoleSettings
+from .terminal import DEFAULT_SHELL
+
+__all__ = [
+    "CREDENTIALS_FILE",
+    "DEFAULT_SHELL",
+    "ConsoleService",
+    "ConsoleSettings",
+    "CredentialStore",
+]

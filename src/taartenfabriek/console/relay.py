@@ -1,0 +1,186 @@
+"""Moving bytes between a browser WebSocket and the VM, and ending that cleanly.
+
+One relay per socket: each direction has at most one chunk in flight (a TCP read of 64 KiB
+waits until the WebSocket took the previous one; a WebSocket message is written and drained
+before the next is read), so a slow side slows the other instead of filling memory. A watcher
+ends the relay when nothing moved for the idle timeout or the VM stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import Awaitable, Callable
+
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from .models import CLOSE_CODES, TOO_BIG
+
+READ_CHUNK = 64 * 1024
+MAX_MESSAGE = 1024 * 1024
+"""The largest message a browser may send (VNC input is a few bytes; a paste can be more)."""
+
+StillRunning = Callable[[], Awaitable[bool]]
+
+
+class Activity:
+    """When bytes last moved, either way."""
+
+    def __init__(self) -> None:
+        self.last = time.monotonic()
+
+    def touch(self) -> None:
+        self.last = time.monotonic()
+
+    @property
+    def idle(self) -> float:
+        return time.monotonic() - self.last
+
+
+def close_reason(message: str) -> str:
+    """A close frame's reason holds at most 123 bytes of UTF-8."""
+    data = message.encode()
+    if len(data) <= 123:
+        return message
+    return data[:120].decode("utf-8", "ignore") + "..."
+
+
+async def close(websocket: WebSocket, code: int, message: str) -> None:
+    if websocket.client_state == WebSocketState.CONNECTED:
+        with contextlib.suppress(RuntimeError, WebSocketDisconnect, OSError):
+            await websocket.close(code=code, reason=close_reason(message))
+
+
+async def fail(websocket: WebSocket, kind: str, message: str, *, frame: bool) -> None:
+    """End a socket for a reason the UI explains: a JSON error frame (terminal sockets; a VNC
+    client would read it as screen data) and a close code from `CLOSE_CODES`."""
+    if frame and websocket.client_state == WebSocketState.CONNECTED:
+        with contextlib.suppress(RuntimeError, WebSocketDisconnect, OSError):
+            await websocket.send_text(
+                json.dumps({"type": "error", "code": kind, "message": message})
+            )
+    await close(websocket, CLOSE_CODES.get(kind, 1011), message)
+
+
+async def watch(
+    activity: Activity, *, idle_timeout: float, interval: float, still_running: StillRunning
+) -> tuple[str, str]:
+    """Returns (kind, sentence) when the socket should end: idle too long, or the VM stopped."""
+    while True:
+        await asyncio.sleep(min(interval, max(0.05, idle_timeout - activity.idle)))
+        if activity.idle >= idle_timeout:
+            minutes = idle_timeout / 60
+            span = f"{minutes:g} minutes" if minutes >= 1 else f"{idle_timeout:g} s"
+            return "idle", f"closed after {span} without activity"
+        if not await still_running():
+            return "vm_stopped", "the VM stopped"
+
+
+async def stopped_soon(still_running: StillRunning, within: float = 2.0) -> bool:
+    """After the VM's side hung up: does the VM stop within a moment? (A VM's VNC server goes
+    away just before its `tart run` process does.)"""
+    deadline = time.monotonic() + within
+    while await still_running():
+        if time.monotonic() >= deadline:
+            return False
+        await asyncio.sleep(0.2)
+    return True
+
+
+class MessageTooBig(Exception):
+    pass
+
+
+async def receive(websocket: WebSocket) -> bytes | str | None:
+    """The browser's next message (bytes or text); None when it went away."""
+    message = await websocket.receive()
+    if message["type"] == "websocket.disconnect":
+        return None
+    data: bytes | str | None = message.get("bytes")
+    if data is None:
+        data = message.get("text") or ""
+    if len(data) > MAX_MESSAGE:
+        raise MessageTooBig
+    return data
+
+
+async def browser_to_tcp(
+    websocket: WebSocket, writer: asyncio.StreamWriter, activity: Activity
+) -> str:
+    """Binary messages become the TCP stream; text frames are not part of RFB and are dropped."""
+    while True:
+        try:
+            data = await receive(websocket)
+        except MessageTooBig:
+            return "too_big"
+        except WebSocketDisconnect:
+            return "browser"
+        if data is None:
+            return "browser"
+        if isinstance(data, bytes) and data:
+            activity.touch()
+            writer.write(data)
+            await writer.drain()
+
+
+async def tcp_to_browser(
+    reader: asyncio.StreamReader, websocket: WebSocket, activity: Activity
+) -> str:
+    while True:
+        data = await reader.read(READ_CHUNK)
+        if not data:
+            return "remote"
+        activity.touch()
+        try:
+            await websocket.send_bytes(data)
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            return "browser"
+
+
+async def relay_tcp(
+    websocket: WebSocket,
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    *,
+    idle_timeout: float,
+    interval: float,
+    still_running: StillRunning,
+) -> None:
+    """Relay until one side ends, then close the other with the reason."""
+    activity = Activity()
+    up = asyncio.create_task(browser_to_tcp(websocket, writer, activity))
+    down = asyncio.create_task(tcp_to_browser(reader, websocket, activity))
+    watcher = asyncio.create_task(
+        watch(activity, idle_timeout=idle_timeout, interval=interval, still_running=still_running)
+    )
+    tasks = {up, down, watcher}
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        writer.close()
+        with contextlib.suppress(Exception):
+            await writer.wait_closed()
+    finished = watcher if watcher in done else done.pop()
+    if finished.cancelled():
+        outcome: object = "browser"
+    elif finished.exception() is not None:
+        outcome = "remote"  # e.g. the VNC server reset the connection
+    else:
+        outcome = finished.result()
+    if isinstance(outcome, tuple):
+        kind, message = outcome
+        await fail(websocket, kind, message, frame=False)
+    elif outcome == "too_big":
+        await close(websocket, TOO_BIG, f"messages are limited to {MAX_MESSAGE} bytes")
+    elif outcome == "remote":
+        if await stopped_soon(still_running):
+            await fail(websocket, "vm_stopped", "the VM stopped", frame=False)
+        else:
+            await close(websocket, 1000, "the VNC server closed the connection")
+    else:
+        await close(websocket, 1000, "closed")

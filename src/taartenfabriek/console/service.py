@@ -1,0 +1,193 @@
+"""What the console and terminal need to know about a VM: is it running, where is its screen,
+how to tell when it stops, and how many sockets may be open at once."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from ..backends.base import Backend
+from ..errors import TaartError
+from ..inventory import Inventory
+from ..models import VM
+from ..runlogs import RunInfo, RunLogs
+from ..tart.parse import config_fields
+from .credentials import CredentialStore
+from .endpoints import (
+    SCREEN_SHARING_PORT,
+    ConsoleUnavailable,
+    ExperimentalEndpoints,
+    VncEndpoint,
+    guest_address,
+    live_run,
+    still_live,
+)
+from .models import ConsoleInfo
+from .relay import StillRunning
+
+MAX_SESSIONS = 16
+"""Console and terminal sockets open at once, all VMs together."""
+
+
+@dataclass(frozen=True)
+class ConsoleSettings:
+    idle_timeout: float = 1800.0
+    check_interval: float = 2.0
+    terminal_command: str = ""
+    tart_argv: tuple[str, ...] = ("tart",)
+    """How to start tart (the runner's executable), for `tart exec`."""
+
+
+class ConsoleService:
+    def __init__(
+        self,
+        *,
+        backend: Backend,
+        inventory: Inventory,
+        runlogs: RunLogs,
+        credentials: CredentialStore,
+        settings: ConsoleSettings,
+        env: dict[str, str],
+    ) -> None:
+        self.backend = backend
+        self.inventory = inventory
+        self.runlogs = runlogs
+        self.credentials = credentials
+        self.settings = settings
+        self.env = env
+        self.experimental = ExperimentalEndpoints()
+        self.sessions = 0
+
+    # --- the VM now ----------------------------------------------------------------------
+
+    async def running_vm(self, name: str, what: str) -> tuple[VM, RunInfo | None]:
+        """The VM, which must be a running working VM, and its live run if this server
+        started it; ConsoleUnavailable (or NotFound) with the sentence to show otherwise."""
+        vm = await self.inventory.lookup(name)
+        if vm.kind == "base_image":
+            raise ConsoleUnavailable(
+                "base_image",
+                f"{vm.name} is a base image: clone it and start the clone to {what}.",
+            )
+        run = live_run(self.runlogs, vm.name) if self.backend.kind == "local" else None
+        if run is None:
+            state = await self._state(vm)
+            if state != "running":
+                detail = " (suspended: resume it)" if state == "suspended" else ""
+                raise ConsoleUnavailable(
+                    "not_running", f"{vm.name} is not running{detail}: start it to {what}."
+                )
+        return vm, run
+
+    async def _state(self, vm: VM) -> str:
+        """Tart's answer now (`tart get`), the cached inventory's when tart cannot say."""
+        try:
+            config = await self.inventory.config(vm.name, force_refresh=True)
+        except TaartError:
+            return vm.state
+        return str(config_fields(config.raw)["state"])
+
+    def still_running(self, vm: VM, run: RunInfo | None) -> StillRunning:
+        """A cheap check for the socket's watcher: our own run's process while we know it,
+        else Tart's state."""
+
+        async def check() -> bool:
+            if run is not None:
+                return still_live(run)
+            with contextlib.suppress(TaartError):
+                return await self._state(vm) == "running"
+            return True  # tart could not say: keep the socket rather than guess
+
+        return check
+
+    # --- the screen ----------------------------------------------------------------------
+
+    async def endpoint(self, name: str) -> tuple[VncEndpoint, StillRunning]:
+        """Where to connect for the VM's screen, and how to tell later that the VM stopped."""
+        vm, run = await self.running_vm(name, "see its screen")
+        stopped = self.still_running(vm, run)
+        if run is not None and "--vnc-experimental" in run.flags:
+            found = self.experimental.find(run)
+            if found is None:
+                raise ConsoleUnavailable(
+                    "starting",
+                    "tart run has not printed its VNC address yet: try again in a moment.",
+                )
+            host, port, password = found
+            return VncEndpoint("vnc-experimental", host, port, password, run=run), stopped
+        ip = guest_address(vm.ip_address)
+        if ip is None:
+            with contextlib.suppress(TaartError):
+                await self.inventory.refresh()
+            found_vm = self.inventory.find(vm.name)
+            ip = guest_address(found_vm.ip_address if found_vm else None)
+        if ip is None:
+            raise ConsoleUnavailable(
+                "no_ip",
+                f"{vm.name} has no IP address yet, and Screen Sharing needs one: wait until the "
+                "guest has booted, or start it with the display `vnc-experimental`, which "
+                "needs none.",
+            )
+        username, password, _saved = self.credentials.get(vm.name)
+        endpoint = VncEndpoint("vnc", ip, SCREEN_SHARING_PORT, password, username=username)
+        return endpoint, stopped
+
+    async def info(self, name: str) -> ConsoleInfo:
+        vm = await self.inventory.lookup(name)
+        paths = {
+            "websocket": f"/ws/vms/{quote(vm.name, safe='')}/vnc",
+            "terminal": f"/ws/vms/{quote(vm.name, safe='')}/terminal",
+        }
+        saved = self.credentials.get(vm.name)[2]
+        try:
+            endpoint, _ = await self.endpoint(vm.name)
+        except ConsoleUnavailable as exc:
+            return ConsoleInfo(
+                name=vm.name,
+                available=False,
+                reason=exc.message,
+                code=exc.kind,
+                credentials_saved=saved,
+                **paths,
+            )
+        hint = None
+        if endpoint.mode == "vnc":
+            hint = (
+                "Screen Sharing of the guest: it must be enabled in the guest (it is in "
+                "Cirrus Labs' macOS images); Linux guests usually have none, start them with "
+                "the display `vnc-experimental` instead."
+            )
+        return ConsoleInfo(
+            name=vm.name,
+            available=True,
+            mode=endpoint.mode,
+            reason=hint,
+            address=endpoint.address,
+            username=endpoint.username,
+            password=endpoint.password,
+            credentials_saved=saved,
+            **paths,
+        )
+
+    # --- the terminal --------------------------------------------------------------------
+
+    def terminal_argv(self, name: str) -> list[str]:
+        command = ["/bin/sh", "-c", self.settings.terminal_command]
+        return [*self.settings.tart_argv, "exec", "-i", "-t", name, *command]
+
+    # --- sessions ------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[None]:
+        if self.sessions >= MAX_SESSIONS:
+            raise ConsoleUnavailable(
+                "too_many",
+                f"{MAX_SESSIONS} consoles and terminals are open already: close one first.",
+            )
+        self.sessions += 1
+        try:
+            yield
+        finally:
+            self.sessions -= 1

@@ -1,0 +1,186 @@
+"""The two browser sockets, after the token check: `/vnc` (RFB bytes to the VM's VNC server)
+and `/terminal` (a shell through `tart exec`).
+
+The VM's name is the only thing a request chooses. Where the server connects and what it runs
+come from its own knowledge (run logs, inventory, settings); no query parameter reaches them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+
+from pydantic import ValidationError
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from ..errors import NotFound, TaartError
+from .endpoints import ConsoleUnavailable
+from .models import TOO_BIG, TerminalMessage
+from .relay import (
+    Activity,
+    MessageTooBig,
+    StillRunning,
+    close,
+    fail,
+    receive,
+    relay_tcp,
+    watch,
+)
+from .service import ConsoleService
+from .terminal import TerminalProcess, explain_exec_failure
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT = 5.0
+DEFAULT_COLS = 80
+DEFAULT_ROWS = 24
+
+
+async def serve_vnc(websocket: WebSocket, console: ConsoleService, name: str) -> None:
+    try:
+        with console.session():
+            endpoint, still_running = await console.endpoint(name)
+            try:
+                reader, writer = await asyncio.wait_for(
+                    asyncio.open_connection(endpoint.host, endpoint.port), CONNECT_TIMEOUT
+                )
+            except (OSError, TimeoutError) as exc:
+                what = (
+                    "the guest's Screen Sharing (is it enabled in the guest?)"
+                    if endpoint.mode == "vnc"
+                    else "tart run's VNC server"
+                )
+                raise ConsoleUnavailable(
+                    "connect_failed", f"could not connect to {what} at {endpoint.address}"
+                ) from exc
+            log.info("console of %s: relaying to %s (%s)", name, endpoint.address, endpoint.mode)
+            await relay_tcp(
+                websocket,
+                reader,
+                writer,
+                idle_timeout=console.settings.idle_timeout,
+                interval=console.settings.check_interval,
+                still_running=still_running,
+            )
+    except ConsoleUnavailable as exc:
+        await fail(websocket, exc.kind, exc.message, frame=False)
+    except NotFound as exc:
+        await fail(websocket, "not_found", exc.detail, frame=False)
+    except TaartError as exc:
+        await fail(websocket, "unavailable", exc.detail, frame=False)
+
+
+def _size(websocket: WebSocket, key: str, default: int) -> int:
+    """`?cols=`/`?rows=`: only the first terminal size; anything odd is the default."""
+    value = websocket.query_params.get(key, "")
+    return int(value) if value.isdigit() and 1 <= int(value) <= 1000 else default
+
+
+async def serve_terminal(websocket: WebSocket, console: ConsoleService, name: str) -> None:
+    try:
+        with console.session():
+            vm, run = await console.running_vm(name, "open a terminal")
+            cols = _size(websocket, "cols", DEFAULT_COLS)
+            rows = _size(websocket, "rows", DEFAULT_ROWS)
+            process = await TerminalProcess.start(
+                console.terminal_argv(vm.name), console.env, cols=cols, rows=rows
+            )
+            log.info("terminal of %s: tart exec started (pid %d)", vm.name, process.process.pid)
+            try:
+                await _relay_terminal(
+                    websocket,
+                    process,
+                    vm.name,
+                    idle_timeout=console.settings.idle_timeout,
+                    interval=console.settings.check_interval,
+                    still_running=console.still_running(vm, run),
+                )
+            finally:
+                await process.close()
+    except ConsoleUnavailable as exc:
+        await fail(websocket, exc.kind, exc.message, frame=True)
+    except NotFound as exc:
+        await fail(websocket, "not_found", exc.detail, frame=True)
+    except TaartError as exc:
+        await fail(websocket, "unavailable", exc.detail, frame=True)
+
+
+async def _browser_to_pty(
+    websocket: WebSocket, process: TerminalProcess, activity: Activity
+) -> str:
+    while True:
+        try:
+            data = await receive(websocket)
+        except MessageTooBig:
+            return "too_big"
+        except WebSocketDisconnect:
+            return "browser"
+        if data is None:
+            return "browser"
+        activity.touch()
+        if isinstance(data, bytes):
+            await process.write(data)
+            continue
+        with contextlib.suppress(ValueError, ValidationError):
+            message = TerminalMessage.model_validate(json.loads(data))
+            process.resize(message.cols, message.rows)
+
+
+async def _pty_to_browser(
+    websocket: WebSocket, process: TerminalProcess, activity: Activity
+) -> str:
+    while data := await process.read():
+        activity.touch()
+        try:
+            await websocket.send_bytes(data)
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            return "browser"
+    return "ended"
+
+
+async def _relay_terminal(
+    websocket: WebSocket,
+    process: TerminalProcess,
+    name: str,
+    *,
+    idle_timeout: float,
+    interval: float,
+    still_running: StillRunning,
+) -> None:
+    activity = Activity()
+    up = asyncio.create_task(_browser_to_pty(websocket, process, activity))
+    down = asyncio.create_task(_pty_to_browser(websocket, process, activity))
+    watcher = asyncio.create_task(
+        watch(activity, idle_timeout=idle_timeout, interval=interval, still_running=still_running)
+    )
+    tasks = {up, down, watcher}
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks - {down}:
+            task.cancel()
+    if watcher in done:
+        down.cancel()
+        kind, message = watcher.result()
+        await fail(websocket, kind, message, frame=True)
+        return
+    if up in done:
+        down.cancel()
+        if up.result() == "too_big":
+            await close(websocket, TOO_BIG, "a message was too large")
+        else:
+            await close(websocket, 1000, "closed")
+        return
+    if down.result() == "browser":
+        await close(websocket, 1000, "closed")
+        return
+    code = await process.wait()
+    explained = explain_exec_failure(name, process.stderr.decode("utf-8", "replace"))
+    if code != 0 and explained is not None:
+        await fail(websocket, explained[0], explained[1], frame=True)
+        return
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
+        await websocket.send_text(json.dumps({"type": "exit", "code": code}))
+    await close(websocket, 1000, f"the shell ended (exit code {code})")

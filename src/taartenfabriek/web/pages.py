@@ -1,0 +1,165 @@
+"""The two HTML pages (the UI shell and the API docs), rendered once at startup.
+
+There is no build step, so cache-busting happens here: every module under `static/app/` gets a
+content hash, and the page's import map remaps `/static/app/x.js` to `/static/app/x.js?v=<hash>`.
+Relative imports between our modules resolve to the plain URL first and are then remapped, so
+one changed file invalidates exactly one cached module. The import map is the page's only
+inline script; its sha256 goes into the Content-Security-Policy instead of `'unsafe-inline'`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+
+STATIC = Path(__file__).parent / "static"
+APP = STATIC / "app"
+STATIC_URL = "/static"
+
+VENDOR_MODULES = {
+    "preact": "vendor/preact-10.29.8.module.js",
+    "preact/hooks": "vendor/preact-hooks-10.29.8.module.js",
+    "htm": "vendor/htm-3.1.1.module.js",
+}
+"""Bare specifiers our modules import; the files carry their version in the name."""
+
+SWAGGER_JS = "vendor/swagger-ui-bundle-5.35.0.js"
+SWAGGER_CSS = "vendor/swagger-ui-5.35.0.css"
+
+BASE_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+def csp(script_hashes: tuple[str, ...] = (), *, inline_styles: bool = False) -> str:
+    """A strict policy: our own origin only, no framing, inline code only by hash."""
+    scripts = " ".join(("'self'", *(f"'{h}'" for h in script_hashes)))
+    styles = "'self' 'unsafe-inline'" if inline_styles else "'self'"
+    return (
+        f"default-src 'self'; script-src {scripts}; style-src {styles}; "
+        "img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    )
+
+
+def sha256_source(text: str) -> str:
+    """The CSP hash-source of an inline script's exact text."""
+    digest = hashlib.sha256(text.encode()).digest()
+    return "sha256-" + base64.b64encode(digest).decode()
+
+
+def file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
+def asset_url(relative: str, versions: dict[str, str]) -> str:
+    version = versions.get(relative)
+    url = f"{STATIC_URL}/{relative}"
+    return f"{url}?v={version}" if version else url
+
+
+def asset_versions() -> dict[str, str]:
+    """Content hashes of our own assets, keyed by their path under `static/`."""
+    return {
+        path.relative_to(STATIC).as_posix(): file_hash(path)
+        for path in sorted(APP.rglob("*"))
+        if path.is_file()
+    }
+
+
+def import_map(versions: dict[str, str]) -> str:
+    imports = {name: f"{STATIC_URL}/{path}" for name, path in VENDOR_MODULES.items()}
+    for relative in versions:
+        if relative.endswith(".js"):
+            imports[f"{STATIC_URL}/{relative}"] = asset_url(relative, versions)
+    # `<\/` keeps a name containing `</script>` from ending the element early.
+    text = json.dumps({"imports": imports}, separators=(",", ":"), sort_keys=True)
+    return text.replace("</", "<\\/")
+
+
+_STATIC_IMPORT = re.compile(r"""(?:^|[;\n])\s*(?:import|export)\s[^;'"]*?from\s*['"]([^'"]+)['"]""")
+
+
+def eager_modules(entry: str = "app/main.js") -> list[str]:
+    """Every module the entry point imports statically, directly or not (paths under static/).
+
+    Listed as `<link rel="modulepreload">`, they download in parallel instead of one import
+    level at a time; views loaded with `import()` are left out, as they should load later.
+    """
+    seen: list[str] = []
+    todo = [entry]
+    while todo:
+        relative = todo.pop()
+        if relative in seen:
+            continue
+        seen.append(relative)
+        source = (STATIC / relative).read_text()
+        folder = (STATIC / relative).parent
+        for specifier in _STATIC_IMPORT.findall(source):
+            if specifier in VENDOR_MODULES:
+                todo.append(VENDOR_MODULES[specifier])
+            elif specifier.startswith("."):
+                todo.append((folder / specifier).resolve().relative_to(STATIC).as_posix())
+    return sorted(seen)
+
+
+@dataclass(frozen=True)
+class Page:
+    body: bytes
+    headers: dict[str, str]
+
+
+def render_index(versions: dict[str, str] | None = None) -> Page:
+    """The UI shell; it holds no data and never the token (the script reads it from the URL)."""
+    versions = asset_versions() if versions is None else versions
+    mapping = import_map(versions)
+    template = (STATIC / "index.html").read_text()
+    preloads = "\n".join(
+        f'<link rel="modulepreload" href="{escape(asset_url(path, versions))}">'
+        for path in eager_modules()
+    )
+    html = (
+        template.replace("{{importmap}}", mapping)
+        .replace("{{modulepreload}}", preloads)
+        .replace("{{app.css}}", escape(asset_url("app/app.css", versions)))
+        .replace("{{main.js}}", escape(asset_url("app/main.js", versions)))
+        .replace("{{favicon}}", escape(asset_url("app/favicon.svg", versions)))
+    )
+    headers = {**BASE_HEADERS, "Content-Security-Policy": csp((sha256_source(mapping),))}
+    return Page(html.encode(), headers)
+
+
+def render_docs(openapi_url: str, title: str, versions: dict[str, str] | None = None) -> Page:
+    """Swagger UI from the vendored bundle (FastAPI's default page loads it from a CDN).
+
+    The start-up code lives in `app/docs.js`, so this page needs no inline script at all;
+    Swagger UI sets element styles itself, hence `'unsafe-inline'` for styles on this page only.
+    """
+    versions = asset_versions() if versions is None else versions
+    body = f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(title)} — API</title>
+<link rel="icon" href="{escape(asset_url("app/favicon.svg", versions))}" type="image/svg+xml">
+<link rel="stylesheet" href="{STATIC_URL}/{SWAGGER_CSS}">
+<link rel="stylesheet" href="{escape(asset_url("app/docs.css", versions))}">
+</head>
+<body>
+<div id="swagger-ui" data-openapi-url="{escape(openapi_url)}"></div>
+<script src="{STATIC_URL}/{SWAGGER_JS}"></script>
+<script src="{escape(asset_url("app/docs.js", versions))}"></script>
+</body>
+</html>
+"""
+    headers = {**BASE_HEADERS, "Content-Security-Policy": csp(inline_styles=True)}
+    return Page(body.encode(), headers)

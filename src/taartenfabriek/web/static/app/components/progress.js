@@ -1,0 +1,12 @@
+import { html } from '../html.js';
+
+/** A real progress bar (role=progressbar) when `value` is known, an animated one otherwise. */
+export function Progress({ value, label }) {
+  const known = typeof value === 'number' && Number.isFinite(value);
+  const pct = known ? Math.max(0, Math.min(100, value)) : null;
+  return html`<div class=${`progress ${known ? '' : 'progress-indeterminate'}`} role="progressbar"
+      aria-label=${label} aria-valuemin="0" aria-valuemax="100"
+      aria-valuenow=${known ? Math.round(pct) : undefined}>
+    <div class="progress-bar" style=${known ? { width: `${pct}%` } : undefined}></div>
+  </div>`;
+}

@@ -1,0 +1,232 @@
+// Loading and live updates: the inventory (polled every few seconds and after each task),
+// health, Tart's version, and the tasks (each followed over its WebSocket until it ends).
+import { api, onAuthFailure, vmPath } from './api.js';
+import { getState, setState, toast, updateTask } from './state.js';
+import { followTask } from './ws.js';
+import { FINAL, actionVerb } from './format.js';
+import { clearToken } from './token.js';
+
+const VM_POLL_MS = 4000;
+const HIDDEN_POLL_MS = 30000;
+const HEALTH_POLL_MS = 15000;
+const HISTORY_LIMIT = 20;
+
+let lastInventory = '';
+let vmTimer = null;
+let healthTimer = null;
+let running = false;
+const followers = new Map();
+
+/** Replace the inventory, keeping the identity of every VM that did not change, so that
+ * memoised cards and rows skip re-rendering on each poll. */
+function setInventory(data) {
+  const vms = Array.isArray(data) ? data : [];
+  const text = JSON.stringify(vms);
+  if (text === lastInventory && getState().vmsLoaded) return;
+  lastInventory = text;
+  const previous = new Map(getState().vms.map((vm) => [vm.name, vm]));
+  const merged = vms.map((vm) => {
+    const old = previous.get(vm.name);
+    return old && JSON.stringify(old) === JSON.stringify(vm) ? old : vm;
+  });
+  setState({ vms: merged, vmsLoaded: true });
+}
+
+function noteReachable(error) {
+  const offline = error?.status === 0;
+  if (getState().offline !== offline) setState({ offline });
+}
+
+export async function loadVms() {
+  try {
+    setInventory(await api('/api/vms'));
+    noteReachable(null);
+    if (getState().vmsError) setState({ vmsError: null });
+  } catch (error) {
+    noteReachable(error);
+    setState({ vmsError: error.message });
+  }
+}
+
+/** `POST /api/vms/refresh`: Tart is asked again (`tart list`, `tart ip`). */
+export async function refreshVms() {
+  setState({ refreshing: true });
+  try {
+    setInventory(await api('/api/vms/refresh', { method: 'POST', body: {} }));
+    setState({ vmsError: null });
+    loadHealth();
+    if (getState().tart.missing) loadTart(); // installed since? the banner goes away
+  } catch (error) {
+    toast(`Refresh failed: ${error.message}`, 'error', 8000);
+  } finally {
+    setState({ refreshing: false });
+  }
+}
+
+export async function loadHealth() {
+  try {
+    setState({ health: await api('/api/health') });
+    noteReachable(null);
+  } catch (error) {
+    noteReachable(error);
+  }
+}
+
+export async function loadTart() {
+  try {
+    const { version } = await api('/api/tart/version');
+    setState({ tart: { version, missing: false, error: null } });
+  } catch (error) {
+    const missing = error.status === 503;
+    setState({ tart: { version: null, missing, error: error.message } });
+  }
+}
+
+export async function loadTasks() {
+  const [active, recent] = await Promise.allSettled([
+    api('/api/tasks/active'),
+    api(`/api/tasks?limit=${HISTORY_LIMIT}`),
+  ]);
+  const tasks = { ...getState().tasks };
+  for (const result of [recent, active]) {
+    if (result.status !== 'fulfilled' || !Array.isArray(result.value)) continue;
+    for (const task of result.value) tasks[task.id] = task;
+  }
+  setState({ tasks });
+  for (const task of Object.values(tasks)) if (!FINAL.has(task.status)) follow(task);
+}
+
+/** Tasks started elsewhere (another tab, curl, a script) appear and are followed too; the
+ * newest few are asked for, so that even a task that ended between two polls shows up. */
+async function pickUpTasks() {
+  try {
+    const recent = await api('/api/tasks?limit=5');
+    if (!Array.isArray(recent)) return;
+    const known = getState().tasks;
+    for (const task of recent) if (!known[task.id]) follow(task);
+  } catch {
+    /* reported by the inventory poll */
+  }
+}
+
+function announce(task) {
+  const name = task.vm || task.result?.name || '';
+  if (task.status === 'completed') {
+    const ip = task.result?.ip_address;
+    const tail = ip ? ` — ${ip}` : '';
+    toast(`${actionVerb(task.action, 2)} ${name}${tail}`, 'success');
+  } else if (task.status === 'failed') {
+    toast(`${actionVerb(task.action)} ${name} failed: ${task.error || 'see Activity'}`, 'error', 10000);
+  }
+}
+
+/** Follow a task until it ends; then reload the inventory so its effect shows at once. */
+export function follow(task) {
+  updateTask(task);
+  if (FINAL.has(task.status) || followers.has(task.id)) return;
+  const stop = followTask(task.id, {
+    onTask: updateTask,
+    onDone: (final) => {
+      followers.delete(task.id);
+      announce(final);
+      loadVms();
+    },
+    onGone: () => followers.delete(task.id),
+    onAuth: () => rejectToken(),
+  });
+  followers.set(task.id, stop);
+}
+
+/** POST (or PATCH) an action; the answer is a Task that we follow. Errors reach the caller. */
+export async function submit(path, body = {}, method = 'POST') {
+  const task = await api(path, { method, body });
+  follow(task);
+  return task;
+}
+
+export const actions = {
+  start: (name) => submit(vmPath(name, 'start')),
+  stop: (name) => submit(vmPath(name, 'stop')),
+  delete: (name) => submit(vmPath(name, 'delete')),
+  clone: (name, body) => submit(vmPath(name, 'clone'), body),
+  create: (body) => submit('/api/vms/create', body),
+  pull: (ociUrl) => submit('/api/vms/pull', { oci_url: ociUrl }),
+  cancel: (id) => api(`/api/tasks/${encodeURIComponent(id)}/cancel`, { method: 'POST', body: {} }).then(updateTask),
+};
+
+function schedule() {
+  if (!running) return;
+  clearTimeout(vmTimer);
+  const delay = document.hidden ? HIDDEN_POLL_MS : VM_POLL_MS;
+  vmTimer = setTimeout(async () => {
+    await Promise.all([loadVms(), pickUpTasks()]);
+    schedule();
+  }, delay);
+}
+
+function onVisibility() {
+  if (!running || document.hidden) return;
+  loadVms();
+  schedule();
+}
+
+export function stopLive() {
+  running = false;
+  clearTimeout(vmTimer);
+  clearInterval(healthTimer);
+  for (const stop of followers.values()) stop();
+  followers.clear();
+  document.removeEventListener('visibilitychange', onVisibility);
+}
+
+function rejectToken(message) {
+  stopLive();
+  clearToken();
+  setState({
+    auth: 'rejected',
+    authMessage:
+      message ||
+      'The server refused the saved token. It may have been rotated (taartenfabriek token --rotate) or belong to another server. Paste the current one.',
+  });
+}
+
+const PENDING = new Set(['checking', 'verifying']);
+
+onAuthFailure(() => {
+  const { auth } = getState();
+  if (auth === 'ok' || PENDING.has(auth)) {
+    const typed = getState().tokenTyped;
+    rejectToken(typed ? 'The server refused this token. Check that you copied all of it, from this server.' : undefined);
+  }
+});
+
+/** After the token checked out: load everything and keep it current. */
+export function startLive(early = null) {
+  if (running) return;
+  running = true;
+  if (early) {
+    early.then((vms) => (vms ? setInventory(vms) : loadVms()));
+  } else {
+    loadVms();
+  }
+  loadTart();
+  loadTasks();
+  schedule();
+  healthTimer = setInterval(loadHealth, HEALTH_POLL_MS);
+  document.addEventListener('visibilitychange', onVisibility);
+}
+
+/** Check the stored token against `/api/health`; decides which page the app shows. */
+/** `fromGate`: the token page stays up while checking; `typed`: the token was just pasted. */
+export async function connect({ fromGate = false, typed = false } = {}) {
+  setState({ auth: fromGate ? 'verifying' : 'checking', tokenTyped: typed });
+  // Ask for the inventory alongside the token check: one round trip less before it shows.
+  const early = api('/api/vms').catch(() => null);
+  try {
+    const health = await api('/api/health');
+    setState({ auth: 'ok', health, offline: false, authMessage: '' });
+    startLive(early);
+  } catch (error) {
+    if (PENDING.has(getState().auth)) setState({ auth: 'offline', authMessage: error.message });
+  }
+}

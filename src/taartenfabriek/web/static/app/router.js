@@ -1,0 +1,35 @@
+// Two addressable places besides the inventory: `#/vm/<name>` (a VM's details) and
+// `#/settings`, so Back closes them and a detail view can be linked to.
+import { setState } from './state.js';
+
+export function parseRoute(hash = window.location.hash) {
+  const vm = /^#\/vm\/(.+)$/.exec(hash);
+  if (vm) {
+    try {
+      return { name: 'vm', vm: decodeURIComponent(vm[1]) };
+    } catch {
+      return { name: 'home' };
+    }
+  }
+  if (hash === '#/settings') return { name: 'settings' };
+  return { name: 'home' };
+}
+
+export function hrefFor(route) {
+  if (route.name === 'vm') return `#/vm/${encodeURIComponent(route.vm)}`;
+  if (route.name === 'settings') return '#/settings';
+  return '#/';
+}
+
+export function navigate(route) {
+  const target = route.name === 'home' ? window.location.pathname + window.location.search : hrefFor(route);
+  window.history.pushState(null, '', target);
+  setState({ route });
+}
+
+export function startRouter() {
+  const sync = () => setState({ route: parseRoute() });
+  window.addEventListener('popstate', sync);
+  window.addEventListener('hashchange', sync);
+  sync();
+}

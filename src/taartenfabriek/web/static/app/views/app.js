@@ -1,0 +1,89 @@
+// The app's frame: the token gate, or the header, inventory, activity panel and dialogs.
+import { html } from '../html.js';
+import { closeDialog, useStore } from '../state.js';
+import { navigate } from '../router.js';
+import { Icon, Logo } from '../components/icons.js';
+import { Toasts } from '../components/toasts.js';
+import { lazy } from '../components/lazy.js';
+import { TokenPage } from './token.js';
+import { Banners } from './banners.js';
+import { Inventory } from './inventory.js';
+import { Activity } from './activity.js';
+
+const Detail = lazy(() => import('./detail.js'), 'Detail');
+const Settings = lazy(() => import('./settings.js'), 'Settings');
+const CreateDialog = lazy(() => import('./create.js'), 'CreateDialog');
+const CloneDialog = lazy(() => import('./clone.js'), 'CloneDialog');
+const PullDialog = lazy(() => import('./pull.js'), 'PullDialog');
+const DeleteDialog = lazy(() => import('./delete.js'), 'DeleteDialog');
+const EditDialog = lazy(() => import('./edit.js'), 'EditDialog');
+const RenameDialog = lazy(() => import('./rename.js'), 'RenameDialog');
+
+const DIALOGS = {
+  create: CreateDialog,
+  clone: CloneDialog,
+  pull: PullDialog,
+  delete: DeleteDialog,
+  edit: EditDialog,
+  rename: RenameDialog,
+};
+
+function Header() {
+  const health = useStore((s) => s.health);
+  const tart = useStore((s) => s.tart);
+  const active = useStore((s) => Object.values(s.tasks).filter((t) => t.status === 'running' || t.status === 'pending').length);
+  return html`<header class="topbar">
+    <a class="brand" href="#/" onClick=${(e) => { e.preventDefault(); navigate({ name: 'home' }); }}>
+      <${Logo} size=${26} /><span class="brand-name">de taartenfabriek</span>
+    </a>
+    <div class="topbar-badges">
+      ${health?.demo ? html`<span class="pill pill-demo" title="Simulated Tart: nothing here touches real VMs">Demo</span>` : null}
+      ${health?.backend && health.backend !== 'local' ? html`<span class="pill">${health.backend}</span>` : null}
+      ${tart.missing ? html`<span class="pill pill-error">Tart missing</span>` : null}
+    </div>
+    <div class="topbar-spacer"></div>
+    <a class="btn btn-ghost btn-sm activity-jump" href="#activity-title" aria-label=${`Activity${active ? `, ${active} running` : ''}`}>
+      <${Icon} name="activity" />${active ? html`<span class="count count-live">${active}</span>` : null}
+    </a>
+    <a class="btn btn-ghost btn-sm hide-narrow" href="/docs" target="_blank" rel="noopener">API docs</a>
+    <button type="button" class="btn btn-ghost btn-sm" onClick=${() => navigate({ name: 'settings' })}>
+      <${Icon} name="settings" /><span class="hide-narrow">Settings</span><span class="sr-only narrow-only">Settings</span>
+    </button>
+  </header>`;
+}
+
+function Dialogs() {
+  const dialog = useStore((s) => s.dialog);
+  const route = useStore((s) => s.route);
+  const close = () => navigate({ name: 'home' });
+  const Modal = dialog ? DIALOGS[dialog.type] : null;
+  return html`
+    ${route.name === 'vm' ? html`<${Detail} key=${route.vm} name=${route.vm} onClose=${close} />` : null}
+    ${route.name === 'settings' ? html`<${Settings} onClose=${close} />` : null}
+    ${Modal ? html`<${Modal} key=${dialog.type} ...${dialog} onClose=${closeDialog} />` : null}`;
+}
+
+function Shell() {
+  return html`<div class="app">
+    <a class="skip" href="#main">Skip to the inventory</a>
+    <${Header} />
+    <div class="layout">
+      <main class="main" id="main" tabindex="-1">
+        <${Banners} />
+        <${Inventory} />
+      </main>
+      <aside class="side" aria-label="Activity">
+        <${Activity} />
+      </aside>
+    </div>
+    <${Dialogs} />
+    <${Toasts} />
+  </div>`;
+}
+
+export function App() {
+  const auth = useStore((s) => s.auth);
+  if (auth === 'checking') return html`<p class="boot" role="status">Connecting…</p>`;
+  if (auth !== 'ok') return html`<${TokenPage} /><${Toasts} />`;
+  return html`<${Shell} />`;
+}

@@ -1,0 +1,58 @@
+// Clone a VM or base image to a new local name, optionally starting the clone.
+import { useState } from 'preact/hooks';
+import { html } from '../html.js';
+import { actions } from '../data.js';
+import { Dialog } from '../components/dialog.js';
+import { Field, FormError, described, errorsFor } from '../components/field.js';
+import { splitName } from '../format.js';
+import { nameError, suggestName } from './names.js';
+import { getState } from '../state.js';
+
+export function CloneDialog({ vm, onClose }) {
+  const existing = getState().vms.map((v) => v.name);
+  const [name, setName] = useState(() => suggestName(`${splitName(vm.name).title}-clone`, existing));
+  const [start, setStart] = useState(false);
+  const [errors, setErrors] = useState({});
+  const [formError, setFormError] = useState(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event) => {
+    event.preventDefault();
+    const problem = nameError(name, existing);
+    if (problem) {
+      setErrors({ new_name: problem });
+      return;
+    }
+    setBusy(true);
+    setFormError(null);
+    try {
+      await actions.clone(vm.name, { new_name: name.trim(), start_after_clone: start });
+      onClose();
+    } catch (err) {
+      const fields = errorsFor(err, ['new_name']);
+      setErrors(fields);
+      setFormError(Object.keys(fields).length ? null : err.message);
+      setBusy(false);
+    }
+  };
+
+  return html`<${Dialog} title="Clone" subtitle=${vm.name} onClose=${onClose} size="sm">
+    <form class="form" onSubmit=${submit} noValidate>
+      <${Field} id="clone-name" label="Name of the clone" error=${errors.new_name}
+          hint="Letters, digits, dots, dashes and underscores.">
+        <input id="clone-name" class="input" value=${name} autofocus autocomplete="off" spellcheck="false"
+          onInput=${(e) => { setName(e.currentTarget.value); setErrors({}); }}
+          ...${described('clone-name', { error: errors.new_name, hint: true })} />
+      <//>
+      <label class="check">
+        <input type="checkbox" checked=${start} onChange=${(e) => setStart(e.currentTarget.checked)} />
+        <span>Start the clone when it is ready</span>
+      </label>
+      <${FormError} error=${formError} />
+      <div class="form-actions">
+        <button type="button" class="btn btn-secondary" onClick=${onClose}>Cancel</button>
+        <button type="submit" class="btn btn-primary" disabled=${busy}>${busy ? 'Cloning…' : 'Clone'}</button>
+      </div>
+    </form>
+  <//>`;
+}

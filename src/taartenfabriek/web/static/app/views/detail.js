@@ -1,0 +1,137 @@
+// A VM's details in a side sheet: its controls, connection (vnc:// and ssh), configuration
+// (normalised and Tart's raw JSON), inventory facts, the `tart run` log and its tasks.
+import { useEffect, useState } from 'preact/hooks';
+import { html } from '../html.js';
+import { api, vmPath } from '../api.js';
+import { updateTask, useStore } from '../state.js';
+import { Dialog } from '../components/dialog.js';
+import { VmBadge, KindBadge, TaskBadge } from '../components/badge.js';
+import { CopyField } from '../components/copy.js';
+import { Icon } from '../components/icons.js';
+import {
+  FINAL, actionVerb, clockTime, gbLabel, isBaseImage, memoryLabel, osLabel, relativeTime, splitName,
+} from '../format.js';
+import { LifecycleActions } from './lifecycle.js';
+import { RunLog } from './runlog.js';
+
+function useConfig(name, version) {
+  const [state, setState] = useState({ loading: true });
+  const load = (force = false) => {
+    setState((s) => ({ ...s, loading: true }));
+    api(`${vmPath(name, 'config')}${force ? '?force_refresh=true' : ''}`)
+      .then((config) => setState({ config, loading: false }))
+      .catch((error) => setState({ error: error.message, loading: false }));
+  };
+  useEffect(() => load(false), [name, version]);
+  return [state, load];
+}
+
+function Facts({ rows }) {
+  return html`<dl class="facts">
+    ${rows.filter((r) => r[1] !== null && r[1] !== undefined && r[1] !== '').map(([k, v]) => html`<div key=${k} class="fact"><dt>${k}</dt><dd>${v}</dd></div>`)}
+  </dl>`;
+}
+
+function Connection({ vm }) {
+  if (isBaseImage(vm)) {
+    return html`<p class="muted">A base image is a template: clone it or create a VM from it to run it.</p>`;
+  }
+  if (vm.status !== 'running') return html`<p class="muted">Start the VM to connect to it.</p>`;
+  if (!vm.ip_address) return html`<p class="muted">The VM is running but has no IP address yet.</p>`;
+  const vnc = `vnc://${vm.ip_address}`;
+  return html`<div class="connect">
+    <div class="connect-row"><span class="connect-label">Screen Sharing</span><${CopyField} value=${vnc} href=${vnc} label="VNC link" /></div>
+    <div class="connect-row"><span class="connect-label">SSH</span><${CopyField} value=${`ssh admin@${vm.ip_address}`} label="ssh command" /></div>
+    <div class="connect-row"><span class="connect-label">IP address</span><${CopyField} value=${vm.ip_address} label="IP address" /></div>
+  </div>`;
+}
+
+function ConfigSection({ name, version }) {
+  const [{ config, error, loading }, reload] = useConfig(name, version);
+  return html`<section class="detail-section" aria-labelledby="cfg-title">
+    <div class="detail-section-head">
+      <h3 id="cfg-title" class="section-title">Configuration</h3>
+      <button type="button" class="btn btn-ghost btn-sm" onClick=${() => reload(true)} disabled=${loading}>
+        <${Icon} name="refresh" size=${14} class=${loading ? 'spin' : ''} />Reload
+      </button>
+    </div>
+    ${error ? html`<div class="alert alert-error" role="alert">${error}</div>` : null}
+    ${config
+      ? html`<${Facts} rows=${[
+          ['CPU', config.cpu ? `${config.cpu} cores` : null],
+          ['Memory', memoryLabel(config.memory)],
+          ['Disk', gbLabel(config.disk_size)],
+          ['OS', osLabel(config.raw?.OS ?? config.raw?.os)],
+          ['Display', config.raw?.Display ?? null],
+        ]} />
+        <details class="raw">
+          <summary>Raw <code>tart get</code> JSON</summary>
+          <pre class="log-text" tabindex="0">${JSON.stringify(config.raw ?? {}, null, 2)}</pre>
+        </details>`
+      : !error ? html`<p class="muted" role="status">Loading…</p>` : null}
+  </section>`;
+}
+
+function VmTasks({ name }) {
+  const all = useStore((s) => s.tasks);
+  useEffect(() => {
+    api(`/api/tasks?vm=${encodeURIComponent(name)}&limit=8`)
+      .then((list) => Array.isArray(list) && list.forEach(updateTask))
+      .catch(() => {});
+  }, [name]);
+  const list = Object.values(all)
+    .filter((t) => t.vm === name)
+    .sort((a, b) => b.created_at - a.created_at)
+    .slice(0, 8);
+  return html`<section class="detail-section" aria-labelledby="vmtasks-title">
+    <h3 id="vmtasks-title" class="section-title">Recent operations</h3>
+    ${list.length
+      ? html`<ul class="mini-tasks">${list.map((t) => html`<li key=${t.id}>
+          <span>${actionVerb(t.action)}</span><span class="muted">${clockTime(t.created_at)}</span>
+          <${TaskBadge} status=${t.status} />
+          ${t.status === 'failed' && t.error ? html`<p class="task-error-line">${t.error}</p>` : null}
+        </li>`)}</ul>`
+      : html`<p class="muted">None yet.</p>`}
+  </section>`;
+}
+
+export function Detail({ name, onClose }) {
+  const vm = useStore((s) => s.vms.find((v) => v.name === name), [name]);
+  const loaded = useStore((s) => s.vmsLoaded);
+  const busyTask = useStore((s) => Object.values(s.tasks).find((t) => t.vm === name && !FINAL.has(t.status)), [name]);
+  const { title } = splitName(name);
+  const version = vm ? `${vm.status}|${vm.state}|${vm.cpu}|${vm.memory}|${vm.disk_size}|${busyTask?.id || ''}` : '';
+
+  if (!vm) {
+    return html`<${Dialog} title=${title} subtitle=${name} onClose=${onClose} variant="drawer">
+      <p class="muted">${loaded ? 'This VM is not in the inventory (it may have been deleted).' : 'Loading…'}</p>
+    <//>`;
+  }
+  const busy = busyTask ? `${actionVerb(busyTask.action, 1)}…` : undefined;
+  return html`<${Dialog} title=${title} subtitle=${name !== title ? name : null} onClose=${onClose} variant="drawer">
+    <div class="detail-status">
+      <${VmBadge} vm=${vm} busy=${busy} />
+      <${KindBadge} base=${isBaseImage(vm)} />
+      ${vm.ip_address ? html`<span class="mono">${vm.ip_address}</span>` : null}
+    </div>
+    <${LifecycleActions} vm=${vm} busy=${busy} version=${version} />
+    <section class="detail-section" aria-labelledby="conn-title">
+      <h3 id="conn-title" class="section-title">Connect</h3>
+      <${Connection} vm=${vm} />
+    </section>
+    ${isBaseImage(vm) ? null : html`<${ConfigSection} name=${name} version=${version} />`}
+    <section class="detail-section" aria-labelledby="inv-title">
+      <h3 id="inv-title" class="section-title">Inventory</h3>
+      <${Facts} rows=${[
+        ['Source', vm.source],
+        ['Disk size', gbLabel(vm.disk_size)],
+        ['On disk', vm.size !== null && vm.size !== undefined ? `${vm.size} GB` : null],
+        ['Last used', vm.accessed ? relativeTime(vm.accessed) : null],
+        ['Digest', vm.digest ? html`<span class="mono break">${vm.digest}</span>` : null],
+        ['Worker', vm.worker],
+      ]} />
+    </section>
+    ${isBaseImage(vm) ? null : html`<${RunLog} name=${name} version=${version} />`}
+    <${VmTasks} name=${name} />
+  <//>`;
+}

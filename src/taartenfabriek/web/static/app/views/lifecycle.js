@@ -1,0 +1,77 @@
+// The details view's controls, enabled from `GET /api/vms/{name}/actions` (what can be done
+// now, and in words why not). Older servers without that route get the card's buttons.
+import { useEffect, useState } from 'preact/hooks';
+import { html } from '../html.js';
+import { api, vmPath } from '../api.js';
+import { actions, submit } from '../data.js';
+import { openDialog, toast } from '../state.js';
+import { isBaseImage } from '../format.js';
+import { Icon } from '../components/icons.js';
+import { ActionButtons } from './vmactions.js';
+
+async function run(call) {
+  try {
+    await call();
+  } catch (error) {
+    toast(error.message, 'error', 10000);
+  }
+}
+
+function useActions(name, version) {
+  const [state, setState] = useState({ loading: true });
+  useEffect(() => {
+    let alive = true;
+    api(vmPath(name, 'actions'))
+      .then((data) => alive && setState({ data }))
+      .catch((error) => alive && setState(error.status === 404 || error.status === 405 ? { unsupported: true } : { error: error.message }));
+    return () => {
+      alive = false;
+    };
+  }, [name, version]);
+  return state;
+}
+
+function Button({ id, label, icon, state, onClick, primary, danger, iconOnly, vm, busy }) {
+  const disabled = Boolean(busy) || !state?.allowed;
+  const cls = ['btn', 'btn-sm', primary ? 'btn-secondary' : 'btn-ghost', danger ? 'btn-danger-ghost' : '', iconOnly ? 'btn-icon' : ''];
+  const title = !state?.allowed ? state?.reason || undefined : iconOnly ? label : undefined;
+  return html`<button type="button" class=${cls.join(' ')} data-action=${id} disabled=${disabled}
+      title=${title} aria-label=${`${label} ${vm.name}`} onClick=${onClick}>
+    <${Icon} name=${icon} size=${15} />${iconOnly ? null : html`<span>${label}</span>`}
+  </button>`;
+}
+
+export function LifecycleActions({ vm, busy, version }) {
+  const { data, unsupported, error } = useActions(vm.name, version);
+  if (isBaseImage(vm) || unsupported || error) {
+    return html`<${ActionButtons} vm=${vm} busy=${busy} iconOnlyDelete=${false} />`;
+  }
+  if (!data) return html`<div class="actions"><span class="muted small" role="status">Checking what can be done…</span></div>`;
+  const name = vm.name;
+  const power = [
+    { id: 'start', label: 'Start', icon: 'play', primary: true, onClick: () => run(() => actions.start(name)) },
+    { id: 'resume', label: 'Resume', icon: 'play', primary: true, onClick: () => run(() => submit(vmPath(name, 'resume'))) },
+    { id: 'shutdown', label: 'Shut down', icon: 'power', onClick: () => run(() => submit(vmPath(name, 'shutdown'))) },
+    { id: 'suspend', label: 'Suspend', icon: 'pause', onClick: () => run(() => submit(vmPath(name, 'suspend'))) },
+    { id: 'stop', label: 'Stop', icon: 'stop', onClick: () => run(() => actions.stop(name)) },
+  ]
+    .filter((a) => data[a.id]?.allowed)
+    .filter((a) => !(a.id === 'start' && data.resume?.allowed)); // resuming is the point
+  const manage = [
+    { id: 'edit', label: 'Edit', icon: 'settings', onClick: () => openDialog('edit', { vm }) },
+    { id: 'rename', label: 'Rename', icon: 'edit', onClick: () => openDialog('rename', { vm }) },
+    { id: 'clone', label: 'Clone', icon: 'clone', onClick: () => openDialog('clone', { vm }) },
+    { id: 'delete', label: 'Delete', icon: 'trash', danger: true, iconOnly: true, onClick: () => openDialog('delete', { vm }) },
+  ];
+  const states = { ...data, clone: { allowed: true } };
+  // One reason says enough (they share a cause: the VM runs); each button's title has its own.
+  const reason = manage.map((a) => states[a.id]).find((s) => !s.allowed && s.reason)?.reason;
+  return html`<div class="lifecycle">
+    <div class="actions actions-wrap">
+      ${power.map((a) => html`<${Button} key=${a.id} ...${a} state=${states[a.id]} vm=${vm} busy=${busy} />`)}
+      ${power.length ? html`<span class="actions-sep" aria-hidden="true"></span>` : null}
+      ${manage.map((a) => html`<${Button} key=${a.id} ...${a} state=${states[a.id]} vm=${vm} busy=${busy} />`)}
+    </div>
+    ${reason && !busy ? html`<p class="muted small action-reason">${reason}</p>` : null}
+  </div>`;
+}

@@ -1,0 +1,60 @@
+// One VM or base image as a card: name, status, address, resources and its actions.
+import { html } from '../html.js';
+import { memo } from '../components/memo.js';
+import { VmBadge } from '../components/badge.js';
+import { CopyButton } from '../components/copy.js';
+import { Icon } from '../components/icons.js';
+import { gbLabel, isBaseImage, memoryLabel, osLabel, relativeTime, shortDigest, splitName } from '../format.js';
+import { hrefFor } from '../router.js';
+import { ActionButtons } from './vmactions.js';
+
+export function specs(vm) {
+  return [
+    osLabel(vm.os),
+    vm.cpu ? `${vm.cpu} CPU` : null,
+    memoryLabel(vm.memory),
+    gbLabel(vm.disk_size) ? `${gbLabel(vm.disk_size)} disk` : null,
+  ].filter(Boolean);
+}
+
+function subtitleOf(vm, base) {
+  if (base) return 'Base image';
+  const used = vm.accessed ? relativeTime(vm.accessed) : null;
+  if (vm.worker) return `on ${vm.worker}`;
+  return used ? `Used ${used}` : 'Local VM';
+}
+
+function Card({ vm, busy }) {
+  const base = isBaseImage(vm);
+  const { title, subtitle, tag } = splitName(vm.name);
+  const href = hrefFor({ name: 'vm', vm: vm.name });
+  const facts = specs(vm);
+  return html`<article class=${`card vm-card ${base ? 'is-image' : ''}`} data-vm=${vm.name}
+      data-status=${vm.status} aria-label=${vm.name}>
+    <div class="card-top">
+      <div class="vm-icon" aria-hidden="true"><${Icon} name=${base ? 'layers' : 'monitor'} size=${18} /></div>
+      <div class="vm-names">
+        <h3 class="vm-title"><a class="vm-link" href=${href} title=${vm.name}>${title}</a></h3>
+        ${subtitle || tag
+          ? html`<p class="vm-subtitle" title=${vm.name}>${subtitle}${tag ? html`<span class="vm-tag">${tag}</span>` : null}</p>`
+          : html`<p class="vm-subtitle">${subtitleOf(vm, base)}</p>`}
+      </div>
+      <${VmBadge} vm=${vm} busy=${busy} />
+    </div>
+    <div class="card-meta">
+      ${vm.ip_address
+        ? html`<div class="meta-line ip"><span class="mono">${vm.ip_address}</span><${CopyButton} value=${vm.ip_address} label=${`Copy IP address of ${vm.name}`} /></div>`
+        : base
+          ? html`<div class="meta-line muted mono" title=${vm.digest || ''}>${vm.digest ? shortDigest(vm.digest) : 'OCI image'}</div>`
+          : html`<div class="meta-line muted">${vm.status === 'running' ? 'Waiting for IP…' : 'No IP address'}</div>`}
+      <ul class="specs" aria-label="Resources">
+        ${facts.length ? facts.map((f) => html`<li key=${f}>${f}</li>`) : html`<li class="muted">Configuration loading…</li>`}
+      </ul>
+    </div>
+    <div class="card-actions">
+      <${ActionButtons} vm=${vm} busy=${busy} />
+    </div>
+  </article>`;
+}
+
+export const VmCard = memo(Card);

@@ -1,0 +1,71 @@
+// The inventory as a sortable table; header buttons set the shared sort (aria-sort shows it).
+import { html } from '../html.js';
+import { memo } from '../components/memo.js';
+import { VmBadge, KindBadge } from '../components/badge.js';
+import { Icon } from '../components/icons.js';
+import { gbLabel, isBaseImage, memoryLabel, osLabel, splitName } from '../format.js';
+import { hrefFor } from '../router.js';
+import { setPrefs } from '../state.js';
+import { ActionButtons } from './vmactions.js';
+
+export const COLUMNS = [
+  { key: 'name', label: 'Name' },
+  { key: 'status', label: 'Status' },
+  { key: 'ip', label: 'IP address', cls: 'col-ip' },
+  { key: 'os', label: 'OS', cls: 'col-os' },
+  { key: 'cpu', label: 'CPU', cls: 'num col-cpu' },
+  { key: 'memory', label: 'Memory', cls: 'num col-mem' },
+  { key: 'disk', label: 'Disk', cls: 'num col-disk' },
+];
+
+function Row({ vm, busy }) {
+  const { title, subtitle, tag } = splitName(vm.name);
+  const base = isBaseImage(vm);
+  return html`<tr data-vm=${vm.name} data-status=${vm.status}>
+    <th scope="row" class="col-name">
+      <a class="vm-link" href=${hrefFor({ name: 'vm', vm: vm.name })} title=${vm.name}>${title}</a>
+      <span class="row-sub">${subtitle ? `${subtitle}${tag ? ` · ${tag}` : ''}` : html`<${KindBadge} base=${base} />`}</span>
+    </th>
+    <td><${VmBadge} vm=${vm} busy=${busy} /></td>
+    <td class="mono col-ip">${vm.ip_address || html`<span class="muted">—</span>`}</td>
+    <td class="col-os">${osLabel(vm.os) || html`<span class="muted">—</span>`}</td>
+    <td class="num col-cpu">${vm.cpu ?? html`<span class="muted">—</span>`}</td>
+    <td class="num col-mem">${memoryLabel(vm.memory) || html`<span class="muted">—</span>`}</td>
+    <td class="num col-disk">${gbLabel(vm.disk_size) || html`<span class="muted">—</span>`}</td>
+    <td class="col-actions"><${ActionButtons} vm=${vm} busy=${busy} compact=${true} /></td>
+  </tr>`;
+}
+
+const VmRow = memo(Row);
+
+export function VmTable({ vms, busy, sort, caption }) {
+  const toggle = (key) => {
+    const dir = sort.key === key && sort.dir === 'asc' ? 'desc' : 'asc';
+    setPrefs({ sort: { key, dir } });
+  };
+  return html`<div class="table-wrap">
+    <table class="vm-table">
+      <caption class="sr-only">${caption}</caption>
+      <thead>
+        <tr>
+          ${COLUMNS.map((c) => {
+            const active = sort.key === c.key;
+            return html`<th key=${c.key} scope="col" class=${c.cls || ''}
+                aria-sort=${active ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none'}>
+              <button type="button" class="sort" onClick=${() => toggle(c.key)}>
+                ${c.label}
+                <span class=${`sort-icon ${active ? 'on' : ''}`} aria-hidden="true">
+                  <${Icon} name=${active && sort.dir === 'desc' ? 'arrowDown' : 'arrowUp'} size=${12} />
+                </span>
+              </button>
+            </th>`;
+          })}
+          <th scope="col" class="col-actions"><span class="sr-only">Actions</span></th>
+        </tr>
+      </thead>
+      <tbody>
+        ${vms.map((vm) => html`<${VmRow} key=${vm.name} vm=${vm} busy=${busy[vm.name]} />`)}
+      </tbody>
+    </table>
+  </div>`;
+}
