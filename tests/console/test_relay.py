@@ -85,6 +85,7 @@ class FakeConsole(ConsoleService):
 
     def __init__(self, port: int, *, mode: ConsoleMode = "vnc", idle: float = 30) -> None:
         self.settings = ConsoleSettings(idle_timeout=idle, check_interval=0.05)
+        self.backend = SimpleNamespace(kind="local")  # type: ignore[assignment]
         self.sessions = 0
         self.port = port
         self.mode = mode

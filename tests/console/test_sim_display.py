@@ -12,7 +12,8 @@ from collections.abc import Iterator
 import pytest
 
 from taartenfabriek.sim import font
-from taartenfabriek.sim.rfb import BACKGROUND, FOREGROUND, TITLE_Y, PixelFormat
+from taartenfabriek.sim.rfb import PixelFormat
+from taartenfabriek.sim.screen import BACKGROUND, FOREGROUND, TITLE_Y
 from tests.console.rfbclient import AuthFailed, RFBClient, TcpTransport
 from tests.simtools import TartSim
 

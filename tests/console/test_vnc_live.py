@@ -10,7 +10,7 @@ import socket
 import pytest
 from websockets.exceptions import InvalidStatus
 
-from taartenfabriek.sim.rfb import FOREGROUND, TITLE_Y
+from taartenfabriek.sim.screen import FOREGROUND, TITLE_Y
 from tests.console.conftest import ConsoleLab, drain
 from tests.console.rfbclient import RFBClient, WebSocketTransport
 from tests.console.test_sim_display import title_pixels

@@ -47,11 +47,13 @@ class VncEndpoint:
     username: str | None = None
     run: RunInfo | None = None
     """The live `tart run` whose VNC server this is (`vnc-experimental`)."""
+    via: str | None = None
+    """Set when the connection goes through someone else (Orchard's port-forward)."""
 
     @property
     def address(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{host}:{self.port}"
+        return f"{host}:{self.port}" + (f" via {self.via}" if self.via else "")
 
 
 def experimental_url(text: str) -> tuple[str, int, str] | None:

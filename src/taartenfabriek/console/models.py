@@ -16,6 +16,7 @@ starts on 127.0.0.1 (password from its run log); `vnc`: the guest's own Screen S
 NORMAL = 1000
 POLICY_VIOLATION = 1008
 TOO_BIG = 1009
+INTERNAL_ERROR = 1011
 TRY_AGAIN_LATER = 1013
 NOT_FOUND = 4404
 IDLE = 4408

@@ -13,6 +13,7 @@ import contextlib
 import json
 import time
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
@@ -106,10 +107,43 @@ async def receive(websocket: WebSocket) -> bytes | str | None:
     return data
 
 
-async def browser_to_tcp(
-    websocket: WebSocket, writer: asyncio.StreamWriter, activity: Activity
-) -> str:
-    """Binary messages become the TCP stream; text frames are not part of RFB and are dropped."""
+class Remote(Protocol):
+    """The VM's side of a relay: a TCP connection, or a controller's port-forward socket."""
+
+    async def read(self) -> bytes:
+        """The next bytes; b"" once the other side has hung up."""
+        ...
+
+    async def write(self, data: bytes) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class TcpRemote:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+
+    @classmethod
+    async def open(cls, host: str, port: int, timeout: float) -> TcpRemote:
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+        return cls(reader, writer)
+
+    async def read(self) -> bytes:
+        return await self.reader.read(READ_CHUNK)
+
+    async def write(self, data: bytes) -> None:
+        self.writer.write(data)
+        await self.writer.drain()
+
+    async def close(self) -> None:
+        self.writer.close()
+        with contextlib.suppress(Exception):
+            await self.writer.wait_closed()
+
+
+async def browser_to_remote(websocket: WebSocket, remote: Remote, activity: Activity) -> str:
+    """Binary messages become the byte stream; text frames are not part of RFB and are dropped."""
     while True:
         try:
             data = await receive(websocket)
@@ -121,15 +155,12 @@ async def browser_to_tcp(
             return "browser"
         if isinstance(data, bytes) and data:
             activity.touch()
-            writer.write(data)
-            await writer.drain()
+            await remote.write(data)
 
 
-async def tcp_to_browser(
-    reader: asyncio.StreamReader, websocket: WebSocket, activity: Activity
-) -> str:
+async def remote_to_browser(remote: Remote, websocket: WebSocket, activity: Activity) -> str:
     while True:
-        data = await reader.read(READ_CHUNK)
+        data = await remote.read()
         if not data:
             return "remote"
         activity.touch()
@@ -139,10 +170,9 @@ async def tcp_to_browser(
             return "browser"
 
 
-async def relay_tcp(
+async def relay(
     websocket: WebSocket,
-    reader: asyncio.StreamReader,
-    writer: asyncio.StreamWriter,
+    remote: Remote,
     *,
     idle_timeout: float,
     interval: float,
@@ -150,8 +180,8 @@ async def relay_tcp(
 ) -> None:
     """Relay until one side ends, then close the other with the reason."""
     activity = Activity()
-    up = asyncio.create_task(browser_to_tcp(websocket, writer, activity))
-    down = asyncio.create_task(tcp_to_browser(reader, websocket, activity))
+    up = asyncio.create_task(browser_to_remote(websocket, remote, activity))
+    down = asyncio.create_task(remote_to_browser(remote, websocket, activity))
     watcher = asyncio.create_task(
         watch(activity, idle_timeout=idle_timeout, interval=interval, still_running=still_running)
     )
@@ -162,9 +192,7 @@ async def relay_tcp(
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        writer.close()
-        with contextlib.suppress(Exception):
-            await writer.wait_closed()
+        await remote.close()
     finished = watcher if watcher in done else done.pop()
     if finished.cancelled():
         outcome: object = "browser"

@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from ..backends.base import Backend
+from ..backends.orchard.context import Connection
 from ..errors import TaartError
 from ..inventory import Inventory
+from ..logs import register_secret
 from ..models import VM
 from ..runlogs import RunInfo, RunLogs
 from ..tart.parse import config_fields
@@ -25,8 +27,11 @@ from .endpoints import (
     still_live,
 )
 from .models import ConsoleInfo
-from .relay import StillRunning
+from .orchard import OrchardShell, PortForward
+from .relay import Remote, StillRunning, TcpRemote
+from .terminal import Shell, TerminalProcess
 
+CONNECT_TIMEOUT = 5.0
 MAX_SESSIONS = 16
 """Console and terminal sockets open at once, all VMs together."""
 
@@ -117,6 +122,17 @@ class ConsoleService:
                 )
             host, port, password = found
             return VncEndpoint("vnc-experimental", host, port, password, run=run), stopped
+        if self._orchard() is not None:
+            username, password = await self._orchard_credentials(vm.name)
+            endpoint = VncEndpoint(
+                "vnc",
+                vm.name,
+                SCREEN_SHARING_PORT,
+                password,
+                username=username,
+                via="Orchard's port-forward",
+            )
+            return endpoint, stopped
         ip = guest_address(vm.ip_address)
         if ip is None:
             with contextlib.suppress(TaartError):
@@ -153,7 +169,12 @@ class ConsoleService:
                 **paths,
             )
         hint = None
-        if endpoint.mode == "vnc":
+        if endpoint.via is not None:
+            hint = (
+                "Screen Sharing of the guest, through the Orchard controller: it must be "
+                "enabled in the guest (it is in Cirrus Labs' macOS images)."
+            )
+        elif endpoint.mode == "vnc":
             hint = (
                 "Screen Sharing of the guest: it must be enabled in the guest (it is in "
                 "Cirrus Labs' macOS images); Linux guests usually have none, start them with "
@@ -171,11 +192,56 @@ class ConsoleService:
             **paths,
         )
 
+    async def open_screen(self, name: str, endpoint: VncEndpoint) -> Remote:
+        """Connect to the screen `endpoint` says (never anywhere a request says)."""
+        orchard = self._orchard()
+        if orchard is not None:
+            return await PortForward.open(orchard, name)
+        try:
+            return await TcpRemote.open(endpoint.host, endpoint.port, CONNECT_TIMEOUT)
+        except (OSError, TimeoutError) as exc:
+            what = (
+                "the guest's Screen Sharing (is it enabled in the guest?)"
+                if endpoint.mode == "vnc"
+                else "tart run's VNC server"
+            )
+            raise ConsoleUnavailable(
+                "connect_failed", f"could not connect to {what} at {endpoint.address}"
+            ) from exc
+
+    async def _orchard_credentials(self, name: str) -> tuple[str, str]:
+        """Saved here, else the Orchard VM's own (`username`/`password`, admin/admin)."""
+        username, password, saved = self.credentials.get(name)
+        if saved:
+            return username, password
+        raw = await self.backend.client.get_vm(name)  # type: ignore[attr-defined]
+        user, secret = raw.get("username"), raw.get("password")
+        if isinstance(user, str) and user and isinstance(secret, str):
+            register_secret(secret)
+            return user, secret
+        return username, password
+
+    def _orchard(self) -> Connection | None:
+        """The controller to go through, when the backend is Orchard."""
+        client = getattr(self.backend, "client", None)
+        if self.backend.kind != "orchard" or client is None:
+            return None
+        connection: Connection = client.connection
+        return connection
+
     # --- the terminal --------------------------------------------------------------------
 
     def terminal_argv(self, name: str) -> list[str]:
         command = ["/bin/sh", "-c", self.settings.terminal_command]
         return [*self.settings.tart_argv, "exec", "-i", "-t", name, *command]
+
+    async def open_shell(self, name: str, *, cols: int, rows: int) -> Shell:
+        orchard = self._orchard()
+        if orchard is not None:
+            command = self.settings.terminal_command
+            return await OrchardShell.open(orchard, name, command, cols=cols, rows=rows)
+        argv = self.terminal_argv(name)
+        return await TerminalProcess.start(name, argv, self.env, cols=cols, rows=rows)
 
     # --- sessions ------------------------------------------------------------------------
 

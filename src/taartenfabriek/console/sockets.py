@@ -17,7 +17,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ..errors import NotFound, TaartError
 from .endpoints import ConsoleUnavailable
-from .models import TOO_BIG, TerminalMessage
+from .models import INTERNAL_ERROR, TOO_BIG, TerminalMessage
 from .relay import (
     Activity,
     MessageTooBig,
@@ -25,15 +25,14 @@ from .relay import (
     close,
     fail,
     receive,
-    relay_tcp,
+    relay,
     watch,
 )
 from .service import ConsoleService
-from .terminal import TerminalProcess, explain_exec_failure
+from .terminal import Shell
 
 log = logging.getLogger(__name__)
 
-CONNECT_TIMEOUT = 5.0
 DEFAULT_COLS = 80
 DEFAULT_ROWS = 24
 
@@ -42,24 +41,11 @@ async def serve_vnc(websocket: WebSocket, console: ConsoleService, name: str) ->
     try:
         with console.session():
             endpoint, still_running = await console.endpoint(name)
-            try:
-                reader, writer = await asyncio.wait_for(
-                    asyncio.open_connection(endpoint.host, endpoint.port), CONNECT_TIMEOUT
-                )
-            except (OSError, TimeoutError) as exc:
-                what = (
-                    "the guest's Screen Sharing (is it enabled in the guest?)"
-                    if endpoint.mode == "vnc"
-                    else "tart run's VNC server"
-                )
-                raise ConsoleUnavailable(
-                    "connect_failed", f"could not connect to {what} at {endpoint.address}"
-                ) from exc
+            remote = await console.open_screen(name, endpoint)
             log.info("console of %s: relaying to %s (%s)", name, endpoint.address, endpoint.mode)
-            await relay_tcp(
+            await relay(
                 websocket,
-                reader,
-                writer,
+                remote,
                 idle_timeout=console.settings.idle_timeout,
                 interval=console.settings.check_interval,
                 still_running=still_running,
@@ -70,6 +56,9 @@ async def serve_vnc(websocket: WebSocket, console: ConsoleService, name: str) ->
         await fail(websocket, "not_found", exc.detail, frame=False)
     except TaartError as exc:
         await fail(websocket, "unavailable", exc.detail, frame=False)
+    except Exception:
+        log.exception("console socket of %s failed", name)
+        await close(websocket, INTERNAL_ERROR, "internal server error")
 
 
 def _size(websocket: WebSocket, key: str, default: int) -> int:
@@ -84,32 +73,29 @@ async def serve_terminal(websocket: WebSocket, console: ConsoleService, name: st
             vm, run = await console.running_vm(name, "open a terminal")
             cols = _size(websocket, "cols", DEFAULT_COLS)
             rows = _size(websocket, "rows", DEFAULT_ROWS)
-            process = await TerminalProcess.start(
-                console.terminal_argv(vm.name), console.env, cols=cols, rows=rows
-            )
-            log.info("terminal of %s: tart exec started (pid %d)", vm.name, process.process.pid)
+            shell = await console.open_shell(vm.name, cols=cols, rows=rows)
             try:
                 await _relay_terminal(
                     websocket,
-                    process,
-                    vm.name,
+                    shell,
                     idle_timeout=console.settings.idle_timeout,
                     interval=console.settings.check_interval,
                     still_running=console.still_running(vm, run),
                 )
             finally:
-                await process.close()
+                await shell.close()
     except ConsoleUnavailable as exc:
         await fail(websocket, exc.kind, exc.message, frame=True)
     except NotFound as exc:
         await fail(websocket, "not_found", exc.detail, frame=True)
     except TaartError as exc:
         await fail(websocket, "unavailable", exc.detail, frame=True)
+    except Exception:
+        log.exception("console socket of %s failed", name)
+        await close(websocket, INTERNAL_ERROR, "internal server error")
 
 
-async def _browser_to_pty(
-    websocket: WebSocket, process: TerminalProcess, activity: Activity
-) -> str:
+async def _browser_to_shell(websocket: WebSocket, shell: Shell, activity: Activity) -> str:
     while True:
         try:
             data = await receive(websocket)
@@ -121,17 +107,17 @@ async def _browser_to_pty(
             return "browser"
         activity.touch()
         if isinstance(data, bytes):
-            await process.write(data)
+            await shell.write(data)
             continue
-        with contextlib.suppress(ValueError, ValidationError):
+        try:
             message = TerminalMessage.model_validate(json.loads(data))
-            process.resize(message.cols, message.rows)
+        except (ValueError, ValidationError):
+            continue
+        await shell.resize(message.cols, message.rows)
 
 
-async def _pty_to_browser(
-    websocket: WebSocket, process: TerminalProcess, activity: Activity
-) -> str:
-    while data := await process.read():
+async def _shell_to_browser(websocket: WebSocket, shell: Shell, activity: Activity) -> str:
+    while data := await shell.read():
         activity.touch()
         try:
             await websocket.send_bytes(data)
@@ -142,16 +128,15 @@ async def _pty_to_browser(
 
 async def _relay_terminal(
     websocket: WebSocket,
-    process: TerminalProcess,
-    name: str,
+    shell: Shell,
     *,
     idle_timeout: float,
     interval: float,
     still_running: StillRunning,
 ) -> None:
     activity = Activity()
-    up = asyncio.create_task(_browser_to_pty(websocket, process, activity))
-    down = asyncio.create_task(_pty_to_browser(websocket, process, activity))
+    up = asyncio.create_task(_browser_to_shell(websocket, shell, activity))
+    down = asyncio.create_task(_shell_to_browser(websocket, shell, activity))
     watcher = asyncio.create_task(
         watch(activity, idle_timeout=idle_timeout, interval=interval, still_running=still_running)
     )
@@ -176,9 +161,9 @@ async def _relay_terminal(
     if down.result() == "browser":
         await close(websocket, 1000, "closed")
         return
-    code = await process.wait()
-    explained = explain_exec_failure(name, process.stderr.decode("utf-8", "replace"))
-    if code != 0 and explained is not None:
+    code = await shell.wait()
+    explained = shell.failure()
+    if explained is not None:
         await fail(websocket, explained[0], explained[1], frame=True)
         return
     with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):

@@ -19,7 +19,7 @@ import struct
 import termios
 import tty
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from .endpoints import ConsoleUnavailable
 
@@ -64,10 +64,35 @@ def winsize(cols: int, rows: int) -> bytes:
     return struct.pack("HHHH", rows, cols, 0, 0)
 
 
+class Shell(Protocol):
+    """A shell in a VM, as the terminal socket drives it: `tart exec` here, or Orchard's exec."""
+
+    async def read(self) -> bytes:
+        """The next output; b"" once the command has ended."""
+        ...
+
+    async def write(self, data: bytes) -> None: ...
+
+    async def resize(self, cols: int, rows: int) -> None: ...
+
+    async def wait(self) -> int:
+        """The command's exit code, once `read` returned b""."""
+        ...
+
+    def failure(self) -> tuple[str, str] | None:
+        """(kind, sentence) when the shell could not run for a reason the user can act on."""
+        ...
+
+    async def close(self) -> None: ...
+
+
 class TerminalProcess:
-    def __init__(self, process: asyncio.subprocess.Process, master: int) -> None:
+    """`tart exec -i -t` on a pty: a `Shell` on this Mac."""
+
+    def __init__(self, process: asyncio.subprocess.Process, master: int, name: str) -> None:
         self.process = process
         self.master = master
+        self.name = name
         self.stderr = bytearray()
         self._queue: asyncio.Queue[bytes | None] = asyncio.Queue(QUEUE_CHUNKS)
         self._readers = [
@@ -79,7 +104,7 @@ class TerminalProcess:
 
     @classmethod
     async def start(
-        cls, argv: Sequence[str], env: Mapping[str, str], *, cols: int, rows: int
+        cls, name: str, argv: Sequence[str], env: Mapping[str, str], *, cols: int, rows: int
     ) -> TerminalProcess:
         master, slave = os.openpty()
         try:
@@ -102,7 +127,7 @@ class TerminalProcess:
             raise
         finally:
             os.close(slave)
-        return cls(process, master)
+        return cls(process, master, name)
 
     # --- output ------------------------------------------------------------------------
 
@@ -162,7 +187,7 @@ class TerminalProcess:
                 return  # the command is gone; its exit is reported by the output side
             view = view[written:]
 
-    def resize(self, cols: int, rows: int) -> None:
+    async def resize(self, cols: int, rows: int) -> None:
         if self._closed:
             return
         with contextlib.suppress(OSError):
@@ -175,6 +200,11 @@ class TerminalProcess:
 
     async def wait(self) -> int:
         return await self.process.wait()
+
+    def failure(self) -> tuple[str, str] | None:
+        if self.process.returncode in (None, 0):
+            return None
+        return explain_exec_failure(self.name, self.stderr.decode("utf-8", "replace"))
 
     async def close(self) -> None:
         """Hang up: SIGHUP to `tart exec`'s process group, SIGKILL if it lingers."""

@@ -218,7 +218,8 @@ class Session:
         vnc_pending = bool(ns.vnc)
         vnc_deadline = self.start + knobs.seconds("TART_SIM_VNC_IP_TIMEOUT", 60.0)
         if ns.vnc_experimental:
-            from .rfb import Display, display_size
+            from .rfb import Display
+            from .screen import display_size
 
             password = passphrase()
             self.display = Display(self.vm.name, password, *display_size(self.config))

@@ -1,9 +1,10 @@
 // A VM's details in a side sheet: its controls, connection (vnc:// and ssh), configuration
 // (normalised and Tart's raw JSON), inventory facts, the `tart run` log and its tasks.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api, vmPath } from '../api.js';
 import { updateTask, useStore } from '../state.js';
+import { currentToken } from '../token.js';
 import { Dialog } from '../components/dialog.js';
 import { VmBadge, KindBadge, TaskBadge } from '../components/badge.js';
 import { CopyField } from '../components/copy.js';
@@ -95,7 +96,46 @@ function VmTasks({ name }) {
   </section>`;
 }
 
+// The VM's screen (noVNC) and a shell (xterm.js): self-contained modules in static/js, loaded
+// on first use; remounted when the VM starts or stops, so a pane always speaks of the VM now.
+const PANES = {
+  console: ['/static/js/console.js', 'mountConsole'],
+  terminal: ['/static/js/terminal.js', 'mountTerminal'],
+};
+
+function Pane({ kind, name }) {
+  const ref = useRef(null);
+  const [error, setError] = useState(null);
+  useEffect(() => {
+    let handle = null;
+    let alive = true;
+    const [url, mount] = PANES[kind];
+    import(url)
+      .then((module) => {
+        if (alive) handle = module[mount](ref.current, { vmName: name, token: currentToken() });
+      })
+      .catch((err) => alive && setError(String(err.message || err)));
+    return () => {
+      alive = false;
+      handle?.dispose();
+    };
+  }, [kind, name]);
+  if (error) return html`<div class="alert alert-error" role="alert">Could not load this view: ${error}</div>`;
+  return html`<div ref=${ref} class="vm-pane"></div>`;
+}
+
+const TABS = [['details', 'Details', 'info'], ['console', 'Console', 'monitor'], ['terminal', 'Terminal', 'terminal']];
+
+function Tabs({ tab, setTab }) {
+  return html`<div class="detail-tabs" role="tablist" aria-label="VM views">
+    ${TABS.map(([id, label, icon]) => html`<button key=${id} type="button" role="tab" id=${`tab-${id}`}
+        class=${`btn btn-sm ${tab === id ? 'btn-secondary' : 'btn-ghost'}`} aria-selected=${tab === id}
+        onClick=${() => setTab(id)}><${Icon} name=${icon} size=${14} />${label}</button>`)}
+  </div>`;
+}
+
 export function Detail({ name, onClose }) {
+  const [tab, setTab] = useState('details');
   const vm = useStore((s) => s.vms.find((v) => v.name === name), [name]);
   const loaded = useStore((s) => s.vmsLoaded);
   const busyTask = useStore((s) => Object.values(s.tasks).find((t) => t.vm === name && !FINAL.has(t.status)), [name]);
@@ -108,14 +148,18 @@ export function Detail({ name, onClose }) {
     <//>`;
   }
   const busy = busyTask ? `${actionVerb(busyTask.action, 1)}…` : undefined;
-  return html`<${Dialog} title=${title} subtitle=${name !== title ? name : null} onClose=${onClose} variant="drawer">
+  const view = isBaseImage(vm) ? 'details' : tab;
+  return html`<${Dialog} title=${title} subtitle=${name !== title ? name : null} onClose=${onClose} variant="drawer" size=${view === 'details' ? 'md' : 'wide'}>
     <div class="detail-status">
       <${VmBadge} vm=${vm} busy=${busy} />
       <${KindBadge} base=${isBaseImage(vm)} />
       ${vm.ip_address ? html`<span class="mono">${vm.ip_address}</span>` : null}
     </div>
     <${LifecycleActions} vm=${vm} busy=${busy} version=${version} />
-    <section class="detail-section" aria-labelledby="conn-title">
+    ${isBaseImage(vm) ? null : html`<${Tabs} tab=${view} setTab=${setTab} />`}
+    ${view !== 'details' ? html`<div role="tabpanel" aria-labelledby=${`tab-${view}`}>
+      <${Pane} key=${`${view}|${vm.status}`} kind=${view} name=${name} />
+    </div>` : html`<section class="detail-section" aria-labelledby="conn-title">
       <h3 id="conn-title" class="section-title">Connect</h3>
       <${Connection} vm=${vm} />
     </section>
@@ -132,6 +176,6 @@ export function Detail({ name, onClose }) {
       ]} />
     </section>
     ${isBaseImage(vm) ? null : html`<${RunLog} name=${name} version=${version} />`}
-    <${VmTasks} name=${name} />
+    <${VmTasks} name=${name} />`}
   <//>`;
 }
