@@ -3,8 +3,9 @@
 Floor = median `tart list --format json` + median single `tart ip` (both run directly by the
 benchmark with the same shim and TART_HOME). Also reported: the median wall time of one
 round of N parallel `tart ip` calls run directly, which on a small machine costs more than a
-single call (every simulated `tart` is a Python process). Floor and refresh samples are
-interleaved so that a change in the machine's load hits both alike.
+single call (every simulated `tart` is a Python process), and of `tart list` plus that round
+started together (what the server's refresh runs, without the server). Floor and refresh
+samples are interleaved so that a change in the machine's load hits both alike.
 """
 
 from __future__ import annotations
@@ -18,23 +19,27 @@ from .report import Figure
 TARGET_RATIO = 1.5
 
 
-def ip_round(sim: Sim, names: list[str]) -> float:
-    """Wall seconds of `tart ip` for every name at once."""
+def ip_round(sim: Sim, names: list[str], *, with_list: bool = False) -> float:
+    """Wall seconds of `tart ip` for every name at once (and `tart list` with them)."""
+    env = sim.env()
+    argvs = [[str(sim.tart), "ip", name, "--wait", "0"] for name in names]
+    if with_list:
+        argvs.insert(0, [str(sim.tart), "list", "--format", "json"])
     started = time.perf_counter()
     processes = [
         subprocess.Popen(
-            [str(sim.tart), "ip", name, "--wait", "0"],
-            env=sim.env(),
+            argv,
+            env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        for name in names
+        for argv in argvs
     ]
     codes = [process.wait() for process in processes]
     elapsed = time.perf_counter() - started
     if any(codes):
-        raise RuntimeError(f"tart ip failed: {codes}")
+        raise RuntimeError(f"tart failed: {codes}")
     return elapsed
 
 
@@ -43,6 +48,7 @@ def measure(server: Server, running: list[str], vm_count: int, reps: int) -> lis
     lists: list[float] = []
     ips: list[float] = []
     rounds: list[float] = []
+    together: list[float] = []
     refreshes: list[float] = []
     server_cpu: list[float] = []
     loads: list[str] = []
@@ -52,6 +58,7 @@ def measure(server: Server, running: list[str], vm_count: int, reps: int) -> lis
             lists.append(sim.timed("list", "--format", "json"))
             ips.append(sim.timed("ip", running[rep % len(running)], "--wait", "0"))
             rounds.append(ip_round(sim, running))
+            together.append(ip_round(sim, running, with_list=True))
             cpu_before = proc_cpu_seconds(server.pid)
             started = time.perf_counter()
             response = client.post("/api/vms/refresh")
@@ -81,8 +88,10 @@ def measure(server: Server, running: list[str], vm_count: int, reps: int) -> lis
             notes=[
                 f"median of {reps}; a round of {len(running)} parallel `tart ip` alone took "
                 f"{median(rounds):.3f} s here, so list + round = {machine_floor:.3f} s "
-                f"(refresh = x{value / machine_floor:.2f} of that); the server's own CPU per "
-                f"refresh: {median(server_cpu) * 1000:.0f} ms"
+                f"(refresh = x{value / machine_floor:.2f} of that); list and that round "
+                f"started together took {median(together):.3f} s (refresh = "
+                f"x{value / median(together):.2f}); the server's own CPU per refresh: "
+                f"{median(server_cpu) * 1000:.0f} ms"
             ],
         )
     ]

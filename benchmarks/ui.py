@@ -46,6 +46,20 @@ RENDERED = """(pattern) => new Promise((resolve) => {
 })"""
 
 
+PHASES = """() => {
+  const nav = performance.getEntriesByType('navigation')[0];
+  const ends = (suffix) => performance.getEntriesByType('resource')
+    .filter(e => new URL(e.name).pathname === suffix).map(e => e.responseEnd);
+  const vms = ends('/api/vms');
+  return {
+    html: nav ? nav.responseEnd : null,
+    dom: nav ? nav.domContentLoadedEventEnd : null,
+    vms: vms.length ? Math.min(...vms) : null,
+    resources: performance.getEntriesByType('resource').length,
+  };
+}"""
+
+
 def available() -> bool:
     try:
         import playwright.sync_api  # noqa: F401
@@ -56,7 +70,7 @@ def available() -> bool:
 
 def _load(
     browser: Any, server: Server, first_vm: str, wait_ms: int = RENDER_WAIT_MS
-) -> tuple[float, int, str]:
+) -> tuple[float, int, str, dict[str, Any]]:
     context = browser.new_context()
     try:
         page = context.new_page()
@@ -76,7 +90,8 @@ def _load(
                 rendered, how = float(result["at"]), str(result["how"])
         finally:
             page.wait_for_load_state("networkidle")
-        return rendered, sum(received), how
+        phases: dict[str, Any] = page.evaluate(PHASES)
+        return rendered, sum(received), how, phases
     finally:
         context.close()
 
@@ -91,6 +106,7 @@ def measure(
     sizes: list[int] = []
     hows: set[str] = set()
     loads: list[str] = []
+    phases: list[dict[str, Any]] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
@@ -100,7 +116,8 @@ def measure(
             if not quick:
                 _load(browser, server, first_vm)  # warm-up: the first launch fills disk caches
             for _ in range(reps):
-                rendered, size, how = _load(browser, server, first_vm, wait_ms)
+                rendered, size, how, phase = _load(browser, server, first_vm, wait_ms)
+                phases.append(phase)
                 renders.append(rendered)
                 sizes.append(size)
                 hows.add(how)
@@ -118,6 +135,15 @@ def measure(
     )
     if math.isnan(render):
         note += "; the page never showed a VM name: this UI has no VM list yet"
+
+    def at(key: str) -> str:
+        values = [float(p[key]) for p in phases if p.get(key) is not None]
+        return f"{median(values):.0f}" if values else "n/a"
+
+    note += (
+        f"; medians: HTML in at {at('html')} ms, DOMContentLoaded (modules run) at "
+        f"{at('dom')} ms, /api/vms in at {at('vms')} ms, {at('resources')} requests"
+    )
     return [
         Figure(
             name=f"UI first render of the list, {vm_count} VMs",

@@ -101,11 +101,15 @@ def remote_name_error(value: str) -> str | None:
         return "an image reference cannot be empty"
     if len(value) > 512:
         return "an image reference has at most 512 characters"
-    if parse_remote(value) is None:
+    parsed = parse_remote(value)
+    if parsed is None:
         return (
             f"{value!r} is not an OCI reference of the form host/namespace[:tag|@sha256:digest], "
             "e.g. ghcr.io/cirruslabs/macos-sequoia-base:latest"
         )
+    _, _, port = parsed.host.partition(":")
+    if port and not 0 < int(port) <= 65535:
+        return f"the registry port in {value!r} must be between 1 and 65535"
     return None
 
 

@@ -156,16 +156,35 @@ async def test_cancel_before_the_task_took_its_first_step(store: SQLiteTaskStore
     await engine.close()
 
 
-class SlowRunningStore(MemoryTaskStore):
-    """Takes its time to record `running`, so a cancel can arrive in the middle."""
+class SlowStore(MemoryTaskStore):
+    """Takes its time to record one status, so something can happen in the middle."""
+
+    def __init__(self, slow: str) -> None:
+        super().__init__()
+        self.slow = slow
 
     def save(self, task: Task, new_logs: Sequence[str] = (), **kw: bool) -> Awaitable[None]:
         super().save(task, new_logs, **kw)
-        return asyncio.sleep(0.3 if task.status == "running" else 0)
+        return asyncio.sleep(0.3 if task.status == self.slow else 0)
+
+
+async def test_a_client_that_sees_the_end_finds_the_vm_free() -> None:
+    engine = TaskEngine(SlowStore("completed"))
+
+    async def body(run: TaskRun) -> dict[str, Any]:
+        return {}
+
+    task = await engine.submit("stop", body, claims={"dev": "exclusive"})
+    while (await engine.get(task.id)).status != "completed":
+        await asyncio.sleep(0.005)  # a client polling GET /api/tasks/{id}
+    engine.check_claims({"dev": "exclusive"})  # its next request is not a 409
+    stored = await engine.store.get(task.id)
+    assert stored is not None and stored.status == "completed"  # and it was on disk first
+    await engine.close()
 
 
 async def test_cancel_while_running_is_being_recorded() -> None:
-    store = SlowRunningStore()
+    store = SlowStore("running")
     engine = TaskEngine(store)
     gate = Gate()
     task = await engine.submit("pull", gate, claims={"img": "exclusive"})

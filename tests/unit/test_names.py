@@ -90,3 +90,10 @@ def test_remote_error_mentions_the_form() -> None:
 )
 def test_safe_argument(value: str, safe: bool) -> None:
     assert is_safe_argument(value) is safe
+
+
+@pytest.mark.parametrize("value", ["0:70000/0", "localhost:0/a", "h:99999999999999999999/x"])
+def test_registry_ports_must_be_real_ports(value: str) -> None:
+    error = remote_name_error(value)
+    assert error is not None and "port" in error
+    assert remote_name_error("localhost:65535/a/b") is None

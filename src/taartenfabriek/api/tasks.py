@@ -10,6 +10,9 @@ from ..models import Task
 from ..tasks.store import MAX_LOG_LINES
 from .deps import Authenticated, ServicesDep
 
+MAX_OFFSET = 2**31
+"""Far beyond any history (retention keeps thousands), within what SQLite can bind."""
+
 router = APIRouter(prefix="/api/tasks", dependencies=[Authenticated], tags=["tasks"])
 
 
@@ -24,7 +27,7 @@ async def history(
     services: ServicesDep,
     response: Response,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     vm: Annotated[str | None, Query(description="Only tasks of this VM or image.")] = None,
     logs: Annotated[
         int | None,

@@ -177,18 +177,23 @@ class TaskEngine:
         )
 
     async def _transition(self, run: TaskRun, **changes: Any) -> bool:
-        """Apply a status change, record it (awaited), then tell subscribers."""
+        """Record a status change (awaited), then apply it where readers see it.
+
+        Applied only after the write: a client that sees `completed` (GET reads the live run)
+        must also find the claims released, which happens right after, in the same step.
+        """
         if run.finalized:
             return False
         run.cancel_timers()
         task = run.task
-        for key, value in changes.items():
-            setattr(task, key, value)
-        task.updated_at = time.time()
-        final = task.status in FINAL_STATUSES
+        changes["updated_at"] = time.time()
+        final = changes.get("status", task.status) in FINAL_STATUSES
         if final:
             run.finalized = True
-        recorded = await self._record(task, run.take_unsaved(), done=final)
+        lines = run.take_unsaved()
+        recorded = await self._record(task.model_copy(update=changes), lines, done=final)
+        for key, value in changes.items():
+            setattr(task, key, value)
         if not recorded and not final:
             run.stop_reason = run.stop_reason or (
                 f"{task.action} was stopped: the task could not be recorded in the task history"
