@@ -114,9 +114,11 @@ def test_limit_of_two_macos_vms(tart_sim: TartSim) -> None:
     tart_sim.start_vm("a")
     tart_sim.start_vm("b")
     tart_sim.start_vm("linux")  # Linux guests do not count
-    third = tart_sim.spawn("run", "c", "--no-graphics")
+    slow_refusal = {**tart_sim.env, "TART_SIM_BOOT_SECONDS": "0", "TART_SIM_LIMIT_SECONDS": "1"}
+    third = tart_sim.spawn("run", "c", "--no-graphics", env=slow_refusal)
     tart_sim.wait_until(lambda: tart_sim.is_running("c") or third.poll() is not None)
     assert _state(tart_sim, "c") == "running"  # briefly, like Tart
+    assert tart_sim.run("ip", "c", "--wait", "0").returncode != 0  # a refused guest never boots
     assert _finish(third) == (
         1, "", "The number of VMs exceeds the system limit (other running VMs: a, b)\n",
     )  # fmt: skip

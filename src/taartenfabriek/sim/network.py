@@ -63,6 +63,13 @@ def retire_run_info(vm: VMDir, info: dict[str, object]) -> None:
     discard(vm.file(RUN_INFO))
 
 
+def discard_run_info(vm: VMDir, info: dict[str, object]) -> None:
+    """Take back an announced run that never got the lock (only if it is still ours)."""
+    current = read_run_info(vm)
+    if current is not None and current.get("pid") == info.get("pid"):
+        discard(vm.file(RUN_INFO))
+
+
 def booted_run(vm: VMDir) -> dict[str, object] | None:
     """The live run's info when the lock holder is a simulated `tart run`."""
     pid = vm.pid()

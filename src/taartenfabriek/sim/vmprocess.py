@@ -176,20 +176,22 @@ class Session:
         self.memory = vmconfig.number(config, "memorySize", 4 * vmconfig.GIB)
         self.mac = vmconfig.mac_of(config)
         self.start = time.time()
+        self.resumes = os.path.exists(vm.state_path)
         self.ip_at: float | None = None
         self.info: dict[str, object] = {}
         self.resources: list[object] = []
         self.display: Display | None = None
         """The VNC server of `--vnc-experimental` (a thread of this process)."""
 
-    def begin(self) -> None:
-        boot = knobs.seconds("TART_SIM_BOOT_SECONDS", 3.0)
-        if os.path.exists(self.vm.state_path):
-            out("restoring VM state from a snapshot...")
-            os.unlink(self.vm.state_path)
-            out("resuming VM...")
-            boot = 0.0  # a resumed guest already has its network up
-        self.ip_at = None if network.never_gets_ip(self.vm) else self.start + boot
+    def announce(self, *, refused: bool) -> None:
+        """Write `.sim-run.json` before the VM lock is taken, so `tart ip` never sees a
+        lock holder without it (and mistakes it for a foreign, already-booted guest).
+
+        A guest that macOS is about to refuse never boots, so it never gets an IP.
+        """
+        boot = 0.0 if self.resumes else knobs.seconds("TART_SIM_BOOT_SECONDS", 3.0)
+        never = refused or network.never_gets_ip(self.vm)
+        self.ip_at = None if never else self.start + boot
         self.info = {
             "pid": os.getpid(),
             "argv": sys.argv[1:],
@@ -201,6 +203,12 @@ class Session:
             "network": _network_mode(self.ns),
         }
         network.write_run_info(self.vm, self.info)
+
+    def begin(self) -> None:
+        if self.resumes:
+            out("restoring VM state from a snapshot...")
+            os.unlink(self.vm.state_path)
+            out("resuming VM...")  # a resumed guest already has its network up
 
     def suspend(self) -> int:
         if not self.ns.suspendable:
@@ -293,21 +301,25 @@ def run_vm(ns: Namespace) -> int:
         _check_dirs(shares)
         held = _lock_disks(disks)
         serial = _open_serial(ns)
+        others = _running_darwin_vms(vm) if vmconfig.os_of(config) == "darwin" else []
+        refused = len(others) >= knobs.integer("TART_SIM_MAX_DARWIN_VMS", 2)
+        session = Session(ns, vm, config)
         lock_fd = os.open(vm.config_path, os.O_RDWR)
-        if not try_write_lock(lock_fd):
+        if vm.running():
+            raise TartError(f'VM "{name}" is already running!', 2)
+        session.announce(refused=refused)
+        if not try_write_lock(lock_fd):  # a holder that is not a simulated `tart run`
+            network.discard_run_info(vm, session.info)
             raise TartError(f'VM "{name}" is already running!', 2)
         vm.touch()
-        others = _running_darwin_vms(vm) if vmconfig.os_of(config) == "darwin" else []
     finally:
         global_lock.unlock()
 
-    session = Session(ns, vm, config)
     session.resources = [lock_fd, held, serial]  # held until the process exits
     try:
         session.begin()
         session.resources.append(_control_socket(vm))
-        limit = knobs.integer("TART_SIM_MAX_DARWIN_VMS", 2)
-        if len(others) >= limit:
+        if refused:
             time.sleep(knobs.seconds("TART_SIM_LIMIT_SECONDS", 0.5))
             hint = f" (other running VMs: {', '.join(others)})"
             err(f"The number of VMs exceeds the system limit{hint}")
