@@ -12,8 +12,8 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import Awaitable, Callable
-from typing import Protocol
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Protocol
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
@@ -155,12 +155,18 @@ async def browser_to_remote(websocket: WebSocket, remote: Remote, activity: Acti
             return "browser"
         if isinstance(data, bytes) and data:
             activity.touch()
-            await remote.write(data)
+            try:
+                await remote.write(data)
+            except Exception:  # e.g. the VNC server reset the connection
+                return "remote"
 
 
 async def remote_to_browser(remote: Remote, websocket: WebSocket, activity: Activity) -> str:
     while True:
-        data = await remote.read()
+        try:
+            data = await remote.read()
+        except Exception:  # e.g. the VNC server reset the connection
+            return "remote"
         if not data:
             return "remote"
         activity.touch()
@@ -172,43 +178,82 @@ async def remote_to_browser(remote: Remote, websocket: WebSocket, activity: Acti
 
 async def relay(
     websocket: WebSocket,
-    remote: Remote,
+    up: Coroutine[Any, Any, str],
+    down: Coroutine[Any, Any, str],
+    activity: Activity,
     *,
     idle_timeout: float,
     interval: float,
     still_running: StillRunning,
+    frame: bool,
+    vm_side_ended: Callable[[], Awaitable[None]],
+    hang_up: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
-    """Relay until one side ends, then close the other with the reason."""
-    activity = Activity()
-    up = asyncio.create_task(browser_to_remote(websocket, remote, activity))
-    down = asyncio.create_task(remote_to_browser(remote, websocket, activity))
+    """Run `up` (browser to VM) and `down` (VM to browser) next to a watcher until one of them
+    ends, stop the others, then close the browser's socket with the reason.
+
+    Each side returns why it ended: "browser" (went away), "too_big" (a message over the
+    limit) or "remote" (the VM's side ended). The screen and the terminal differ in two
+    things only, hence the parameters: what the VM's side ending means (`vm_side_ended`: did
+    the VM stop, or the shell's exit code) and whether the VM's side is hung up before the
+    browser is told (`hang_up`; the terminal passes None and closes the shell itself
+    afterwards, because its exit code is read after its output ended). `frame`: the reason
+    also goes as a JSON frame (terminal sockets; a VNC client would read it as screen data).
+    An exception of a side is a bug: it is raised to the caller (which closes with 1011).
+    """
+    up_task = asyncio.create_task(up)
+    down_task = asyncio.create_task(down)
     watcher = asyncio.create_task(
         watch(activity, idle_timeout=idle_timeout, interval=interval, still_running=still_running)
     )
-    tasks = {up, down, watcher}
+    tasks = {up_task, down_task, watcher}
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        await remote.close()
-    finished = watcher if watcher in done else done.pop()
-    if finished.cancelled():
-        outcome: object = "browser"
-    elif finished.exception() is not None:
-        outcome = "remote"  # e.g. the VNC server reset the connection
-    else:
-        outcome = finished.result()
-    if isinstance(outcome, tuple):
-        kind, message = outcome
-        await fail(websocket, kind, message, frame=False)
-    elif outcome == "too_big":
+        if hang_up is not None:
+            await hang_up()
+    if watcher in done:
+        kind, message = watcher.result()
+        await fail(websocket, kind, message, frame=frame)
+        return
+    outcome = (up_task if up_task in done else down_task).result()
+    if outcome == "too_big":
         await close(websocket, TOO_BIG, f"messages are limited to {MAX_MESSAGE} bytes")
     elif outcome == "remote":
+        await vm_side_ended()
+    else:
+        await close(websocket, 1000, "closed")
+
+
+async def relay_screen(
+    websocket: WebSocket,
+    remote: Remote,
+    *,
+    idle_timeout: float,
+    interval: float,
+    still_running: StillRunning,
+) -> None:
+    """RFB bytes between the browser and the VM's VNC server, until one side ends."""
+
+    async def ended() -> None:
         if await stopped_soon(still_running):
             await fail(websocket, "vm_stopped", "the VM stopped", frame=False)
         else:
             await close(websocket, 1000, "the VNC server closed the connection")
-    else:
-        await close(websocket, 1000, "closed")
+
+    activity = Activity()
+    await relay(
+        websocket,
+        browser_to_remote(websocket, remote, activity),
+        remote_to_browser(remote, websocket, activity),
+        activity,
+        idle_timeout=idle_timeout,
+        interval=interval,
+        still_running=still_running,
+        frame=False,
+        vm_side_ended=ended,
+        hang_up=remote.close,
+    )

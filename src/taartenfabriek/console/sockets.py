@@ -7,7 +7,6 @@ come from its own knowledge (run logs, inventory, settings); no query parameter 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import logging
@@ -17,7 +16,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ..errors import NotFound, TaartError
 from .endpoints import ConsoleUnavailable
-from .models import INTERNAL_ERROR, TOO_BIG, TerminalMessage
+from .models import INTERNAL_ERROR, TerminalMessage
 from .relay import (
     Activity,
     MessageTooBig,
@@ -26,7 +25,7 @@ from .relay import (
     fail,
     receive,
     relay,
-    watch,
+    relay_screen,
 )
 from .service import ConsoleService
 from .terminal import Shell
@@ -43,7 +42,7 @@ async def serve_vnc(websocket: WebSocket, console: ConsoleService, name: str) ->
             endpoint, still_running = await console.endpoint(name)
             remote = await console.open_screen(name, endpoint)
             log.info("console of %s: relaying to %s (%s)", name, endpoint.address, endpoint.mode)
-            await relay(
+            await relay_screen(
                 websocket,
                 remote,
                 idle_timeout=console.settings.idle_timeout,
@@ -123,7 +122,7 @@ async def _shell_to_browser(websocket: WebSocket, shell: Shell, activity: Activi
             await websocket.send_bytes(data)
         except (WebSocketDisconnect, RuntimeError, OSError):
             return "browser"
-    return "ended"
+    return "remote"
 
 
 async def _relay_terminal(
@@ -134,38 +133,26 @@ async def _relay_terminal(
     interval: float,
     still_running: StillRunning,
 ) -> None:
+    async def ended() -> None:
+        """The shell's output ended: its exit code, or why it could not run."""
+        code = await shell.wait()
+        explained = shell.failure()
+        if explained is not None:
+            await fail(websocket, explained[0], explained[1], frame=True)
+            return
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
+            await websocket.send_text(json.dumps({"type": "exit", "code": code}))
+        await close(websocket, 1000, f"the shell ended (exit code {code})")
+
     activity = Activity()
-    up = asyncio.create_task(_browser_to_shell(websocket, shell, activity))
-    down = asyncio.create_task(_shell_to_browser(websocket, shell, activity))
-    watcher = asyncio.create_task(
-        watch(activity, idle_timeout=idle_timeout, interval=interval, still_running=still_running)
+    await relay(
+        websocket,
+        _browser_to_shell(websocket, shell, activity),
+        _shell_to_browser(websocket, shell, activity),
+        activity,
+        idle_timeout=idle_timeout,
+        interval=interval,
+        still_running=still_running,
+        frame=True,
+        vm_side_ended=ended,
     )
-    tasks = {up, down, watcher}
-    try:
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in tasks - {down}:
-            task.cancel()
-    if watcher in done:
-        down.cancel()
-        kind, message = watcher.result()
-        await fail(websocket, kind, message, frame=True)
-        return
-    if up in done:
-        down.cancel()
-        if up.result() == "too_big":
-            await close(websocket, TOO_BIG, "a message was too large")
-        else:
-            await close(websocket, 1000, "closed")
-        return
-    if down.result() == "browser":
-        await close(websocket, 1000, "closed")
-        return
-    code = await shell.wait()
-    explained = shell.failure()
-    if explained is not None:
-        await fail(websocket, explained[0], explained[1], frame=True)
-        return
-    with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
-        await websocket.send_text(json.dumps({"type": "exit", "code": code}))
-    await close(websocket, 1000, f"the shell ended (exit code {code})")
