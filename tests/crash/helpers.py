@@ -9,9 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from taartenfabriek import procs
 from taartenfabriek.sim.locks import holder_pid
 from taartenfabriek.sim.seed import seed_vm
-from taartenfabriek.tasks import procs
 from tests.server import ServerProcess
 
 IMAGE = "ghcr.io/cirruslabs/macos-sequoia-base:latest"

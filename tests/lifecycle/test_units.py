@@ -1,11 +1,7 @@
-"""Start-option models, run flags, per-VM records and the run-process check, without a server."""
+"""Start-option models, run flags and per-VM records, without a server."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -20,7 +16,7 @@ from taartenfabriek.start_options import (
     VMStartOptions,
     check_for_vm,
 )
-from taartenfabriek.tart import argv, procs
+from taartenfabriek.tart import argv
 from taartenfabriek.vmrecords import VMRecords
 
 
@@ -154,25 +150,6 @@ def test_unreadable_records_are_ignored(tmp_path: Path) -> None:
     assert VMRecords(path).start_options("x") is None
     path.write_text('{"vms": {"x": {"start_options": {"display": "window"}}}}')
     assert VMRecords(path).start_options("x") is None
-
-
-def test_is_tart_run_checks_the_argv_and_start_time() -> None:
-    args = ["run", "--no-graphics", "vm"]
-    code = "import time; time.sleep(30)"
-    started = time.time()
-    child = subprocess.Popen([sys.executable, "-c", code, *args])
-    try:
-        time.sleep(0.2)
-        assert procs.is_tart_run(child.pid, args, started)
-        assert procs.is_tart_run(child.pid, args)
-        assert not procs.is_tart_run(child.pid, ["run", "--no-graphics", "other"], started)
-        assert not procs.is_tart_run(child.pid, args, started - 3600)
-        assert not procs.is_tart_run(os.getpid(), args, started)
-    finally:
-        child.kill()
-        child.wait()
-    assert not procs.is_tart_run(child.pid, args, started)
-    assert not procs.is_tart_run(0, args)
 
 
 def test_request_bodies() -> None:

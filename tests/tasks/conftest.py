@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from taartenfabriek.tasks import procs
+from taartenfabriek import procs
 from taartenfabriek.tasks.sqlite import SQLiteTaskStore
 
 

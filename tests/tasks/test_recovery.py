@@ -4,7 +4,6 @@ and nothing else is ever signalled (not a VM's `tart run`, not a recycled pid)."
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import time
@@ -12,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from taartenfabriek import procs
 from taartenfabriek.models import Task
-from taartenfabriek.tasks import procs, recovery
+from taartenfabriek.tasks import recovery
 from taartenfabriek.tasks.engine import TaskEngine
 from taartenfabriek.tasks.sqlite import SQLiteTaskStore
 from tests.tasks.conftest import wait_until_gone
@@ -129,32 +129,3 @@ async def test_vm_processes_and_recycled_pids_are_never_signalled(
 
 async def _tick() -> None:
     await asyncio.sleep(0.3)
-
-
-def test_identity_tells_processes_apart(spawn: object) -> None:
-    child = spawn("pull", "x")  # type: ignore[operator]
-    first = procs.identity(child.pid)
-    assert first is not None and first == procs.identity(child.pid)
-    assert first.argv[-2:] == ("pull", "x")
-    assert procs.same_process(child.pid, first.start, ["pull", "x"])
-    assert not procs.same_process(child.pid, first.start, ["pull", "y"])
-    assert procs.identity(os.getpid()) != first
-    child.kill()
-    child.wait()
-    assert procs.identity(child.pid) is None
-    assert procs.identity(0) is None
-
-
-def test_identity_without_proc_uses_ps(spawn: object, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The macOS path (no /proc), exercised wherever `ps` exists."""
-    if subprocess.run(["which", "ps"], capture_output=True, check=False).returncode != 0:
-        pytest.skip("no ps here")
-    monkeypatch.setattr(procs, "PROC", Path("/nonexistent-proc"))
-    child = spawn("clone", "a", "b")  # type: ignore[operator]
-    first = procs.identity(child.pid)
-    assert first is not None and first.start.startswith("ps:")
-    assert procs.same_process(child.pid, first.start, ["clone", "a", "b"])
-    zombie = subprocess.Popen(["true"], start_new_session=True)
-    time.sleep(0.2)  # exited, not yet reaped: a zombie is not a live process
-    assert procs.identity(zombie.pid) is None
-    zombie.wait()

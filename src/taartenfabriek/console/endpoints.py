@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import procs
 from ..logs import register_secret
 from ..runlogs import RunInfo, RunLogs
-from ..tart import procs
 from .models import ConsoleMode
 
 SCREEN_SHARING_PORT = 5900

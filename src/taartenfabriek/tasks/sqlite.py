@@ -25,9 +25,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
+from .. import procs
 from ..errors import StorageError
 from ..models import Task
-from . import procs
 from .store import MAX_LOG_LINES, ProcessRecord
 
 T = TypeVar("T")
