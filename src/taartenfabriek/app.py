@@ -149,7 +149,7 @@ def build_services(settings: Settings) -> Services:
         engine=engine,
         inventory=inventory,
         operations=Operations(
-            backend, engine, inventory, VMRecords(settings.home / "vms.json"), checks
+            backend, engine, inventory, runlogs, VMRecords(settings.home / "vms.json"), checks
         ),
         github_tokens=github_tokens,
         catalog=Catalog(

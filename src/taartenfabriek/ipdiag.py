@@ -170,10 +170,7 @@ class IPDoctor:
 
     def _live_run(self, vm: str) -> RunInfo | None:
         """The latest run started by this app, if its `tart run` is still alive."""
-        run = self.runlogs.latest(vm)
-        if run is None or run.ended_at is not None or run.pid is None:
-            return None
-        return run if _alive(run.pid) else None
+        return self.runlogs.live(vm)
 
     def _resolver(self, vm: str, run: RunInfo | None) -> Resolver:
         return effective_resolver(self.resolvers.get(vm), run.flags if run else None)
@@ -214,13 +211,3 @@ class IPDoctor:
             with contextlib.suppress(Exception):
                 update["ip_diagnosis"] = self.explain(vm.name, os_name=vm.os, run=run)
         return vm.model_copy(update=update)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

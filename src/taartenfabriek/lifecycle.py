@@ -85,7 +85,7 @@ class LifecycleOperations(StartOperations):
             )
         if state != "running":
             return f"{vm.name} is not running"
-        if self.records.last_run(vm.name) is None:
+        if self._last_run(vm.name) is None:
             return (
                 f"{vm.name} was not started by this server (e.g. from a terminal), so the "
                 "server cannot ask its guest to shut down: only a force stop is possible"
@@ -105,7 +105,7 @@ class LifecycleOperations(StartOperations):
         refusal = self._base_image(vm, "shut down") or await self._shutdown_refusal(vm, state)
         if refusal:
             raise Conflict(refusal)
-        record = self.records.last_run(vm.name)
+        record = self._last_run(vm.name)
         assert record is not None
         handle = RunHandle(record.pid, tuple(record.command), record.started_at)
 
@@ -277,7 +277,7 @@ class LifecycleOperations(StartOperations):
         os_name = vm.os
         if vm.kind != "base_image":
             state, os_name, _ = await self._now(vm)
-        record = self.records.last_run(vm.name) if state == "running" else None
+        record = self._last_run(vm.name) if state == "running" else None
         owned = await self._owned_run(vm) if record is not None else None
         busy = self._busy(vm)
 

@@ -17,7 +17,8 @@ from .inventory import Inventory
 from .lifecycle import LifecycleOperations
 from .models import VM, CloneRequest, CreateRequest, PullRequest, Task
 from .names import is_remote, parse_remote
-from .start_options import StartRequest, VMStartOptions
+from .runlogs import RunLogs
+from .start_options import StartRequest
 from .tasks.engine import ClaimMode, TaskEngine, TaskRun
 from .vmrecords import VMRecords
 
@@ -31,12 +32,15 @@ class Operations(LifecycleOperations):
         backend: Backend,
         engine: TaskEngine,
         inventory: Inventory,
+        runlogs: RunLogs,
         records: VMRecords | None = None,
         checks: CareChecks | None = None,
     ) -> None:
         self.backend = backend
         self.engine = engine
         self.inventory = inventory
+        self.runlogs = runlogs
+        """Where each start is recorded (by the local backend, as it spawns `tart run`)."""
         self.records = records or VMRecords(None)
         self.checks = checks
         """Mac-care checks (macOS limit, room for pulls, IP diagnosis); optional."""
@@ -86,7 +90,6 @@ class Operations(LifecycleOperations):
 
         async def work(run: TaskRun) -> dict[str, Any]:
             result = await self.backend.start(vm.name, run, opts)
-            self._record_start(vm.name, options, resuming, run, result)
             if self.checks is not None:
                 result = self.checks.after_start(vm.name, result, run)
             return result
@@ -159,7 +162,6 @@ class Operations(LifecycleOperations):
                 return result
             self.inventory.invalidate(new_name)
             started = await self.backend.start(new_name, run, StartOptions())
-            self._record_start(new_name, VMStartOptions(), False, run, started)
             if self.checks is not None:
                 started = self.checks.after_start(new_name, started, run)
             return {

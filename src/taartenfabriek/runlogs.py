@@ -1,9 +1,15 @@
 """Per-run logs of `tart run`: one file per start under `<home>/logs/runs/<vm>/`, rotated.
 
 `tart run` outlives the server, so its output goes to a file the child owns (tart-cli.md
-§0.18); each run also gets a small JSON sidecar (argv, start time, pid, exit) so the API can
-list runs, tell which one is live, and the IP doctor can see how a VM was started. Files are
-named by their UTC start time, so the newest run sorts last and rotation is a slice.
+§0.18). Each run also gets a small JSON sidecar, written when `tart run` is spawned: argv,
+start time, pid, the start options, and the exit once the server saw it. The sidecar is the
+one record of a start: the logs API lists runs from it, the console finds the live run (and
+its `--vnc-experimental` address in the log), the IP doctor reads how the VM was started, and
+lifecycle decides from it whether the VM's live `tart run` is the one this server started (to
+shut it down with SIGUSR2, or to know it is suspendable). `vms.json` (vmrecords.py) holds what
+the user wants for the *next* start, never what happened.
+
+Files are named by their UTC start time, so the newest run sorts last and rotation is a slice.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import procs
 from .errors import NotFound
 
 RUN_LOGS_KEPT = 10
@@ -52,6 +59,8 @@ class RunInfo:
     pid: int | None
     argv: list[str]
     size: int
+    options: dict[str, Any] | None = None
+    """The backend's start options of this run, as spawned (None for runs recorded before)."""
 
     @property
     def flags(self) -> list[str]:
@@ -60,6 +69,18 @@ class RunInfo:
         if args and args[0] == "run":
             args = args[1:]
         return args[:-1] if args else []
+
+    @property
+    def suspendable(self) -> bool:
+        """Started with `--suspendable` (a resume always is: the start adds it)."""
+        return "--suspendable" in self.flags
+
+    def is_live(self) -> bool:
+        """The run's process still runs its argv and started when the run did (a pid alone
+        could belong to another process by now)."""
+        if self.pid is None or self.ended_at is not None or len(self.argv) < 2:
+            return False
+        return procs.is_tart_run(self.pid, self.argv[1:], self.started_at)
 
 
 class RunLogs:
@@ -74,7 +95,7 @@ class RunLogs:
 
     # --- writing -----------------------------------------------------------------------
 
-    def new_run(self, vm: str, argv: list[str]) -> Path:
+    def new_run(self, vm: str, argv: list[str], options: dict[str, Any] | None = None) -> Path:
         """Make room (rotate), then reserve a fresh log file and its sidecar for a new run."""
         folder = self.folder(vm)
         folder.mkdir(parents=True, exist_ok=True)
@@ -91,7 +112,10 @@ class RunLogs:
         path = folder / f"{run_id}.log"
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         os.close(fd)
-        self._write_meta(path, {"vm": vm, "argv": list(argv), "started_at": now})
+        meta: dict[str, Any] = {"vm": vm, "argv": list(argv), "started_at": now}
+        if options is not None:
+            meta["options"] = options
+        self._write_meta(path, meta)
         return path
 
     def record_pid(self, log_path: Path, pid: int) -> None:
@@ -130,8 +154,19 @@ class RunLogs:
         return sorted(infos, key=lambda info: info.id, reverse=True)
 
     def latest(self, vm: str) -> RunInfo | None:
-        runs = self.runs(vm)
-        return runs[0] if runs else None
+        folder = self.folder(vm)
+        if not folder.is_dir():
+            return None
+        newest = max(folder.glob("*.log"), key=lambda path: path.stem, default=None)
+        return self._info(vm, newest) if newest is not None else None
+
+    def live(self, vm: str) -> RunInfo | None:
+        """The VM's newest run while it is still the live `tart run` this server started.
+        (Two odd names may share a folder: the run's argv must name this VM.)"""
+        run = self.latest(vm)
+        if run is None or not run.argv or run.argv[-1] != vm:
+            return None
+        return run if run.is_live() else None
 
     def get(self, vm: str, run_id: str) -> RunInfo:
         if run_id == "latest":
@@ -151,6 +186,7 @@ class RunLogs:
         except OSError:
             size = 0
         argv = meta.get("argv")
+        options = meta.get("options")
         return RunInfo(
             id=path.stem,
             vm=vm,
@@ -161,6 +197,7 @@ class RunLogs:
             pid=meta.get("pid") if isinstance(meta.get("pid"), int) else None,
             argv=[str(a) for a in argv] if isinstance(argv, list) else [],
             size=size,
+            options=options if isinstance(options, dict) else None,
         )
 
 

@@ -13,7 +13,14 @@ import re
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .backends.base import ExtraDisk as BackendDisk
 from .backends.base import SharedDir as BackendDir
@@ -189,6 +196,26 @@ class VMStartOptions(BaseModel):
             disks=tuple(BackendDisk(d.path, d.read_only) for d in self.disks),
         )
 
+    @classmethod
+    def from_run(cls, raw: dict[str, Any]) -> VMStartOptions | None:
+        """The options a run was spawned with, from its record (`to_backend`'s StartOptions
+        as JSON, see runlogs.py); None when the record cannot be read as options."""
+        interfaces = raw.get("bridged_interfaces")
+        try:
+            return cls.model_validate(
+                {
+                    "display": raw.get("display", "vnc"),
+                    "network": raw.get("network", "nat"),
+                    "bridged_interface": interfaces[0] if interfaces else None,
+                    "rosetta_tag": raw.get("rosetta_tag"),
+                    "suspendable": raw.get("suspendable", False),
+                    "dirs": raw.get("dirs") or [],
+                    "disks": raw.get("disks") or [],
+                }
+            )
+        except (ValidationError, TypeError, KeyError, IndexError):
+            return None
+
 
 class StartRequest(BaseModel):
     """Body of start/resume. Every field left out comes from the VM's remembered start options
@@ -215,13 +242,15 @@ class StartRequest(BaseModel):
 
 
 class LastRun(BaseModel):
-    """How this server last started the VM (what `tart` cannot tell)."""
+    """How this server last started the VM (what `tart` cannot tell), from the run's record."""
 
     pid: int
     command: list[str]
     started_at: float
     suspendable: bool
-    options: VMStartOptions
+    options: VMStartOptions | None = Field(
+        None, description="None for a run recorded before its options were kept with it."
+    )
 
 
 class StartOptionsState(BaseModel):

@@ -1,6 +1,7 @@
 """Starting a VM the way it should run: its start options (remembered per VM, checked before
-any task), the record of how the server started it, and the checks every lifecycle action
-shares (what the VM is now, is its run still ours). A mixin of `Operations`.
+any task), how the server last started it (read from the run's record, runlogs.py), and the
+checks every lifecycle action shares (what the VM is now, is its run still ours). A mixin of
+`Operations`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from .backends.local_lifecycle import start_flags
 from .errors import Conflict, InvalidInput, TaartError
 from .inventory import Inventory
 from .models import VM, Task
+from .runlogs import RunLogs
 from .start_options import (
     LastRun,
     StartOptionsState,
@@ -40,6 +42,7 @@ class StartOperations:
     engine: TaskEngine
     inventory: Inventory
     records: VMRecords
+    runlogs: RunLogs
 
     if TYPE_CHECKING:
 
@@ -70,9 +73,22 @@ class StartOperations:
         fields = config_fields(config.raw)
         return str(fields["state"]), fields["os"], config.raw
 
+    def _last_run(self, name: str) -> LastRun | None:
+        """How this server last started the VM: its newest recorded run (runlogs.py)."""
+        run = self.runlogs.latest(name)
+        if run is None or run.pid is None or run.started_at is None or not run.argv:
+            return None
+        return LastRun(
+            pid=run.pid,
+            command=run.argv,
+            started_at=run.started_at,
+            suspendable=run.suspendable,
+            options=VMStartOptions.from_run(run.options) if run.options is not None else None,
+        )
+
     async def _owned_run(self, vm: VM) -> LastRun | None:
         """The run this server started, while it still is the VM's live `tart run`."""
-        run = self.records.last_run(vm.name)
+        run = self._last_run(vm.name)
         if run is None:
             return None
         handle = RunHandle(run.pid, tuple(run.command), run.started_at)
@@ -114,27 +130,6 @@ class StartOperations:
             self.records.set_start_options(vm.name, options)
         return options, resuming
 
-    def _record_start(
-        self,
-        name: str,
-        options: VMStartOptions,
-        resuming: bool,
-        run: TaskRun,
-        result: dict[str, Any],
-    ) -> None:
-        pid, started_at, command = result.get("pid"), result.get("started_at"), run.task.command
-        if isinstance(pid, int) and isinstance(started_at, float) and command:
-            self.records.record_run(
-                name,
-                LastRun(
-                    pid=pid,
-                    command=list(command),
-                    started_at=started_at,
-                    suspendable=options.suspendable or resuming,
-                    options=options,
-                ),
-            )
-
     def _run_command(self, name: str, options: VMStartOptions) -> list[str]:
         return ["tart", *argv.run(name, start_flags(options.to_backend()))]
 
@@ -147,7 +142,7 @@ class StartOperations:
             options=options,
             saved=saved is not None,
             command=self._run_command(vm.name, options),
-            last_run=self.records.last_run(vm.name),
+            last_run=self._last_run(vm.name),
         )
 
     async def set_start_options(self, name: str, options: VMStartOptions) -> StartOptionsState:

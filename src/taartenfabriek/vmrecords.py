@@ -1,8 +1,12 @@
-"""What the server remembers per VM that `tart` cannot tell: its start options, and how it
-last started it (pid, argv, suspendable). One small JSON file, `<home>/vms.json`.
+"""What the user wants for a VM's next start: its remembered start options. One small JSON
+file, `<home>/vms.json`, kept across restarts; names match case-insensitively, like Tart's disk.
 
-Kept across restarts, so a server that comes back can still shut down (SIGUSR2) or refuse to
-suspend the VMs it started before. Names are matched case-insensitively, like Tart's disk.
+What *did* happen at a start (argv, pid, start time, the options used, the exit) is recorded
+once, in the run's sidecar next to its log (runlogs.py), written when `tart run` is spawned.
+The two differ in what they describe and in how long they live: options are a wish that
+follows the VM (moved by rename, dropped by delete and when a new VM takes the name), a run
+is a fact that stays with its log (a deleted VM's logs stay readable). Files written before
+this split also held a `last_run`; it is dropped when read.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .start_options import LastRun, VMStartOptions
+from .start_options import VMStartOptions
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +44,8 @@ class VMRecords:
             data = json.loads(self.path.read_text())
             vms = data.get("vms", {}) if isinstance(data, dict) else {}
             self._vms = {k: v for k, v in vms.items() if isinstance(v, dict)}
+            for entry in self._vms.values():
+                entry.pop("last_run", None)  # now in the run's own record (runlogs.py)
         except (OSError, ValueError) as exc:
             log.warning("ignoring unreadable %s: %s", self.path, exc)
 
@@ -93,24 +99,6 @@ class VMRecords:
         entry["start_options"] = options.model_dump(mode="json")
         self._save()
 
-    # --- runs ------------------------------------------------------------------------------
-
-    def last_run(self, name: str) -> LastRun | None:
-        entry = self._entry(name)
-        raw = entry.get("last_run") if entry else None
-        if raw is None:
-            return None
-        try:
-            return LastRun.model_validate(raw)
-        except ValidationError:
-            return None
-
-    def record_run(self, name: str, run: LastRun) -> None:
-        entry = self._entry(name, create=True)
-        assert entry is not None
-        entry["last_run"] = run.model_dump(mode="json")
-        self._save()
-
     # --- the VM's name changes -------------------------------------------------------------
 
     def forget(self, name: str) -> None:
@@ -124,9 +112,5 @@ class VMRecords:
         key = self._key(name)
         if key is None:
             return
-        entry = self._vms.pop(key)
-        run = entry.get("last_run")
-        if isinstance(run, dict):
-            entry.pop("last_run")  # the old argv names the old name: not a run to signal
-        self._vms[new_name] = entry
+        self._vms[new_name] = self._vms.pop(key)
         self._save()

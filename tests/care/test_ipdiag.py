@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from taartenfabriek.ipdiag import (
     IPDoctor,
@@ -81,10 +86,22 @@ def test_resolver_store_persists_choices(tmp_path: Path) -> None:
     assert ResolverStore(path).get("y") is None
 
 
-def test_doctor_decorates_running_vms_without_ip(tmp_path: Path) -> None:
+@pytest.fixture
+def stand_in() -> Iterator[subprocess.Popen[bytes]]:
+    """A live process whose argv ends like `tart run ... bridged` stands in for it."""
+    code = "import time; time.sleep(60)"
+    child = subprocess.Popen([sys.executable, "-c", code, "run", *BRIDGED, "bridged"])
+    yield child
+    child.kill()
+    child.wait()
+
+
+def test_doctor_decorates_running_vms_without_ip(
+    tmp_path: Path, stand_in: subprocess.Popen[bytes]
+) -> None:
     runlogs = RunLogs(tmp_path / "runs")
     log = runlogs.new_run("bridged", ["tart", "run", *BRIDGED, "bridged"])
-    runlogs.record_pid(log, os.getpid())  # a live process stands in for `tart run`
+    runlogs.record_pid(log, stand_in.pid)
     ended = runlogs.new_run("gone", ["tart", "run", *BRIDGED, "gone"])
     runlogs.record_pid(ended, os.getpid())
     runlogs.record_exit(ended, 0)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -87,3 +90,30 @@ def test_run_ids_only_grow_even_when_the_clock_goes_back(
     later = [logs.new_run("dev", ["tart", "run", "dev"]) for _ in range(3)]
     assert first.stem < later[0].stem < later[1].stem < later[2].stem
     assert [r.path for r in logs.runs("dev")] == [later[2], later[1]]
+
+
+def test_a_run_is_live_only_while_its_own_process_runs(tmp_path: Path) -> None:
+    """The record of a start answers "is the VM's live `tart run` ours": the pid must still run
+    the recorded argv, have started with the run, and the run must not have ended."""
+    logs = RunLogs(tmp_path)
+    args = ["run", "--no-graphics", "--suspendable", "dev"]
+    code = "import time; time.sleep(60)"
+    child = subprocess.Popen([sys.executable, "-c", code, *args])
+    try:
+        path = logs.new_run("dev", ["tart", *args], {"display": "none", "suspendable": True})
+        assert logs.live("dev") is None  # no pid yet
+        logs.record_pid(path, child.pid)
+        live = logs.live("dev")
+        assert live is not None and live.pid == child.pid and live.suspendable
+        assert live.options == {"display": "none", "suspendable": True}
+        other = logs.new_run("dev", ["tart", "run", "--no-graphics", "dev"])
+        logs.record_pid(other, child.pid)  # the pid runs other arguments
+        assert logs.live("dev") is None
+        logs.record_pid(other, os.getpid())
+        assert logs.live("dev") is None
+    finally:
+        child.kill()
+        child.wait()
+    (latest, first) = logs.runs("dev")
+    assert latest.options is None and not latest.suspendable
+    assert not first.is_live()  # gone

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,6 @@ from taartenfabriek.backends.local_lifecycle import start_flags
 from taartenfabriek.errors import InvalidInput
 from taartenfabriek.models import ConfigUpdate, CreateEmptyRequest, RenameRequest
 from taartenfabriek.start_options import (
-    LastRun,
     StartRequest,
     VMStartOptions,
     check_for_vm,
@@ -127,21 +127,26 @@ def test_records_persist_case_insensitively_and_follow_renames(tmp_path: Path) -
     records = VMRecords(path)
     options = VMStartOptions(display="none")
     records.set_start_options("Dev", options)
-    run = LastRun(
-        pid=1, command=["tart", "run", "Dev"], started_at=1.0, suspendable=False, options=options
-    )
-    records.record_run("Dev", run)
     assert oct(path.stat().st_mode & 0o777) == "0o600"
 
     again = VMRecords(path)
     assert again.start_options("dev") == options
-    assert again.last_run("DEV") == run
     again.rename("dev", "prod")
     assert again.start_options("Dev") is None
     assert VMRecords(path).start_options("prod") == options
-    assert VMRecords(path).last_run("prod") is None  # the old argv names the old VM
     again.forget("PROD")
     assert VMRecords(path).start_options("prod") is None
+
+
+def test_a_last_run_of_an_older_file_is_dropped(tmp_path: Path) -> None:
+    """Runs are recorded with their logs now (runlogs.py); vms.json keeps start options only."""
+    path = tmp_path / "vms.json"
+    entry = {"start_options": {"display": "none"}, "last_run": {"pid": 1}}
+    path.write_text(json.dumps({"version": 1, "vms": {"dev": entry}}))
+    records = VMRecords(path)
+    assert records.start_options("dev") == VMStartOptions(display="none")
+    records.set_start_options("other", VMStartOptions())
+    assert "last_run" not in json.loads(path.read_text())["vms"]["dev"]
 
 
 def test_unreadable_records_are_ignored(tmp_path: Path) -> None:

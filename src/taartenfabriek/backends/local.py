@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -179,7 +180,7 @@ class LocalBackend(LocalLifecycle):
 
     async def start(self, name: str, ctx: TaskContext, options: StartOptions) -> dict[str, Any]:
         args = argv.run(name, start_flags(options))
-        log_path = self.runlogs.new_run(name, self.runner.argv(args))
+        log_path = self.runlogs.new_run(name, self.runner.argv(args), dataclasses.asdict(options))
         ctx.set_command(self.runner.argv(args))
         ctx.log("$ " + " ".join(self.runner.argv(args)))
         started_at = time.time()

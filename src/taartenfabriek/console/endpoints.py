@@ -13,9 +13,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import procs
 from ..logs import register_secret
-from ..runlogs import RunInfo, RunLogs
+from ..runlogs import RunInfo
 from .models import ConsoleMode
 
 SCREEN_SHARING_PORT = 5900
@@ -75,18 +74,6 @@ def guest_address(ip: str | None) -> str | None:
         return str(ipaddress.ip_address(ip))
     except ValueError:
         return None
-
-
-def live_run(runlogs: RunLogs, name: str) -> RunInfo | None:
-    """The VM's newest run when it is still the live `tart run` this server started."""
-    run = runlogs.latest(name)
-    if run is None or run.pid is None or run.ended_at is not None or len(run.argv) < 2:
-        return None
-    return run if procs.is_tart_run(run.pid, run.argv[1:], run.started_at) else None
-
-
-def still_live(run: RunInfo) -> bool:
-    return run.pid is not None and procs.is_tart_run(run.pid, run.argv[1:], run.started_at)
 
 
 class ExperimentalEndpoints:

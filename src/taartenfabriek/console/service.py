@@ -23,8 +23,6 @@ from .endpoints import (
     ExperimentalEndpoints,
     VncEndpoint,
     guest_address,
-    live_run,
-    still_live,
 )
 from .models import ConsoleInfo
 from .orchard import OrchardShell, PortForward
@@ -76,7 +74,7 @@ class ConsoleService:
                 "base_image",
                 f"{vm.name} is a base image: clone it and start the clone to {what}.",
             )
-        run = live_run(self.runlogs, vm.name) if self.backend.kind == "local" else None
+        run = self.runlogs.live(vm.name) if self.backend.kind == "local" else None
         if run is None:
             state = await self._state(vm)
             if state != "running":
@@ -100,7 +98,7 @@ class ConsoleService:
 
         async def check() -> bool:
             if run is not None:
-                return still_live(run)
+                return run.is_live()
             with contextlib.suppress(TaartError):
                 return await self._state(vm) == "running"
             return True  # tart could not say: keep the socket rather than guess
