@@ -12,8 +12,8 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
@@ -142,8 +142,11 @@ class TcpRemote:
             await self.writer.wait_closed()
 
 
-async def browser_to_remote(websocket: WebSocket, remote: Remote, activity: Activity) -> str:
-    """Binary messages become the byte stream; text frames are not part of RFB and are dropped."""
+Deliver = Callable[[bytes | str], Awaitable[str | None]]
+"""Takes one browser message to the VM's side; returns why the relay ends ("remote"), or None."""
+
+
+async def _up(websocket: WebSocket, deliver: Deliver) -> str:
     while True:
         try:
             data = await receive(websocket)
@@ -153,35 +156,29 @@ async def browser_to_remote(websocket: WebSocket, remote: Remote, activity: Acti
             return "browser"
         if data is None:
             return "browser"
-        if isinstance(data, bytes) and data:
-            activity.touch()
-            try:
-                await remote.write(data)
-            except Exception:  # e.g. the VNC server reset the connection
-                return "remote"
+        ended = await deliver(data)
+        if ended is not None:
+            return ended
 
 
-async def remote_to_browser(remote: Remote, websocket: WebSocket, activity: Activity) -> str:
-    while True:
-        try:
-            data = await remote.read()
-        except Exception:  # e.g. the VNC server reset the connection
-            return "remote"
-        if not data:
-            return "remote"
+async def _down(
+    websocket: WebSocket, read: Callable[[], Awaitable[bytes]], activity: Activity
+) -> str:
+    while data := await read():
         activity.touch()
         try:
             await websocket.send_bytes(data)
         except (WebSocketDisconnect, RuntimeError, OSError):
             return "browser"
+    return "remote"
 
 
 async def relay(
     websocket: WebSocket,
-    up: Coroutine[Any, Any, str],
-    down: Coroutine[Any, Any, str],
     activity: Activity,
     *,
+    deliver: Deliver,
+    read: Callable[[], Awaitable[bytes]],
     idle_timeout: float,
     interval: float,
     still_running: StillRunning,
@@ -189,24 +186,25 @@ async def relay(
     vm_side_ended: Callable[[], Awaitable[None]],
     hang_up: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
-    """Run `up` (browser to VM) and `down` (VM to browser) next to a watcher until one of them
-    ends, stop the others, then close the browser's socket with the reason.
+    """Relay browser messages to the VM's side (`deliver`) and its output back (`read`, b""
+    once it ended) next to a watcher, until one of the three ends; stop the others, then
+    close the browser's socket with the reason.
 
-    Each side returns why it ended: "browser" (went away), "too_big" (a message over the
-    limit) or "remote" (the VM's side ended). The screen and the terminal differ in two
-    things only, hence the parameters: what the VM's side ending means (`vm_side_ended`: did
-    the VM stop, or the shell's exit code) and whether the VM's side is hung up before the
-    browser is told (`hang_up`; the terminal passes None and closes the shell itself
-    afterwards, because its exit code is read after its output ended). `frame`: the reason
-    also goes as a JSON frame (terminal sockets; a VNC client would read it as screen data).
-    An exception of a side is a bug: it is raised to the caller (which closes with 1011).
+    Each direction has at most one chunk in flight. The screen and the terminal differ in what
+    a message means (`deliver`) and in two things at the end, hence the parameters: what the
+    VM's side ending means (`vm_side_ended`: did the VM stop, or the shell's exit code) and
+    whether the VM's side is hung up before the browser is told (`hang_up`; the terminal
+    passes None and closes the shell itself afterwards, because its exit code is read after
+    its output ended). `frame`: the reason also goes as a JSON frame (terminal sockets; a VNC
+    client would read it as screen data). An exception in a direction is a bug: it is raised
+    to the caller (which closes with 1011).
     """
-    up_task = asyncio.create_task(up)
-    down_task = asyncio.create_task(down)
+    up = asyncio.create_task(_up(websocket, deliver))
+    down = asyncio.create_task(_down(websocket, read, activity))
     watcher = asyncio.create_task(
         watch(activity, idle_timeout=idle_timeout, interval=interval, still_running=still_running)
     )
-    tasks = {up_task, down_task, watcher}
+    tasks = {up, down, watcher}
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
@@ -219,7 +217,7 @@ async def relay(
         kind, message = watcher.result()
         await fail(websocket, kind, message, frame=frame)
         return
-    outcome = (up_task if up_task in done else down_task).result()
+    outcome = (up if up in done else down).result()
     if outcome == "too_big":
         await close(websocket, TOO_BIG, f"messages are limited to {MAX_MESSAGE} bytes")
     elif outcome == "remote":
@@ -236,7 +234,25 @@ async def relay_screen(
     interval: float,
     still_running: StillRunning,
 ) -> None:
-    """RFB bytes between the browser and the VM's VNC server, until one side ends."""
+    """RFB bytes between the browser and the VM's VNC server, until one side ends. Binary
+    messages become the byte stream; text frames are not part of RFB and are dropped. Any
+    error of the VNC side (e.g. a reset connection) is that side ending."""
+    activity = Activity()
+
+    async def deliver(data: bytes | str) -> str | None:
+        if isinstance(data, bytes) and data:
+            activity.touch()
+            try:
+                await remote.write(data)
+            except Exception:
+                return "remote"
+        return None
+
+    async def read() -> bytes:
+        try:
+            return await remote.read()
+        except Exception:
+            return b""
 
     async def ended() -> None:
         if await stopped_soon(still_running):
@@ -244,12 +260,11 @@ async def relay_screen(
         else:
             await close(websocket, 1000, "the VNC server closed the connection")
 
-    activity = Activity()
     await relay(
         websocket,
-        browser_to_remote(websocket, remote, activity),
-        remote_to_browser(remote, websocket, activity),
         activity,
+        deliver=deliver,
+        read=read,
         idle_timeout=idle_timeout,
         interval=interval,
         still_running=still_running,

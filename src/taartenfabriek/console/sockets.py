@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+from collections.abc import Coroutine
+from typing import Any
 
 from pydantic import ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -17,16 +19,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from ..errors import NotFound, TaartError
 from .endpoints import ConsoleUnavailable
 from .models import INTERNAL_ERROR, TerminalMessage
-from .relay import (
-    Activity,
-    MessageTooBig,
-    StillRunning,
-    close,
-    fail,
-    receive,
-    relay,
-    relay_screen,
-)
+from .relay import Activity, StillRunning, close, fail, relay, relay_screen
 from .service import ConsoleService
 from .terminal import Shell
 
@@ -37,7 +30,7 @@ DEFAULT_ROWS = 24
 
 
 async def serve_vnc(websocket: WebSocket, console: ConsoleService, name: str) -> None:
-    try:
+    async def session() -> None:
         with console.session():
             endpoint, still_running = await console.endpoint(name)
             remote = await console.open_screen(name, endpoint)
@@ -49,15 +42,8 @@ async def serve_vnc(websocket: WebSocket, console: ConsoleService, name: str) ->
                 interval=console.settings.check_interval,
                 still_running=still_running,
             )
-    except ConsoleUnavailable as exc:
-        await fail(websocket, exc.kind, exc.message, frame=False)
-    except NotFound as exc:
-        await fail(websocket, "not_found", exc.detail, frame=False)
-    except TaartError as exc:
-        await fail(websocket, "unavailable", exc.detail, frame=False)
-    except Exception:
-        log.exception("console socket of %s failed", name)
-        await close(websocket, INTERNAL_ERROR, "internal server error")
+
+    await _answering_failures(websocket, name, session(), frame=False)
 
 
 def _size(websocket: WebSocket, key: str, default: int) -> int:
@@ -67,7 +53,7 @@ def _size(websocket: WebSocket, key: str, default: int) -> int:
 
 
 async def serve_terminal(websocket: WebSocket, console: ConsoleService, name: str) -> None:
-    try:
+    async def session() -> None:
         with console.session():
             vm, run = await console.running_vm(name, "open a terminal")
             cols = _size(websocket, "cols", DEFAULT_COLS)
@@ -83,46 +69,26 @@ async def serve_terminal(websocket: WebSocket, console: ConsoleService, name: st
                 )
             finally:
                 await shell.close()
+
+    await _answering_failures(websocket, name, session(), frame=True)
+
+
+async def _answering_failures(
+    websocket: WebSocket, name: str, session: Coroutine[Any, Any, None], *, frame: bool
+) -> None:
+    """Run a socket's session; a failure ends the socket with a reason the UI explains (as a
+    JSON frame too with `frame`), anything unforeseen with 1011 and a server log entry."""
+    try:
+        await session
     except ConsoleUnavailable as exc:
-        await fail(websocket, exc.kind, exc.message, frame=True)
+        await fail(websocket, exc.kind, exc.message, frame=frame)
     except NotFound as exc:
-        await fail(websocket, "not_found", exc.detail, frame=True)
+        await fail(websocket, "not_found", exc.detail, frame=frame)
     except TaartError as exc:
-        await fail(websocket, "unavailable", exc.detail, frame=True)
+        await fail(websocket, "unavailable", exc.detail, frame=frame)
     except Exception:
         log.exception("console socket of %s failed", name)
         await close(websocket, INTERNAL_ERROR, "internal server error")
-
-
-async def _browser_to_shell(websocket: WebSocket, shell: Shell, activity: Activity) -> str:
-    while True:
-        try:
-            data = await receive(websocket)
-        except MessageTooBig:
-            return "too_big"
-        except WebSocketDisconnect:
-            return "browser"
-        if data is None:
-            return "browser"
-        activity.touch()
-        if isinstance(data, bytes):
-            await shell.write(data)
-            continue
-        try:
-            message = TerminalMessage.model_validate(json.loads(data))
-        except (ValueError, ValidationError):
-            continue
-        await shell.resize(message.cols, message.rows)
-
-
-async def _shell_to_browser(websocket: WebSocket, shell: Shell, activity: Activity) -> str:
-    while data := await shell.read():
-        activity.touch()
-        try:
-            await websocket.send_bytes(data)
-        except (WebSocketDisconnect, RuntimeError, OSError):
-            return "browser"
-    return "remote"
 
 
 async def _relay_terminal(
@@ -133,6 +99,20 @@ async def _relay_terminal(
     interval: float,
     still_running: StillRunning,
 ) -> None:
+    """The shell's pty bytes both ways; text messages are resize frames (`TerminalMessage`)."""
+    activity = Activity()
+
+    async def deliver(data: bytes | str) -> None:
+        activity.touch()
+        if isinstance(data, bytes):
+            await shell.write(data)
+            return
+        try:
+            message = TerminalMessage.model_validate(json.loads(data))
+        except (ValueError, ValidationError):
+            return
+        await shell.resize(message.cols, message.rows)
+
     async def ended() -> None:
         """The shell's output ended: its exit code, or why it could not run."""
         code = await shell.wait()
@@ -144,12 +124,11 @@ async def _relay_terminal(
             await websocket.send_text(json.dumps({"type": "exit", "code": code}))
         await close(websocket, 1000, f"the shell ended (exit code {code})")
 
-    activity = Activity()
     await relay(
         websocket,
-        _browser_to_shell(websocket, shell, activity),
-        _shell_to_browser(websocket, shell, activity),
         activity,
+        deliver=deliver,
+        read=shell.read,
         idle_timeout=idle_timeout,
         interval=interval,
         still_running=still_running,
