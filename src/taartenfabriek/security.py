@@ -117,17 +117,15 @@ class TokenStore:
 
     def load(self) -> str:
         token = read_secret(self.path)
-        if token is None:
-            token = new_token()
-            write_secret(self.path, token)
-        self._token = token
-        self._signature = self._stat()
-        self._checked = time.monotonic()
-        return token
+        return self._use(token) if token is not None else self.rotate()
 
     def rotate(self) -> str:
         token = new_token()
         write_secret(self.path, token)
+        return self._use(token)
+
+    def _use(self, token: str) -> str:
+        """`token` is the file's now: remember it and the file's signature."""
         self._token = token
         self._signature = self._stat()
         self._checked = time.monotonic()

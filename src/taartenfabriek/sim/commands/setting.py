@@ -61,25 +61,35 @@ FRAMEWORK_MIN_CPU = 1
 FRAMEWORK_MIN_MEMORY = 128 * 1024 * 1024
 
 
-def _too_small(what: str) -> PlainError:
-    return PlainError(f"LessThanMinimalResourcesError: VM should have {what}")
+def _check_minimum(
+    config: dict[str, object], value: int, *, image_minimum: str, framework: int, unit: str
+) -> None:
+    """Tart refuses less than the macOS image's own minimum (`cpuCountMin`/`memorySizeMin`)
+    and less than Virtualization.framework's, with the same sentence for both."""
+    minimum = vmconfig.number(config, image_minimum)
+    for floor, applies in ((minimum, vmconfig.os_of(config) == "darwin"), (framework, True)):
+        if applies and value < floor:
+            raise PlainError(
+                "LessThanMinimalResourcesError: VM should have "
+                f"{floor} {unit} at minimum (requested {value})"
+            )
 
 
 def _set_cpu(config: dict[str, object], cpu: int) -> None:
-    minimum = vmconfig.number(config, "cpuCountMin")
-    if vmconfig.os_of(config) == "darwin" and cpu < minimum:
-        raise _too_small(f"{minimum} CPU cores at minimum (requested {cpu})")
-    if cpu < FRAMEWORK_MIN_CPU:
-        raise _too_small(f"{FRAMEWORK_MIN_CPU} CPU cores at minimum (requested {cpu})")
+    _check_minimum(
+        config, cpu, image_minimum="cpuCountMin", framework=FRAMEWORK_MIN_CPU, unit="CPU cores"
+    )
     config["cpuCount"] = cpu
 
 
 def _set_memory(config: dict[str, object], memory: int) -> None:
-    minimum = vmconfig.number(config, "memorySizeMin")
-    if vmconfig.os_of(config) == "darwin" and memory < minimum:
-        raise _too_small(f"{minimum} bytes of memory at minimum (requested {memory})")
-    if memory < FRAMEWORK_MIN_MEMORY:
-        raise _too_small(f"{FRAMEWORK_MIN_MEMORY} bytes of memory at minimum (requested {memory})")
+    _check_minimum(
+        config,
+        memory,
+        image_minimum="memorySizeMin",
+        framework=FRAMEWORK_MIN_MEMORY,
+        unit="bytes of memory",
+    )
     config["memorySize"] = memory
 
 
