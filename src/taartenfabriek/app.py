@@ -18,7 +18,6 @@ from .api import logs as logs_api
 from .api import network, system, tasks, vm_actions, vms, workers, ws
 from .api import storage as storage_api
 from .api.reads import PreparedReads
-from .backends import orchard
 from .backends.base import Backend
 from .backends.local import LocalBackend
 from .catalog import Catalog, GitHubTokenStore
@@ -82,6 +81,10 @@ def build_services(settings: Settings) -> Services:
     backend: Backend
     local: LocalBackend | None = None
     if settings.backend == "orchard":
+        # Orchard's modules (httpx, PyYAML, a WebSocket client) only in Orchard mode: they
+        # cost a local server ~40 ms of every start
+        from .backends import orchard
+
         connection = orchard.resolve(
             url=settings.orchard_url,
             service_account=settings.orchard_service_account,

@@ -15,11 +15,12 @@ import json
 import re
 import time
 from dataclasses import dataclass
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from .names import RemoteName
+
+if TYPE_CHECKING:
+    import httpx  # imported when a size is first looked up: it costs ~25 ms at startup
 
 TART_PULL_MARGIN = 128 * 1024 * 1024
 """The bytes Tart adds to the uncompressed disk size when it makes room for a pull."""
@@ -93,6 +94,8 @@ class ImageSizes:
         down = self._unreachable.get(base)
         if down is not None and time.monotonic() - down[0] < UNREACHABLE_TTL:
             raise SizeUnknown(f"{base} was unreachable a moment ago ({down[1]})")
+        import httpx
+
         try:
             size = await asyncio.wait_for(self._fetch(base, name), self.timeout)
         except TimeoutError:
@@ -109,6 +112,8 @@ class ImageSizes:
         reference = name.digest or name.tag or "latest"
         url = f"{base}/v2/{name.namespace}/manifests/{reference}"
         headers = {"Accept": ", ".join(MANIFEST_TYPES)}
+        import httpx
+
         async with httpx.AsyncClient(timeout=self.timeout, follow_redirects=True) as client:
             response = await client.get(url, headers=headers)
             if response.status_code == 401:

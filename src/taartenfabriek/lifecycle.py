@@ -11,7 +11,6 @@ import os
 import time
 from typing import Any
 
-import psutil
 from pydantic import ValidationError
 
 from .backends.base import RunHandle
@@ -186,6 +185,8 @@ class LifecycleOperations(StartOperations):
         cores = os.cpu_count() or 0
         if cpu is not None and cores and cpu > cores:
             raise InvalidInput(f"this Mac has {cores} CPU cores: a VM can have at most {cores}")
+        import psutil  # on first use, like procs.py
+
         total_mb = psutil.virtual_memory().total // 2**20
         if memory_mb is not None and memory_mb > total_mb:
             raise InvalidInput(f"this Mac has {total_mb} MB of memory: give the VM less")

@@ -22,8 +22,6 @@ import signal
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import psutil
-
 START_SLACK = 5.0
 """Seconds a process's start time may differ from when we recorded spawning it."""
 
@@ -48,6 +46,8 @@ def identity(pid: int) -> Identity | None:
     read."""
     if pid <= 0:
         return None
+    import psutil  # on first use: a server that never checks a process does not load it
+
     try:
         process = psutil.Process(pid)
         with process.oneshot():

@@ -11,7 +11,6 @@ import webbrowser
 from pathlib import Path
 from typing import Annotated, Any
 
-import httpx
 import typer
 from rich.console import Console
 
@@ -132,6 +131,8 @@ def open_ui(
         raise typer.Exit(1) from None
     url = launch_url(settings, token)
     base = url.split("/?", 1)[0]
+    import httpx  # here, not at the top: `serve` shares this module and never needs it
+
     try:
         answer = httpx.get(f"{base}/api/health", headers={"X-Local-Token": token}, timeout=3)
         up = answer.status_code == 200

@@ -6,10 +6,10 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from ..backends.base import Backend
-from ..backends.orchard.context import Connection
 from ..errors import TaartError
 from ..inventory import Inventory
 from ..logs import register_secret
@@ -25,9 +25,11 @@ from .endpoints import (
     guest_address,
 )
 from .models import ConsoleInfo
-from .orchard import OrchardShell, PortForward
 from .relay import Remote, StillRunning, TcpRemote
 from .terminal import Shell, TerminalProcess
+
+if TYPE_CHECKING:
+    from ..backends.orchard.context import Connection
 
 CONNECT_TIMEOUT = 5.0
 MAX_SESSIONS = 16
@@ -194,6 +196,8 @@ class ConsoleService:
         """Connect to the screen `endpoint` says (never anywhere a request says)."""
         orchard = self._orchard()
         if orchard is not None:
+            from .orchard import PortForward  # Orchard mode only (a WebSocket client)
+
             return await PortForward.open(orchard, name)
         try:
             return await TcpRemote.open(endpoint.host, endpoint.port, CONNECT_TIMEOUT)
@@ -236,6 +240,8 @@ class ConsoleService:
     async def open_shell(self, name: str, *, cols: int, rows: int) -> Shell:
         orchard = self._orchard()
         if orchard is not None:
+            from .orchard import OrchardShell  # Orchard mode only (a WebSocket client)
+
             command = self.settings.terminal_command
             return await OrchardShell.open(orchard, name, command, cols=cols, rows=rows)
         argv = self.terminal_argv(name)
