@@ -1,6 +1,6 @@
 // One small store for the whole app: a plain object, replaced (never mutated) on each change,
 // and a hook that re-renders a component only when the slice it selects changes.
-import { useEffect, useState } from 'preact/hooks';
+import { useLayoutEffect, useState } from 'preact/hooks';
 
 const PREFS_KEY = 'taartenfabriek.prefs';
 const DEFAULT_PREFS = { view: 'cards', sort: { key: 'name', dir: 'asc' }, kind: 'all', status: 'any' };
@@ -52,10 +52,12 @@ export function subscribe(listener) {
 }
 
 /** Subscribe a component to `select(state)`; compares with Object.is. Pass `deps` when the
- * selector uses props, so it is re-subscribed when they change. */
+ * selector uses props, so it is re-subscribed when they change. It subscribes as soon as the
+ * component is in the DOM (a layout effect): a plain effect waits for the next frame, and a
+ * change in between (the inventory arriving during the first render) waited with it. */
 export function useStore(select, deps = []) {
   const [value, setValue] = useState(() => select(state));
-  useEffect(() => {
+  useLayoutEffect(() => {
     const update = (s) => setValue((prev) => {
       const next = select(s);
       return Object.is(prev, next) ? prev : next;
