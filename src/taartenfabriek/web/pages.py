@@ -130,6 +130,7 @@ def render_index(versions: dict[str, str] | None = None) -> Page:
         template.replace("{{importmap}}", mapping)
         .replace("{{modulepreload}}", preloads)
         .replace("{{app.css}}", escape(asset_url("app/app.css", versions)))
+        .replace("{{early.js}}", escape(asset_url("app/early.js", versions)))
         .replace("{{main.js}}", escape(asset_url("app/main.js", versions)))
         .replace("{{favicon}}", escape(asset_url("app/favicon.svg", versions)))
     )

@@ -1,10 +1,11 @@
 // Loading and live updates: the inventory (polled every few seconds and after each task),
 // health, Tart's version, and the tasks (each followed over its WebSocket until it ends).
-import { api, onAuthFailure, vmPath } from './api.js';
+import { api, isTokenRefusal, onAuthFailure, vmPath } from './api.js';
 import { getState, setState, toast, updateTask } from './state.js';
 import { followTask } from './ws.js';
 import { FINAL, actionVerb } from './format.js';
 import { clearToken } from './token.js';
+import { takeEarly } from './early.js';
 
 const VM_POLL_MS = 4000;
 const HIDDEN_POLL_MS = 30000;
@@ -192,13 +193,15 @@ function rejectToken(message) {
 
 const PENDING = new Set(['checking', 'verifying']);
 
-onAuthFailure(() => {
+function refused() {
   const { auth } = getState();
   if (auth === 'ok' || PENDING.has(auth)) {
     const typed = getState().tokenTyped;
     rejectToken(typed ? 'The server refused this token. Check that you copied all of it, from this server.' : undefined);
   }
-});
+}
+
+onAuthFailure(refused);
 
 /** After the token checked out: load everything and keep it current. */
 export function startLive(early = null) {
@@ -221,12 +224,16 @@ export function startLive(early = null) {
 export async function connect({ fromGate = false, typed = false } = {}) {
   setState({ auth: fromGate ? 'verifying' : 'checking', tokenTyped: typed });
   // Ask for the inventory alongside the token check: one round trip less before it shows.
-  const early = api('/api/vms').catch(() => null);
+  // On the first check both are already on their way (early.js).
+  const started = takeEarly();
+  const early = started ? started.vms : api('/api/vms').catch(() => null);
   try {
-    const health = await api('/api/health');
+    const health = await (started ? started.health : api('/api/health'));
     setState({ auth: 'ok', health, offline: false, authMessage: '' });
     startLive(early);
   } catch (error) {
+    // early.js's check may have been refused before this module was listening
+    if (started && isTokenRefusal(error.status, error.detail)) refused();
     if (PENDING.has(getState().auth)) setState({ auth: 'offline', authMessage: error.message });
   }
 }
