@@ -22,6 +22,16 @@ const followers = new Map();
  * memoised cards and rows skip re-rendering on each poll. */
 function setInventory(data) {
   const vms = Array.isArray(data) ? data : [];
+  if (!getState().vmsLoaded) {
+    // The first inventory has nothing to be compared with: show it first, and write down
+    // its text (~10 ms at 1,000 VMs) for the next poll after it rendered.
+    lastInventory = '';
+    setState({ vms, vmsLoaded: true });
+    setTimeout(() => {
+      if (getState().vms === vms) lastInventory = JSON.stringify(vms);
+    }, 0);
+    return;
+  }
   const text = JSON.stringify(vms);
   if (text === lastInventory && getState().vmsLoaded) return;
   lastInventory = text;
