@@ -18,6 +18,8 @@ const PullDialog = lazy(() => import('./pull.js'), 'PullDialog');
 const DeleteDialog = lazy(() => import('./delete.js'), 'DeleteDialog');
 const EditDialog = lazy(() => import('./edit.js'), 'EditDialog');
 const RenameDialog = lazy(() => import('./rename.js'), 'RenameDialog');
+const StartOptionsDialog = lazy(() => import('./startoptions.js'), 'StartOptionsDialog');
+const MacLimitDialog = lazy(() => import('./maclimit.js'), 'MacLimitDialog');
 
 const DIALOGS = {
   create: CreateDialog,
@@ -26,6 +28,8 @@ const DIALOGS = {
   delete: DeleteDialog,
   edit: EditDialog,
   rename: RenameDialog,
+  'start-options': StartOptionsDialog,
+  'macos-limit': MacLimitDialog,
 };
 
 function Header() {
