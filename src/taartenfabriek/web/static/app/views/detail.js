@@ -14,7 +14,7 @@ import {
 } from '../format.js';
 import { LifecycleActions } from './lifecycle.js';
 import { RunLog } from './runlog.js';
-import { IpLookup, NoIp, StartOptionsSection } from './startsummary.js';
+import { IpLookup, NoIp, StartOptionsSection, useLocalTart } from './startsummary.js';
 
 function useConfig(name, version) {
   const [state, setState] = useState({ loading: true });
@@ -35,10 +35,11 @@ function Facts({ rows }) {
 }
 
 function Connection({ vm }) {
+  const local = useLocalTart();
   if (isBaseImage(vm)) {
     return html`<p class="muted">A base image is a template: clone it or create a VM from it to run it.</p>`;
   }
-  const lookup = vm.worker ? null : html`<${IpLookup} vm=${vm} />`;
+  const lookup = local ? html`<${IpLookup} vm=${vm} />` : null;
   if (vm.status !== 'running') return html`<p class="muted">Start the VM to connect to it.</p><div class="connect">${lookup}</div>`;
   if (!vm.ip_address) return html`<${NoIp} vm=${vm} /><div class="connect">${lookup}</div>`;
   const vnc = `vnc://${vm.ip_address}`;
@@ -166,7 +167,7 @@ export function Detail({ name, onClose }) {
       <h3 id="conn-title" class="section-title">Connect</h3>
       <${Connection} vm=${vm} />
     </section>
-    ${isBaseImage(vm) || vm.worker ? null : html`<${StartOptionsSection} vm=${vm} version=${version} />`}
+    ${isBaseImage(vm) ? null : html`<${StartOptionsSection} vm=${vm} version=${version} />`}
     ${isBaseImage(vm) ? null : html`<${ConfigSection} name=${name} version=${version} />`}
     <section class="detail-section" aria-labelledby="inv-title">
       <h3 id="inv-title" class="section-title">Inventory</h3>

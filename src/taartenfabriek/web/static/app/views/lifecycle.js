@@ -10,6 +10,7 @@ import { Icon } from '../components/icons.js';
 import { SplitButton } from '../components/splitbutton.js';
 import { ActionButtons } from './vmactions.js';
 import { startVm } from './startvm.js';
+import { useLocalTart } from './startsummary.js';
 
 async function run(call) {
   try {
@@ -51,6 +52,7 @@ function Button({ id, label, icon, state, onClick, primary, danger, iconOnly, vm
 
 export function LifecycleActions({ vm, busy, version }) {
   const { data, unsupported, error } = useActions(vm.name, version);
+  const local = useLocalTart(); // Orchard starts VMs its own way: no start options there
   if (isBaseImage(vm) || unsupported || error) {
     return html`<${ActionButtons} vm=${vm} busy=${busy} iconOnlyDelete=${false} />`;
   }
@@ -60,12 +62,12 @@ export function LifecycleActions({ vm, busy, version }) {
     {
       id: 'start', label: 'Start', icon: 'play', primary: true,
       onClick: () => run(() => startVm(name)),
-      options: () => openDialog('start-options', { vm, mode: 'start' }),
+      options: local ? () => openDialog('start-options', { vm, mode: 'start' }) : null,
     },
     {
       id: 'resume', label: 'Resume', icon: 'play', primary: true,
       onClick: () => run(() => startVm(name, { resume: true })),
-      options: () => openDialog('start-options', { vm, mode: 'resume' }),
+      options: local ? () => openDialog('start-options', { vm, mode: 'resume' }) : null,
     },
     { id: 'shutdown', label: 'Shut down', icon: 'power', onClick: () => run(() => submit(vmPath(name, 'shutdown'))) },
     { id: 'suspend', label: 'Suspend', icon: 'pause', onClick: () => run(() => submit(vmPath(name, 'suspend'))) },

@@ -10,6 +10,11 @@ import { CopyButton } from '../components/copy.js';
 import { Icon } from '../components/icons.js';
 import { shellLine, vmState } from '../format.js';
 
+/** Start options and the IP lookup are Tart's: an Orchard server has neither. */
+export function useLocalTart() {
+  return useStore((s) => !s.health?.backend || s.health.backend === 'local');
+}
+
 function useApi(path, deps) {
   const [state, setState] = useState({ loading: true });
   useEffect(() => {
@@ -25,9 +30,14 @@ function useApi(path, deps) {
 }
 
 export function StartOptionsSection({ vm, version }) {
+  const local = useLocalTart();
+  return local ? html`<${StartOptions} vm=${vm} version=${version} />` : null;
+}
+
+function StartOptions({ vm, version }) {
   const rev = useStore((s) => s.startOptionsRev || 0);
   const [{ data, error }] = useApi(vmPath(vm.name, 'start-options'), [vm.name, version, rev]);
-  if (error || !data) return null; // an Orchard VM, or an older server: nothing to show
+  if (error || !data) return null; // an older server: nothing to show
   const line = shellLine(data.command);
   const state = vmState(vm);
   const mode = state === 'running' ? 'edit' : state === 'suspended' ? 'resume' : 'start';
