@@ -14,6 +14,7 @@ import {
 } from '../format.js';
 import { LifecycleActions } from './lifecycle.js';
 import { RunLog } from './runlog.js';
+import { IpDiagnosis } from './ipdiag.js';
 
 function useConfig(name, version) {
   const [state, setState] = useState({ loading: true });
@@ -38,7 +39,7 @@ function Connection({ vm }) {
     return html`<p class="muted">A base image is a template: clone it or create a VM from it to run it.</p>`;
   }
   if (vm.status !== 'running') return html`<p class="muted">Start the VM to connect to it.</p>`;
-  if (!vm.ip_address) return html`<p class="muted">The VM is running but has no IP address yet.</p>`;
+  if (!vm.ip_address) return html`<${IpDiagnosis} vm=${vm} />`;
   const vnc = `vnc://${vm.ip_address}`;
   return html`<div class="connect">
     <div class="connect-row"><span class="connect-label">Screen Sharing</span><${CopyField} value=${vnc} href=${vnc} label="VNC link" /></div>
