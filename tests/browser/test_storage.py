@@ -229,3 +229,45 @@ def test_a_pull_that_cannot_fit_is_refused_with_the_figures(
         create.get_by_role("button", name="Create VM").click()
         assert "has 30.0 GB free" in create.get_by_test_id("no-room").inner_text()
         assert ui.api("GET", "/api/tasks") == []
+
+
+def test_storage_on_a_phone_with_the_keyboard_only(
+    server_factory: Any, make_ui: Callable[..., UI]
+) -> None:
+    server = server_factory(env_overrides={**OFFLINE_CATALOG, "TARTVM_FREE_SPACE_OVERRIDE": "30"})
+    _seed(server.tart_home)
+    ui = make_ui(server.start(), viewport={"width": 390, "height": 844})
+    _wait_configs(ui, {"old", "mid", "new"})
+    ui.launch()
+    page = ui.page
+    page.get_by_role("button", name="Storage").focus()
+    page.keyboard.press("Enter")
+    drawer = page.get_by_role("dialog", name="Storage")
+    drawer.get_by_test_id("free-space").wait_for()
+    sideways = """() => {
+      const body = document.querySelector('dialog[open] .dialog-body');
+      return Math.max(body.scrollWidth - body.clientWidth,
+                      document.documentElement.scrollWidth - window.innerWidth);
+    }"""
+    assert page.evaluate(sideways) <= 0
+
+    days = drawer.get_by_label("Not used for at least (days)")
+    days.focus()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("7")
+    page.keyboard.press("Enter")  # submits the criteria: a preview, nothing removed
+    drawer.locator("section.prune-plan li[data-remove]").first.wait_for()
+    assert page.evaluate("document.activeElement.id") == "plan-title"  # read out first
+    assert page.evaluate(sideways) <= 0
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.dataset.testid") == "prune-confirm":
+            break
+    else:
+        raise AssertionError("the confirmation is not reachable with Tab")
+    page.keyboard.press("Enter")
+    drawer.get_by_test_id("prune-done").wait_for()
+    assert page.evaluate("document.activeElement.className") == "prune-result"
+    page.keyboard.press("Escape")
+    drawer.wait_for(state="detached")
+    assert "Storage" in page.evaluate("document.activeElement.textContent")

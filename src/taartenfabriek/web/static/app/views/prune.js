@@ -80,16 +80,19 @@ function Plan({ plan, stale, busy, onConfirm, onCancel }) {
 
 function PruneTask({ id }) {
   const task = useStore((s) => s.tasks[id], [id]);
-  if (!task) return null;
-  if (!FINAL.has(task.status)) {
-    return html`<p class="prune-status" role="status"><span class="spinner" aria-hidden="true"></span>Removing the previewed entries… (see Activity)</p>`;
-  }
-  if (task.status === 'completed') {
+  const box = useRef(null);
+  useEffect(() => box.current?.focus(), []); // the confirm button is gone: focus the outcome
+  let body = null;
+  if (task && !FINAL.has(task.status)) {
+    body = html`<p class="prune-status" role="status"><span class="spinner" aria-hidden="true"></span>Removing the previewed entries… (see Activity)</p>`;
+  } else if (task?.status === 'completed') {
     const message = task.result?.message || 'done';
-    return html`<p class="prune-status text-success" role="status" data-testid="prune-done"><${Icon} name="check" size=${15} />
+    body = html`<p class="prune-status text-success" role="status" data-testid="prune-done"><${Icon} name="check" size=${15} />
       ${message.charAt(0).toUpperCase()}${message.slice(1)}.</p>`;
+  } else if (task) {
+    body = html`<div class="alert alert-error" role="alert">Prune failed: ${task.error || 'see Activity'}</div>`;
   }
-  return html`<div class="alert alert-error" role="alert">Prune failed: ${task.error || 'see Activity'}</div>`;
+  return html`<div class="prune-result" tabindex="-1" ref=${box}>${body}</div>`;
 }
 
 export function Prune({ onDone }) {
