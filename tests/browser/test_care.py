@@ -71,13 +71,17 @@ def test_why_a_running_vm_has_no_ip(server_factory: Any, make_ui: Callable[..., 
     ).start()
     ui = make_ui(server)
     ui.seed("tux", "net")
-    _start(ui, "tux")
+    started = _start(ui, "tux")["result"]["ip_diagnosis"]
     _start(ui, "net")
     vms = {vm["name"]: vm for vm in ui.refresh()}
     diagnosis = vms["tux"]["ip_diagnosis"]
     assert "DUID" in diagnosis and vms["net"]["ip_address"] and not vms["net"]["ip_diagnosis"]
 
     ui.launch()
+    # the start said why, in Activity
+    why = ui.task("start", "tux").locator(".task-diagnosis")
+    assert why.inner_text() == f"Why: {started}"
+    assert ui.task("start", "net").locator(".task-diagnosis").count() == 0
     card = ui.card("tux")
     hint = card.locator(".ip-hint")
     hint.wait_for()
