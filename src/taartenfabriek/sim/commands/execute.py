@@ -8,6 +8,7 @@ Tart when the VM is not running or (before boot / TART_SIM_NO_AGENT) no agent an
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -57,19 +58,29 @@ def _copy_window_size(source: int, target: int) -> None:
 def _run_tty(command: list[str], cwd: str, interactive: bool) -> int:
     """`-t`: the command gets its own pty, sized like ours; when our stdin is a terminal it goes
     raw (keys pass through as bytes, the remote pty does the echo) and SIGWINCH resizes."""
+    import fcntl
     import pty
     import signal
     import termios
     import tty
 
+    stdin = sys.stdin.fileno()
+    size = None
+    if os.isatty(stdin):
+        with contextlib.suppress(OSError):
+            size = fcntl.ioctl(stdin, termios.TIOCGWINSZ, b"\0" * 8)
     pid, master = pty.fork()
     if pid == 0:  # pragma: no cover - child
         try:
+            # sized before the command starts (its pty is our stdin now): the parent's copy
+            # below could come too late for a command that asks at once (`stty size`)
+            if size is not None:
+                with contextlib.suppress(OSError):
+                    fcntl.ioctl(0, termios.TIOCSWINSZ, size)
             os.chdir(cwd)
             os.execvp(command[0], command)
         finally:
             os._exit(127)
-    stdin = sys.stdin.fileno()
     saved = None
     if os.isatty(stdin):
         _copy_window_size(stdin, master)
