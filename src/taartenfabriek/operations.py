@@ -74,7 +74,7 @@ class Operations(LifecycleOperations):
     ) -> Task:
         """Start with `request`'s options over the VM's remembered ones (lifecycle.py)."""
         self.engine.check_claims({name: "exclusive"})  # busy first: the 409 names the task
-        vm = await self.inventory.lookup(name)
+        vm = await self._current(await self.inventory.lookup(name))
         self._require_local(vm, "started")
         if vm.status == "running":
             raise Conflict(f"VM {vm.name} is already running")
@@ -95,7 +95,7 @@ class Operations(LifecycleOperations):
 
     async def stop(self, name: str) -> Task:
         self.engine.check_claims({name: "exclusive"})
-        vm = await self.inventory.lookup(name)
+        vm = await self._current(await self.inventory.lookup(name))
         self._require_local(vm, "stopped")
         if vm.status != "running" and vm.state != "suspended":
             raise Conflict(f"VM {vm.name} is not running")
@@ -108,7 +108,7 @@ class Operations(LifecycleOperations):
 
     async def delete(self, name: str) -> Task:
         self.engine.check_claims({name: "exclusive"})
-        vm = await self.inventory.lookup(name)
+        vm = await self._current(await self.inventory.lookup(name))
         if vm.status == "running":
             raise Conflict(f"VM {vm.name} is running: stop it before deleting it")
         await self.backend.check("delete", vm)
