@@ -81,3 +81,19 @@ def test_actions_follow_tart_not_the_cache(server: ServerProcess) -> None:
             response = client.post(f"/api/vms/outside/{action}")
             assert response.status_code == 404, (action, response.text)
         assert client.get("/api/tasks/active").json() == []
+
+
+def test_clone_and_create_of_a_source_deleted_outside_are_404(server: ServerProcess) -> None:
+    server.tart("create", "source", "--linux")
+    with server.client() as client:
+        assert "source" in {vm["name"] for vm in client.post("/api/vms/refresh").json()}
+        server.tart("delete", "source")
+        response = client.post("/api/vms/source/clone", json={"new_name": "copy"})
+        assert response.status_code == 404, response.text
+        server.tart("create", "source", "--linux")
+        assert client.post("/api/vms/refresh").status_code == 200
+        server.tart("delete", "source")
+        body = {"name": "made", "source_vm": "source", "cpu": 4, "memory": 4, "disk_size": 50}
+        response = client.post("/api/vms/create", json=body)
+        assert response.status_code == 404, response.text
+        assert client.get("/api/tasks/active").json() == []
