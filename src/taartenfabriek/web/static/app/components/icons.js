@@ -24,6 +24,8 @@ const PATHS = {
   alert: 'M12 4L2.5 20h19zM12 10v4.5M12 17.5h.01',
   info: 'M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM12 11v5.5M12 7.5h.01',
   chevron: 'M9 6l6 6-6 6',
+  chevronDown: 'M6 9l6 6 6-6',
+  folder: 'M3.5 6.5h6l2 2h9v10h-17z',
   arrowUp: 'M12 19V5M6.5 10.5L12 5l5.5 5.5',
   arrowDown: 'M12 5v14M6.5 13.5L12 19l5.5-5.5',
   activity: 'M3 12h4l3-8 4 16 3-8h4',
@@ -34,6 +36,7 @@ const PATHS = {
   logout: 'M15 4h4.5v16H15M10 8l-4 4 4 4M6 12h10',
   power: 'M12 3.5v8M7.2 6.2a7.5 7.5 0 1 0 9.6 0',
   edit: 'M4 20h4L19 9l-4-4L4 16zM13.5 6.5l4 4',
+  drive: 'M3.5 13.5l2.5-8h12l2.5 8M3.5 13.5h17v5h-17zM16.5 16h.01M13.5 16h.01',
 };
 
 export function Icon({ name, size = 16, class: cls = '' }) {

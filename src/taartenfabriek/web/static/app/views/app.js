@@ -12,12 +12,15 @@ import { Activity } from './activity.js';
 
 const Detail = lazy(() => import('./detail.js'), 'Detail');
 const Settings = lazy(() => import('./settings.js'), 'Settings');
+const Storage = lazy(() => import('./storage.js'), 'Storage');
 const CreateDialog = lazy(() => import('./create.js'), 'CreateDialog');
 const CloneDialog = lazy(() => import('./clone.js'), 'CloneDialog');
 const PullDialog = lazy(() => import('./pull.js'), 'PullDialog');
 const DeleteDialog = lazy(() => import('./delete.js'), 'DeleteDialog');
 const EditDialog = lazy(() => import('./edit.js'), 'EditDialog');
 const RenameDialog = lazy(() => import('./rename.js'), 'RenameDialog');
+const StartOptionsDialog = lazy(() => import('./startoptions.js'), 'StartOptionsDialog');
+const MacLimitDialog = lazy(() => import('./maclimit.js'), 'MacLimitDialog');
 
 const DIALOGS = {
   create: CreateDialog,
@@ -26,6 +29,8 @@ const DIALOGS = {
   delete: DeleteDialog,
   edit: EditDialog,
   rename: RenameDialog,
+  'start-options': StartOptionsDialog,
+  'macos-limit': MacLimitDialog,
 };
 
 function Header() {
@@ -46,6 +51,9 @@ function Header() {
       <${Icon} name="activity" />${active ? html`<span class="count count-live">${active}</span>` : null}
     </a>
     <a class="btn btn-ghost btn-sm hide-narrow" href="/docs" target="_blank" rel="noopener">API docs</a>
+    <button type="button" class="btn btn-ghost btn-sm" onClick=${() => navigate({ name: 'storage' })}>
+      <${Icon} name="drive" /><span class="hide-narrow">Storage</span><span class="sr-only narrow-only">Storage</span>
+    </button>
     <button type="button" class="btn btn-ghost btn-sm" onClick=${() => navigate({ name: 'settings' })}>
       <${Icon} name="settings" /><span class="hide-narrow">Settings</span><span class="sr-only narrow-only">Settings</span>
     </button>
@@ -60,6 +68,7 @@ function Dialogs() {
   return html`
     ${route.name === 'vm' ? html`<${Detail} key=${route.vm} name=${route.vm} onClose=${close} />` : null}
     ${route.name === 'settings' ? html`<${Settings} onClose=${close} />` : null}
+    ${route.name === 'storage' ? html`<${Storage} onClose=${close} />` : null}
     ${Modal ? html`<${Modal} key=${dialog.type} ...${dialog} onClose=${closeDialog} />` : null}`;
 }
 

@@ -5,10 +5,12 @@ import { html } from '../html.js';
 import { actions } from '../data.js';
 import { getState } from '../state.js';
 import { Dialog } from '../components/dialog.js';
-import { Field, FormError, described, errorsFor } from '../components/field.js';
+import { Field, described, errorsFor } from '../components/field.js';
 import { diskGb, isBaseImage, memoryGb, splitName } from '../format.js';
 import { nameError, referenceError, suggestName } from './names.js';
 import { useCatalog } from './catalog.js';
+import { ScratchForm, ScratchProgress } from './scratch.js';
+import { RoomError } from './room.js';
 
 const OTHER = '__other__';
 export const LIMITS = {
@@ -44,7 +46,27 @@ export function NumberField({ id, label, unit, value, onInput, error, hint, limi
   <//>`;
 }
 
-export function CreateDialog({ source: initialSource, onClose }) {
+const MODES = [['image', 'From an image'], ['scratch', 'From scratch']];
+
+/** "New VM": from an image (below) or from scratch (scratch.js), chosen at the top. */
+export function CreateDialog({ mode: initialMode = 'image', source, onClose }) {
+  const [mode, setMode] = useState(initialMode);
+  const [task, setTask] = useState(null);
+  const scratch = mode === 'scratch';
+  return html`<${Dialog} title="New VM" subtitle=${scratch ? 'An empty Linux VM, or macOS from an IPSW' : 'Clone a source and size it'} onClose=${onClose}>
+    ${task
+      ? html`<${ScratchProgress} taskId=${task.id} onClose=${onClose} onBack=${() => setTask(null)} />`
+      : html`<div class="segmented create-mode" role="group" aria-label="How to create the VM">
+          ${MODES.map(([value, label]) => html`<button key=${value} type="button" aria-pressed=${mode === value}
+              class=${mode === value ? 'on' : ''} onClick=${() => setMode(value)}>${label}</button>`)}
+        </div>
+        ${scratch
+          ? html`<${ScratchForm} onClose=${onClose} onStarted=${setTask} />`
+          : html`<${FromImage} source=${source} onClose=${onClose} />`}`}
+  <//>`;
+}
+
+function FromImage({ source: initialSource, onClose }) {
   const vms = getState().vms;
   const existing = vms.map((v) => v.name);
   const images = vms.filter(isBaseImage);
@@ -121,7 +143,7 @@ export function CreateDialog({ source: initialSource, onClose }) {
     } catch (err) {
       const fields = errorsFor(err, ['name', 'source_vm', 'cpu', 'memory', 'disk_size']);
       setErrors(fields);
-      setFormError(Object.keys(fields).length ? null : err.message);
+      setFormError(Object.keys(fields).length ? null : err);
       setBusy(false);
     }
   };
@@ -130,8 +152,7 @@ export function CreateDialog({ source: initialSource, onClose }) {
   if (source === OTHER) sourceHint = 'Any OCI reference; Tart pulls it first if it is not cached.';
   else if (!sourceVm && catalogUrls.includes(source)) sourceHint = 'From the catalog: Tart pulls it first, which can take a while.';
 
-  return html`<${Dialog} title="New VM" subtitle="Clone a source and size it" onClose=${onClose}>
-    <form class="form" onSubmit=${submit} noValidate>
+  return html`<form class="form" onSubmit=${submit} noValidate>
       <${Field} id="create-name" label="Name" error=${errors.name} hint="Letters, digits, dots, dashes and underscores.">
         <input id="create-name" class="input" value=${values.name} autofocus autocomplete="off" spellcheck="false"
           onInput=${(e) => set('name')(e.currentTarget.value)} ...${described('create-name', { error: errors.name, hint: true })} />
@@ -161,11 +182,10 @@ export function CreateDialog({ source: initialSource, onClose }) {
       <${NumberField} id="create-disk_size" label="Disk size" unit="GB" value=${values.disk_size} onInput=${set('disk_size')}
         error=${errors.disk_size} limits=${LIMITS.disk_size} presets=${DISK_PRESETS}
         hint=${sourceVm ? `The source's disk is ${minDisk} GB; Tart can grow a disk but not shrink it.` : 'Tart can grow a disk but not shrink it.'} />
-      <${FormError} error=${formError} />
+      <${RoomError} error=${formError} onClose=${onClose} />
       <div class="form-actions">
         <button type="button" class="btn btn-secondary" onClick=${onClose}>Cancel</button>
         <button type="submit" class="btn btn-primary" disabled=${busy}>${busy ? 'Creating…' : 'Create VM'}</button>
       </div>
-    </form>
-  <//>`;
+    </form>`;
 }

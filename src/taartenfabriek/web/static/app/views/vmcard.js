@@ -7,6 +7,7 @@ import { Icon } from '../components/icons.js';
 import { gbLabel, isBaseImage, memoryLabel, osLabel, relativeTime, shortDigest, splitName } from '../format.js';
 import { hrefFor } from '../router.js';
 import { ActionButtons } from './vmactions.js';
+import { IpHint } from './ipdiag.js';
 
 export function specs(vm) {
   return [
@@ -46,7 +47,7 @@ function Card({ vm, busy }) {
         ? html`<div class="meta-line ip"><span class="mono">${vm.ip_address}</span><${CopyButton} value=${vm.ip_address} label=${`Copy IP address of ${vm.name}`} /></div>`
         : base
           ? html`<div class="meta-line muted mono" title=${vm.digest || ''}>${vm.digest ? shortDigest(vm.digest) : 'OCI image'}</div>`
-          : html`<div class="meta-line muted">${vm.status === 'running' ? 'Waiting for IP…' : 'No IP address'}</div>`}
+          : vm.status === 'running' ? html`<${IpHint} vm=${vm} />` : html`<div class="meta-line muted">No IP address</div>`}
       <ul class="specs" aria-label="Resources">
         ${facts.length ? facts.map((f) => html`<li key=${f}>${f}</li>`) : html`<li class="muted">Configuration loading…</li>`}
       </ul>

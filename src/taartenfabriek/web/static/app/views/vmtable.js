@@ -27,7 +27,7 @@ function Row({ vm, busy }) {
       <span class="row-sub">${subtitle ? `${subtitle}${tag ? ` · ${tag}` : ''}` : html`<${KindBadge} base=${base} />`}</span>
     </th>
     <td><${VmBadge} vm=${vm} busy=${busy} /></td>
-    <td class="mono col-ip">${vm.ip_address || html`<span class="muted">—</span>`}</td>
+    <td class="mono col-ip">${vm.ip_address || html`<span class="muted" title=${vm.ip_diagnosis || undefined}>—</span>`}</td>
     <td class="col-os">${osLabel(vm.os) || html`<span class="muted">—</span>`}</td>
     <td class="num col-cpu">${vm.cpu ?? html`<span class="muted">—</span>`}</td>
     <td class="num col-mem">${memoryLabel(vm.memory) || html`<span class="muted">—</span>`}</td>
