@@ -72,4 +72,6 @@ def test_no_ip_diagnosis_and_the_ip_lookup(server_factory: Any, make_ui: Callabl
     expect(drawer.get_by_label("IP lookup")).to_have_value("arp")
     drawer.get_by_label("IP lookup").select_option("auto")
     ui.wait_until(lambda: ui.api("GET", "/api/vms/tux/ip-resolver")["chosen"] is None)
-    expect(drawer.get_by_test_id("ip-diagnosis").locator(".ip-diagnosis-text")).to_contain_text("DUID")
+    expect(drawer.get_by_test_id("ip-diagnosis").locator(".ip-diagnosis-text")).to_contain_text(
+        "DUID"
+    )
