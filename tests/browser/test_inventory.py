@@ -26,6 +26,9 @@ def test_cards_and_list_match_the_api(ui: UI) -> None:
         assert card.get_attribute("data-status") == vm["status"]
         badge = card.locator(".badge").inner_text()
         assert badge.lower() == vm["status"]
+        # CPU and memory come from `tart get` in the background: a page that loaded before
+        # the server had them shows them from its next poll
+        card.locator(".specs").filter(has_text=f"{vm['cpu']} CPU").wait_for()
         specs = card.locator(".specs").inner_text()
         assert f"{vm['cpu']} CPU" in specs
         assert f"{vm['disk_size']} GB disk" in specs
