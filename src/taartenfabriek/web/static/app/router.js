@@ -1,5 +1,5 @@
-// Two addressable places besides the inventory: `#/vm/<name>` (a VM's details) and
-// `#/settings`, so Back closes them and a detail view can be linked to.
+// Addressable places besides the inventory: `#/vm/<name>` (a VM's details), `#/settings`
+// and `#/workers` (Orchard), so Back closes them and a view can be linked to.
 import { setState } from './state.js';
 
 export function parseRoute(hash = window.location.hash) {
@@ -12,12 +12,14 @@ export function parseRoute(hash = window.location.hash) {
     }
   }
   if (hash === '#/settings') return { name: 'settings' };
+  if (hash === '#/workers') return { name: 'workers' };
   return { name: 'home' };
 }
 
 export function hrefFor(route) {
   if (route.name === 'vm') return `#/vm/${encodeURIComponent(route.vm)}`;
   if (route.name === 'settings') return '#/settings';
+  if (route.name === 'workers') return '#/workers';
   return '#/';
 }
 

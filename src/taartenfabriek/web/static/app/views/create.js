@@ -11,6 +11,7 @@ import { nameError, referenceError, suggestName } from './names.js';
 import { useCatalog } from './catalog.js';
 
 const OTHER = '__other__';
+const CLONABLE = new Set(['stopped', 'suspended']);
 export const LIMITS = {
   cpu: { min: 1, max: 128, fallback: 4 },
   memory: { min: 1, max: 1024, fallback: 8 },
@@ -48,11 +49,13 @@ export function CreateDialog({ source: initialSource, onClose }) {
   const vms = getState().vms;
   const existing = vms.map((v) => v.name);
   const images = vms.filter(isBaseImage);
-  const working = vms.filter((v) => !isBaseImage(v));
+  // Orchard makes a VM from an image, or from a stopped VM's disk on that VM's worker
+  const orchard = getState().health?.backend === 'orchard';
+  const working = vms.filter((v) => !isBaseImage(v) && (!orchard || CLONABLE.has(v.phase)));
   const [catalog] = useCatalog();
   const catalogUrls = catalog.images.map((img) => img.url).filter((url) => !existing.includes(url));
 
-  const firstSource = initialSource || images[0]?.name || working[0]?.name || OTHER;
+  const firstSource = initialSource || images[0]?.name || (orchard ? null : working[0]?.name) || OTHER;
   const [source, setSource] = useState(firstSource);
   const [other, setOther] = useState('');
   const sourceVm = vms.find((v) => v.name === source);
@@ -127,10 +130,12 @@ export function CreateDialog({ source: initialSource, onClose }) {
   };
 
   let sourceHint = null;
-  if (source === OTHER) sourceHint = 'Any OCI reference; Tart pulls it first if it is not cached.';
-  else if (!sourceVm && catalogUrls.includes(source)) sourceHint = 'From the catalog: Tart pulls it first, which can take a while.';
+  const puller = orchard ? 'the worker Orchard places it on pulls' : 'Tart pulls';
+  if (source === OTHER) sourceHint = `Any OCI reference; ${puller} it first if it is not cached.`;
+  else if (!sourceVm && catalogUrls.includes(source)) sourceHint = `From the catalog: ${puller} it first, which can take a while.`;
+  else if (orchard && sourceVm) sourceHint = `Made on ${sourceVm.worker}, from ${sourceVm.name}'s disk.`;
 
-  return html`<${Dialog} title="New VM" subtitle="Clone a source and size it" onClose=${onClose}>
+  return html`<${Dialog} title="New VM" subtitle=${orchard ? 'Orchard places it on a worker and starts it' : 'Clone a source and size it'} onClose=${onClose}>
     <form class="form" onSubmit=${submit} noValidate>
       <${Field} id="create-name" label="Name" error=${errors.name} hint="Letters, digits, dots, dashes and underscores.">
         <input id="create-name" class="input" value=${values.name} autofocus autocomplete="off" spellcheck="false"
@@ -140,7 +145,7 @@ export function CreateDialog({ source: initialSource, onClose }) {
         <select id="create-source_vm" class="select input" value=${source} onChange=${(e) => pickSource(e.currentTarget.value)}
             ...${described('create-source_vm', { error: source === OTHER ? undefined : errors.source_vm, hint: sourceHint })}>
           ${images.length ? html`<optgroup label="Base images on this Mac">${images.map((v) => html`<option key=${v.name} value=${v.name}>${v.name}</option>`)}</optgroup>` : null}
-          ${working.length ? html`<optgroup label="Working VMs">${working.map((v) => html`<option key=${v.name} value=${v.name}>${v.name}</option>`)}</optgroup>` : null}
+          ${working.length ? html`<optgroup label=${orchard ? 'Stopped VMs (on their worker)' : 'Working VMs'}>${working.map((v) => html`<option key=${v.name} value=${v.name}>${v.name}</option>`)}</optgroup>` : null}
           ${catalogUrls.length ? html`<optgroup label="Catalog (pulled first)">${catalogUrls.map((url) => html`<option key=${url} value=${url}>${url}</option>`)}</optgroup>` : null}
           <option value=${OTHER}>Other image reference…</option>
         </select>
