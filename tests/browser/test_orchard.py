@@ -5,7 +5,9 @@ are in test_flows.py.)"""
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +17,8 @@ from tests.browser.fleet import IMAGE, Fleet
 from tests.browser.test_console import _canvas_shows, _rgb_digest
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 def test_workers_page_shows_the_fleet_and_pauses_a_worker(orchard: Fleet) -> None:
@@ -47,6 +51,9 @@ def test_workers_page_shows_the_fleet_and_pauses_a_worker(orchard: Fleet) -> Non
     assert "rack=b" in ui.page.locator('tr[data-worker="mac-2"]').inner_text()
     stats = ui.page.locator(".workers .stats").inner_text()
     assert "2 online" in stats and "1 offline" in stats and "1 of 8 VM slots used" in stats
+
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        ui.page.screenshot(path=str(DOCS / "screenshot-workers.png"))
 
     # pause: no new VMs land on mac-2; the page and the controller agree
     ui.page.get_by_role("button", name="Pause mac-2").click()

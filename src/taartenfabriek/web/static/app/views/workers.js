@@ -81,11 +81,11 @@ function WorkerRow({ worker, onChange }) {
       <span class=${`badge ${worker.online ? 'badge-running' : 'badge-offline'}`} data-status=${worker.online ? 'online' : 'offline'}>
         <span class="dot" aria-hidden="true"></span>${worker.online ? 'Online' : 'Offline'}</span>
       ${worker.paused ? html` <span class="badge badge-suspended" data-status="paused"><span class="dot" aria-hidden="true"></span>Paused</span>` : null}
+      <span class="row-sub col-seen" title=${worker.last_seen || 'never'}>seen ${seenAgo(worker.last_seen_age)}</span>
     </td>
-    <td class="col-seen" title=${worker.last_seen || 'never'}>${seenAgo(worker.last_seen_age)}</td>
     <td class="col-use"><${Use} used=${worker.slots_used} total=${worker.slots} label=${`VM slots used on ${worker.name}`} /></td>
-    <td class="col-use"><${Use} used=${worker.cpu_used} total=${worker.cpu} label=${`CPUs assigned on ${worker.name}`} /></td>
-    <td class="col-use"><${Use} used=${worker.memory_used_mb} total=${worker.memory_mb} unit=" GB" format=${gb} label=${`Memory assigned on ${worker.name}`} /></td>
+    <td class="col-use col-wcpu"><${Use} used=${worker.cpu_used} total=${worker.cpu} label=${`CPUs assigned on ${worker.name}`} /></td>
+    <td class="col-use col-wmem"><${Use} used=${worker.memory_used_mb} total=${worker.memory_mb} unit=" GB" format=${gb} label=${`Memory assigned on ${worker.name}`} /></td>
     <td class="col-vms">
       <span class="vm-count">${worker.running_vms} running of ${worker.vms.length}</span>
       ${worker.vms.length
@@ -138,8 +138,8 @@ export function Workers() {
           <table class="vm-table workers-table">
             <caption class="sr-only">Workers</caption>
             <thead><tr>
-              <th scope="col">Name</th><th scope="col">State</th><th scope="col">Last seen</th>
-              <th scope="col">VM slots</th><th scope="col">CPU</th><th scope="col">Memory</th>
+              <th scope="col">Name</th><th scope="col">State</th>
+              <th scope="col">VM slots</th><th scope="col" class="col-wcpu">CPU</th><th scope="col" class="col-wmem">Memory</th>
               <th scope="col">VMs</th><th scope="col" class="col-actions"><span class="sr-only">Actions</span></th>
             </tr></thead>
             <tbody>${list.map((w) => html`<${WorkerRow} key=${w.name} worker=${w} onChange=${replace} />`)}</tbody>
