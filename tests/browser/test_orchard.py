@@ -106,6 +106,7 @@ def test_queued_and_failed_vms_in_orchards_words(orchard: Fleet) -> None:
     assert ui.page.locator('tr[data-vm="waiting"] td.col-worker').inner_text() == "—"
     # once the worker takes VMs again, the page shows the VM being made, then running
     store.workers["mac-1"]["scheduling_paused"] = False
+    orchard.controller.wait_for(lambda: orchard.controller.vm("waiting").get("worker"))
     ui.refresh()
     ui.page.locator('tr[data-vm="waiting"] td.col-worker', has_text="mac-1").wait_for()
 
@@ -145,7 +146,7 @@ def test_a_controller_outage_keeps_the_inventory(orchard: Fleet) -> None:
     ui.page.get_by_role("button", name="Refresh from Orchard").click()
     ui.page.locator(".toast-error", has_text="cannot reach the Orchard controller").wait_for()
     banner = ui.page.locator(".banner", has_text="The inventory may be out of date.")
-    banner.wait_for(timeout=20_000)  # health is polled every 15 s, and read after a refresh
+    banner.wait_for(timeout=8_000)  # read again right after a refresh (the poll is 15 s)
     assert "the Orchard controller failed" in banner.inner_text()
     assert ui.card("web").get_attribute("data-status") == "running"
 
