@@ -115,12 +115,23 @@ class ExtraDisk(BaseModel):
     @classmethod
     def _path(cls, value: str) -> str:
         value = _absolute(value, "a disk image")
-        if value.endswith("-amd64.iso"):
+        if _is_x86_iso(PurePosixPath(value).name):
             raise ValueError(
                 f"{PurePosixPath(value).name} is an x86 (amd64) image; this Mac runs arm64 "
                 "guests: download the arm64 (aarch64) ISO instead"
             )
         return value
+
+
+_X86 = re.compile(r"(?<![a-z0-9])(amd64|x86[_-]64|x64|i[3-6]86)(?![a-z0-9])")
+
+
+def _is_x86_iso(filename: str) -> bool:
+    """Installer ISOs name their architecture (`debian-12.8.0-amd64-netinst.iso`,
+    `Fedora-...-x86_64-...iso`); a Mac boots only arm64 ones, and Tart would only fail later,
+    inside the guest's firmware, without saying why."""
+    lowered = filename.lower()
+    return lowered.endswith(".iso") and _X86.search(lowered) is not None
 
 
 class VMStartOptions(BaseModel):

@@ -138,6 +138,15 @@ class StartOperations:
     def _run_command(self, name: str, options: VMStartOptions) -> list[str]:
         return ["tart", *argv.run(name, start_flags(options.to_backend()))]
 
+    async def _check_options(self, vm: VM, options: VMStartOptions) -> None:
+        """What PUT and preview refuse alike: a base image (409), options this VM or this Mac
+        cannot take (422)."""
+        refusal = self._base_image(vm, "started")
+        if refusal:
+            raise Conflict(refusal)
+        os_name = vm.os or (await self._now(vm))[1]
+        check_for_vm(options, os_name=os_name, suspended=vm.state == "suspended")
+
     async def start_options(self, name: str) -> StartOptionsState:
         vm = await self.inventory.lookup(name)
         saved = self.records.start_options(vm.name)
@@ -152,13 +161,24 @@ class StartOperations:
 
     async def set_start_options(self, name: str, options: VMStartOptions) -> StartOptionsState:
         vm = await self.inventory.lookup(name)
-        refusal = self._base_image(vm, "started")
-        if refusal:
-            raise Conflict(refusal)
-        os_name = vm.os or (await self._now(vm))[1]
-        check_for_vm(options, os_name=os_name, suspended=vm.state == "suspended")
+        await self._check_options(vm, options)
         self.records.set_start_options(vm.name, options)
         return await self.start_options(vm.name)
+
+    async def preview_start_options(self, name: str, options: VMStartOptions) -> StartOptionsState:
+        """PUT's checks and answer without saving: the UI shows the exact `tart run` (and each
+        refusal next to its field) while the options are being edited. `saved` says whether
+        these options are the remembered ones."""
+        vm = await self.inventory.lookup(name)
+        await self._check_options(vm, options)
+        saved = self.records.start_options(vm.name)
+        return StartOptionsState(
+            name=vm.name,
+            options=options,
+            saved=saved == options,
+            command=self._run_command(vm.name, options),
+            last_run=self.records.last_run(vm.name),
+        )
 
     async def resume(self, name: str, request: StartRequest | None = None) -> Task:
         vm = await self.inventory.lookup(name)

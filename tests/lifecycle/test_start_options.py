@@ -147,3 +147,33 @@ def test_unknown_vm_and_base_image(lab: Lab) -> None:
     lab.post("/api/vms/refresh")
     response = lab.request("PUT", f"/api/vms/{image}/start-options", {})
     assert response.status_code == 409 and "clone it" in response.text
+
+
+def test_preview_checks_and_saves_nothing(lab: Lab, tmp_path: Path) -> None:
+    lab.seed("lin")
+    lab.seed("mac", "darwin")
+    body = {"display": "none", "network": "softnet", "dirs": [f"src:{tmp_path}:ro"]}
+    preview = lab.post("/api/vms/lin/start-options/preview", body)
+    flags = ["--no-graphics", "--net-softnet", "--dir", f"src:{tmp_path}:ro"]
+    assert preview["command"] == ["tart", "run", *flags, "lin"]
+    assert preview["saved"] is False and preview["options"]["dirs"][0]["read_only"] is True
+    assert lab.get("/api/vms/lin/start-options")["saved"] is False  # nothing was saved
+    with lab.server.client() as client:
+        put = client.put("/api/vms/lin/start-options", json=body).json()
+    assert put["command"] == preview["command"]
+    assert lab.post("/api/vms/lin/start-options/preview", body)["saved"] is True
+    assert lab.post("/api/vms/lin/start-options/preview", {})["saved"] is False
+    # the same refusals as PUT, before anything is kept
+    for name, bad, status, message in (
+        ("lin", {"dirs": [f"src:{tmp_path}/missing"]}, 422, "not a folder"),
+        ("lin", {"dirs": ["src:relative"]}, 422, "absolute path"),
+        ("lin", {"suspendable": True}, 422, "macOS guests only"),
+        ("mac", {"rosetta_tag": "rosetta"}, 422, "Linux guests"),
+        ("nope", {}, 404, "nope"),
+    ):
+        response = lab.request("POST", f"/api/vms/{name}/start-options/preview", bad)
+        assert response.status_code == status, (bad, response.text)
+        assert message in response.text, (bad, response.text)
+    assert lab.get("/api/vms/lin/start-options")["options"]["network"] == "softnet"
+    with lab.server.client() as client:
+        assert client.get("/api/tasks", params={"vm": "lin"}).json() == []

@@ -77,6 +77,9 @@ def test_bridged_interface_only_with_bridged_networking() -> None:
         ({"dirs": ["a:/tmp,x"]}, "','"),
         ({"disks": ["relative.iso"]}, "absolute path"),
         ({"disks": ["/isos/ubuntu-24.04-live-server-amd64.iso"]}, "arm64"),
+        ({"disks": ["/isos/debian-12.8.0-amd64-netinst.iso"]}, "arm64"),
+        ({"disks": ["/isos/Fedora-Server-dvd-x86_64-41-1.4.iso"]}, "arm64"),
+        ({"disks": ["/isos/alpine-virt-3.20.3-x86_64.iso"]}, "arm64"),
         ({"disks": ["/a:b/c.iso"]}, "':'"),
         ({"suspendable": True, "dirs": ["a:/tmp"]}, "shared folders"),
         ({"bridged_interface": "-x", "network": "bridged"}, "interface"),
@@ -88,6 +91,20 @@ def test_bridged_interface_only_with_bridged_networking() -> None:
 def test_invalid_options(options: dict[str, object], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         VMStartOptions.model_validate(options)
+
+
+@pytest.mark.parametrize(
+    "iso",
+    [
+        "/isos/ubuntu-24.04-live-server-arm64.iso",
+        "/isos/debian-12.8.0-arm64-netinst.iso",
+        "/isos/Fedora-Server-dvd-aarch64-41-1.4.iso",
+        "/isos/gamd64x.iso",  # "amd64" inside a word is no architecture
+        "/isos/amd64-notes.img",  # not an installer ISO
+    ],
+)
+def test_arm64_and_other_disks_are_accepted(iso: str) -> None:
+    assert VMStartOptions.model_validate({"disks": [iso]}).disks[0].path == iso
 
 
 def test_check_for_vm(tmp_path: Path) -> None:

@@ -48,6 +48,14 @@ async def put_start_options(
     return await services.operations.set_start_options(vm_name, options)
 
 
+@router.post("/{vm_name:path}/start-options/preview", response_model=StartOptionsState)
+async def preview_start_options(
+    vm_name: str, options: VMStartOptions, services: ServicesDep
+) -> StartOptionsState:
+    """PUT's checks and answer, nothing saved: the exact `tart run` these options make."""
+    return await services.operations.preview_start_options(vm_name, options)
+
+
 @reads.get("/{vm_name:path}/actions", response_model=VMActions)
 async def actions(vm_name: str, services: ServicesDep) -> VMActions:
     """What can be done to the VM now, each refusal with the reason the action would give."""

@@ -24,6 +24,8 @@ const PATHS = {
   alert: 'M12 4L2.5 20h19zM12 10v4.5M12 17.5h.01',
   info: 'M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM12 11v5.5M12 7.5h.01',
   chevron: 'M9 6l6 6-6 6',
+  chevronDown: 'M6 9l6 6 6-6',
+  folder: 'M3.5 6.5h6l2 2h9v10h-17z',
   arrowUp: 'M12 19V5M6.5 10.5L12 5l5.5 5.5',
   arrowDown: 'M12 5v14M6.5 13.5L12 19l5.5-5.5',
   activity: 'M3 12h4l3-8 4 16 3-8h4',

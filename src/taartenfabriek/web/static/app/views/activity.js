@@ -12,6 +12,7 @@ import { Progress } from '../components/progress.js';
 import { FINAL, actionVerb, clockTime, duration, shellLine, splitName, taskProgress, took } from '../format.js';
 
 const SHOWN = 30;
+const PROGRESS = new Set(['pull', 'create-empty']); // the tasks that report `N%`
 const ICONS = {
   start: 'play', resume: 'play', stop: 'stop', shutdown: 'power', suspend: 'pause', delete: 'trash',
   pull: 'download', clone: 'clone', create: 'plus', 'create-empty': 'plus', set: 'settings', rename: 'edit',
@@ -45,7 +46,8 @@ function Logs({ task }) {
 
 function Item({ task }) {
   const active = !FINAL.has(task.status);
-  const progress = task.action === 'pull' ? taskProgress(task) : null;
+  const measured = PROGRESS.has(task.action);
+  const progress = measured ? taskProgress(task) : null;
   const command = shellLine(task.command);
   const shown = shellLine(task.command, true);
   const parts = task.vm ? splitName(task.vm) : null;
@@ -73,9 +75,9 @@ function Item({ task }) {
         ? html`<button type="button" class="link link-muted" onClick=${cancel}>Cancel</button>`
         : null}
     </div>
-    ${task.action === 'pull' && (active || progress !== null)
+    ${measured && (active || progress !== null)
       ? html`<div class="task-progress">
-          <${Progress} value=${progress} label=${`Pull progress of ${task.vm || 'image'}`} />
+          <${Progress} value=${progress} label=${`${task.action === 'pull' ? 'Pull' : 'Create'} progress of ${task.vm || 'image'}`} />
           <span class="pct">${progress === null ? '' : `${Math.round(progress)}%`}</span>
         </div>`
       : null}

@@ -19,6 +19,8 @@ const PullDialog = lazy(() => import('./pull.js'), 'PullDialog');
 const DeleteDialog = lazy(() => import('./delete.js'), 'DeleteDialog');
 const EditDialog = lazy(() => import('./edit.js'), 'EditDialog');
 const RenameDialog = lazy(() => import('./rename.js'), 'RenameDialog');
+const StartOptionsDialog = lazy(() => import('./startoptions.js'), 'StartOptionsDialog');
+const MacLimitDialog = lazy(() => import('./maclimit.js'), 'MacLimitDialog');
 
 const DIALOGS = {
   create: CreateDialog,
@@ -27,6 +29,8 @@ const DIALOGS = {
   delete: DeleteDialog,
   edit: EditDialog,
   rename: RenameDialog,
+  'start-options': StartOptionsDialog,
+  'macos-limit': MacLimitDialog,
 };
 
 function Header() {

@@ -9,6 +9,7 @@ import { Field, FormError, described, errorsFor } from '../components/field.js';
 import { diskGb, isBaseImage, memoryGb, splitName } from '../format.js';
 import { nameError, referenceError, suggestName } from './names.js';
 import { useCatalog } from './catalog.js';
+import { ScratchForm, ScratchProgress } from './scratch.js';
 
 const OTHER = '__other__';
 const CLONABLE = new Set(['stopped', 'suspended']);
@@ -45,7 +46,31 @@ export function NumberField({ id, label, unit, value, onInput, error, hint, limi
   <//>`;
 }
 
-export function CreateDialog({ source: initialSource, onClose }) {
+const MODES = [['image', 'From an image'], ['scratch', 'From scratch']];
+
+/** "New VM": from an image (below) or from scratch (scratch.js), chosen at the top. */
+export function CreateDialog({ mode: initialMode = 'image', source, onClose }) {
+  // Orchard makes VMs from images only (no empty disk, no IPSW): no "from scratch" there
+  const orchard = getState().health?.backend === 'orchard';
+  const [mode, setMode] = useState(orchard ? 'image' : initialMode);
+  const [task, setTask] = useState(null);
+  const scratch = mode === 'scratch';
+  const subtitle = orchard ? 'Orchard places it on a worker and starts it'
+    : scratch ? 'An empty Linux VM, or macOS from an IPSW' : 'Clone a source and size it';
+  return html`<${Dialog} title="New VM" subtitle=${subtitle} onClose=${onClose}>
+    ${task
+      ? html`<${ScratchProgress} taskId=${task.id} onClose=${onClose} onBack=${() => setTask(null)} />`
+      : html`${orchard ? null : html`<div class="segmented create-mode" role="group" aria-label="How to create the VM">
+          ${MODES.map(([value, label]) => html`<button key=${value} type="button" aria-pressed=${mode === value}
+              class=${mode === value ? 'on' : ''} onClick=${() => setMode(value)}>${label}</button>`)}
+        </div>`}
+        ${scratch
+          ? html`<${ScratchForm} onClose=${onClose} onStarted=${setTask} />`
+          : html`<${FromImage} source=${source} onClose=${onClose} />`}`}
+  <//>`;
+}
+
+function FromImage({ source: initialSource, onClose }) {
   const vms = getState().vms;
   const existing = vms.map((v) => v.name);
   const images = vms.filter(isBaseImage);
@@ -135,8 +160,7 @@ export function CreateDialog({ source: initialSource, onClose }) {
   else if (!sourceVm && catalogUrls.includes(source)) sourceHint = `From the catalog: ${puller} it first, which can take a while.`;
   else if (orchard && sourceVm) sourceHint = `Made on ${sourceVm.worker}, from ${sourceVm.name}'s disk.`;
 
-  return html`<${Dialog} title="New VM" subtitle=${orchard ? 'Orchard places it on a worker and starts it' : 'Clone a source and size it'} onClose=${onClose}>
-    <form class="form" onSubmit=${submit} noValidate>
+  return html`<form class="form" onSubmit=${submit} noValidate>
       <${Field} id="create-name" label="Name" error=${errors.name} hint="Letters, digits, dots, dashes and underscores.">
         <input id="create-name" class="input" value=${values.name} autofocus autocomplete="off" spellcheck="false"
           onInput=${(e) => set('name')(e.currentTarget.value)} ...${described('create-name', { error: errors.name, hint: true })} />
@@ -171,6 +195,5 @@ export function CreateDialog({ source: initialSource, onClose }) {
         <button type="button" class="btn btn-secondary" onClick=${onClose}>Cancel</button>
         <button type="submit" class="btn btn-primary" disabled=${busy}>${busy ? 'Creating…' : 'Create VM'}</button>
       </div>
-    </form>
-  <//>`;
+    </form>`;
 }

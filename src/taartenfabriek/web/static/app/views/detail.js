@@ -14,6 +14,7 @@ import {
 } from '../format.js';
 import { LifecycleActions } from './lifecycle.js';
 import { RunLog } from './runlog.js';
+import { IpLookup, NoIp, StartOptionsSection, useLocalTart } from './startsummary.js';
 
 function useConfig(name, version) {
   const [state, setState] = useState({ loading: true });
@@ -52,17 +53,20 @@ function OrchardConnection({ vm }) {
 }
 
 function Connection({ vm }) {
+  const local = useLocalTart();
   if (vm.source === 'orchard') return html`<${OrchardConnection} vm=${vm} />`;
   if (isBaseImage(vm)) {
     return html`<p class="muted">A base image is a template: clone it or create a VM from it to run it.</p>`;
   }
-  if (vm.status !== 'running') return html`<p class="muted">Start the VM to connect to it.</p>`;
-  if (!vm.ip_address) return html`<p class="muted">The VM is running but has no IP address yet.</p>`;
+  const lookup = local ? html`<${IpLookup} vm=${vm} />` : null;
+  if (vm.status !== 'running') return html`<p class="muted">Start the VM to connect to it.</p><div class="connect">${lookup}</div>`;
+  if (!vm.ip_address) return html`<${NoIp} vm=${vm} /><div class="connect">${lookup}</div>`;
   const vnc = `vnc://${vm.ip_address}`;
   return html`<div class="connect">
     <div class="connect-row"><span class="connect-label">Screen Sharing</span><${CopyField} value=${vnc} href=${vnc} label="VNC link" /></div>
     <div class="connect-row"><span class="connect-label">SSH</span><${CopyField} value=${`ssh admin@${vm.ip_address}`} label="ssh command" /></div>
     <div class="connect-row"><span class="connect-label">IP address</span><${CopyField} value=${vm.ip_address} label="IP address" /></div>
+    ${lookup}
   </div>`;
 }
 
@@ -183,6 +187,7 @@ export function Detail({ name, onClose }) {
       <h3 id="conn-title" class="section-title">Connect</h3>
       <${Connection} vm=${vm} />
     </section>
+    ${isBaseImage(vm) ? null : html`<${StartOptionsSection} vm=${vm} version=${version} />`}
     ${isBaseImage(vm) ? null : html`<${ConfigSection} name=${name} version=${version} orchard=${orchard} />`}
     <section class="detail-section" aria-labelledby="inv-title">
       <h3 id="inv-title" class="section-title">Inventory</h3>

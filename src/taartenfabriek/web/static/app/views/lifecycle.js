@@ -8,7 +8,10 @@ import { actions, submit } from '../data.js';
 import { openDialog, toast } from '../state.js';
 import { isBaseImage } from '../format.js';
 import { Icon } from '../components/icons.js';
+import { SplitButton } from '../components/splitbutton.js';
 import { ActionButtons } from './vmactions.js';
+import { startVm } from './startvm.js';
+import { useLocalTart } from './startsummary.js';
 
 async function run(call) {
   try {
@@ -32,10 +35,16 @@ function useActions(name, version) {
   return state;
 }
 
-function Button({ id, label, icon, state, onClick, primary, danger, iconOnly, vm, busy }) {
+function Button({ id, label, icon, state, onClick, primary, danger, iconOnly, vm, busy, options }) {
   const disabled = Boolean(busy) || !state?.allowed;
   const cls = ['btn', 'btn-sm', primary ? 'btn-secondary' : 'btn-ghost', danger ? 'btn-danger-ghost' : '', iconOnly ? 'btn-icon' : ''];
   const title = !state?.allowed ? state?.reason || undefined : iconOnly ? label : undefined;
+  if (options) {
+    // Start and Resume: the plain action, and "… with options" (shared folders, network…).
+    return html`<${SplitButton} id=${id} label=${label} icon=${icon} onClick=${onClick} disabled=${disabled}
+      title=${title} ariaLabel=${`${label} ${vm.name}`} menuLabel=${`Options for ${id === 'resume' ? 'resuming' : 'starting'} ${vm.name}`}
+      items=${[{ id: 'options', label: `${label} with options…`, icon: 'settings', onSelect: options }]} />`;
+  }
   return html`<button type="button" class=${cls.join(' ')} data-action=${id} disabled=${disabled}
       title=${title} aria-label=${`${label} ${vm.name}`} onClick=${onClick}>
     <${Icon} name=${icon} size=${15} />${iconOnly ? null : html`<span>${label}</span>`}
@@ -44,14 +53,23 @@ function Button({ id, label, icon, state, onClick, primary, danger, iconOnly, vm
 
 export function LifecycleActions({ vm, busy, version }) {
   const { data, unsupported, error } = useActions(vm.name, version);
+  const local = useLocalTart(); // Orchard starts VMs its own way: no start options there
   if (isBaseImage(vm) || unsupported || error) {
     return html`<${ActionButtons} vm=${vm} busy=${busy} iconOnlyDelete=${false} />`;
   }
   if (!data) return html`<div class="actions"><span class="muted small" role="status">Checking what can be done…</span></div>`;
   const name = vm.name;
   const power = [
-    { id: 'start', label: 'Start', icon: 'play', primary: true, onClick: () => run(() => actions.start(name)) },
-    { id: 'resume', label: 'Resume', icon: 'play', primary: true, onClick: () => run(() => submit(vmPath(name, 'resume'))) },
+    {
+      id: 'start', label: 'Start', icon: 'play', primary: true,
+      onClick: () => run(() => startVm(name)),
+      options: local ? () => openDialog('start-options', { vm, mode: 'start' }) : null,
+    },
+    {
+      id: 'resume', label: 'Resume', icon: 'play', primary: true,
+      onClick: () => run(() => startVm(name, { resume: true })),
+      options: local ? () => openDialog('start-options', { vm, mode: 'resume' }) : null,
+    },
     { id: 'shutdown', label: 'Shut down', icon: 'power', onClick: () => run(() => submit(vmPath(name, 'shutdown'))) },
     { id: 'suspend', label: 'Suspend', icon: 'pause', onClick: () => run(() => submit(vmPath(name, 'suspend'))) },
     { id: 'stop', label: 'Stop', icon: 'stop', onClick: () => run(() => actions.stop(name)) },

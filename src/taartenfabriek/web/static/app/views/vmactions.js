@@ -5,10 +5,11 @@ import { actions } from '../data.js';
 import { openDialog, toast } from '../state.js';
 import { isBaseImage, vmState } from '../format.js';
 import { Icon } from '../components/icons.js';
+import { startVm } from './startvm.js';
 
 async function run(kind, vm) {
   try {
-    await actions[kind](vm.name);
+    await (kind === 'start' ? startVm(vm.name) : actions[kind](vm.name));
   } catch (error) {
     toast(error.message, 'error', 10000);
   }

@@ -1,0 +1,77 @@
+// A split button: the main action, and a small menu button beside it with variants of that
+// action ("Start" | "Start with options…"). The menu follows the WAI-ARIA menu button pattern:
+// Enter/Space/ArrowDown open it on its first item, arrows move, Escape closes it (and only it,
+// not the dialog around it) and gives focus back to the toggle.
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { html } from '../html.js';
+import { Icon } from './icons.js';
+
+export function SplitButton({ id, label, icon, onClick, items, disabled, title, ariaLabel, menuLabel, primary = true }) {
+  const [open, setOpen] = useState(false);
+  const wrap = useRef(null);
+  const toggle = useRef(null);
+  const menuItems = () => Array.from(wrap.current?.querySelectorAll('[role="menuitem"]') || []);
+
+  useLayoutEffect(() => {
+    if (!open) return undefined;
+    menuItems()[0]?.focus(); // at once, so a quick Enter after opening lands on the item
+    const outside = (event) => {
+      if (wrap.current && !wrap.current.contains(event.target)) setOpen(false);
+    };
+    document.addEventListener('pointerdown', outside, true);
+    return () => document.removeEventListener('pointerdown', outside, true);
+  }, [open]);
+
+  const close = (refocus = true) => {
+    setOpen(false);
+    if (refocus) toggle.current?.focus();
+  };
+
+  const onMenuKey = (event) => {
+    const list = menuItems();
+    const at = list.indexOf(document.activeElement);
+    if (event.key === 'Escape') {
+      // preventDefault keeps the surrounding <dialog> open: Escape closes the menu only.
+      event.preventDefault();
+      event.stopPropagation();
+      close();
+    } else if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+      event.preventDefault();
+      const step = event.key === 'ArrowDown' ? 1 : -1;
+      list[(at + step + list.length) % list.length]?.focus();
+    } else if (event.key === 'Home' || event.key === 'End') {
+      event.preventDefault();
+      list[event.key === 'Home' ? 0 : list.length - 1]?.focus();
+    } else if (event.key === 'Tab') {
+      close(false);
+    }
+  };
+
+  const onToggleKey = (event) => {
+    if (event.key === 'ArrowDown' && !disabled) {
+      event.preventDefault();
+      setOpen(true);
+    }
+  };
+
+  const kind = primary ? 'btn-secondary' : 'btn-ghost';
+  return html`<div class="split" ref=${wrap} data-action=${id}>
+    <button type="button" class=${`btn btn-sm ${kind} split-main`} data-action=${id} disabled=${disabled}
+        title=${title} aria-label=${ariaLabel} onClick=${onClick}>
+      <${Icon} name=${icon} size=${15} /><span>${label}</span>
+    </button>
+    <button type="button" ref=${toggle} class=${`btn btn-sm ${kind} btn-icon split-toggle`} disabled=${disabled}
+        aria-haspopup="menu" aria-expanded=${open ? 'true' : 'false'} aria-label=${menuLabel} title=${menuLabel}
+        onClick=${() => setOpen(!open)} onKeyDown=${onToggleKey}>
+      <${Icon} name="chevronDown" size=${14} />
+    </button>
+    ${open
+      ? html`<div class="menu" role="menu" aria-label=${menuLabel} onKeyDown=${onMenuKey}>
+          ${items.map((item) => html`<button key=${item.id} type="button" role="menuitem" tabindex="-1" class="menu-item"
+              data-item=${item.id} onClick=${() => { close(); item.onSelect(); }}>
+            ${item.icon ? html`<${Icon} name=${item.icon} size=${14} />` : null}<span>${item.label}</span>
+          </button>`)}
+        </div>`
+      : null}
+  </div>`;
+}
