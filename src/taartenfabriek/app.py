@@ -15,7 +15,7 @@ from . import __version__, web
 from .api import console as console_api
 from .api import errors as api_errors
 from .api import logs as logs_api
-from .api import network, system, tasks, vm_actions, vms, workers, ws
+from .api import network, service, system, tasks, vm_actions, vms, workers, ws
 from .api import storage as storage_api
 from .api.reads import PreparedReads
 from .backends import orchard
@@ -220,6 +220,7 @@ def create_app(settings: Settings) -> FastAPI:
     # GET /api/vms/{vm_name:path} would take them.
     routers = (
         system.router,
+        service.router,
         storage_api.router,
         logs_api.router,
         network.router,

@@ -148,3 +148,30 @@ class IPResolverState(BaseModel):
         None, description="The stored choice; null: automatic (arp for bridged runs, else dhcp)."
     )
     ip_diagnosis: str | None = None
+
+
+# --- start at login ------------------------------------------------------------------------
+
+
+class StartAtLogin(BaseModel):
+    """Whether this Mac starts the server at login, and the commands that change it.
+
+    Read-only on purpose: a web page (even with the token) should not be able to make a
+    program run at every login; `taartenfabriek service install` does that at a terminal.
+    """
+
+    supported: bool = Field(..., description="LaunchAgents exist here (the server runs on macOS).")
+    installed: bool = Field(..., description="The LaunchAgent's plist exists.")
+    plist: str = Field(..., description="Where the plist is (or would be).")
+    port: int | None = Field(None, description="The port the installed agent serves on.")
+    home: str | None = Field(None, description="The state folder the installed agent uses.")
+    matches: bool | None = Field(
+        None, description="The installed agent runs this server (same port and state folder)."
+    )
+    started_at_login: bool = Field(
+        ..., description="This server process was started by that LaunchAgent (launchd)."
+    )
+    install_command: list[str] = Field(..., description="Makes this server start at login.")
+    uninstall_command: list[str]
+    status_command: list[str]
+    open_command: list[str] = Field(..., description="Opens this UI in the browser.")

@@ -114,3 +114,59 @@ def test_resolver_choice_is_validated_and_persisted(care_server: Any) -> None:
         assert client.get("/api/vms/dev/ip-resolver").json()["chosen"] == "arp"
         reset = client.put("/api/vms/dev/ip-resolver", json={"resolver": None}).json()
         assert reset["chosen"] is None and reset["resolver"] == "dhcp"
+
+
+def _start_with(server: ServerProcess, client: Any, name: str, options: dict[str, Any]) -> Any:
+    response = client.post(f"/api/vms/{name}/start", json=options)
+    assert response.status_code == 200, response.text
+    done = server.wait_task(response.json()["id"])
+    assert done["status"] == "completed", done
+    return done
+
+
+def test_bridged_and_softnet_runs(care_server: Any) -> None:
+    """Bridged networking: the lease is on the LAN's DHCP server, so `arp` is chosen for it
+    automatically, and a forced `dhcp` is explained; Softnet is the reverse."""
+    server = care_server(env={"TARTVM_START_IP_TIMEOUT": "1.5", "TARTVM_IP_BOOT_GRACE": "0.5"})
+    seed.seed_vm(server.tart_home, "lan", os_name="darwin")
+    seed.seed_vm(server.tart_home, "soft", os_name="linux")
+    server.start()
+    bridged = {"network": "bridged", "bridged_interface": "en0"}
+    with server.client() as client:
+        # automatic: a bridged run is looked up with arp, which finds it
+        done = _start_with(server, client, "lan", bridged)
+        assert done["command"][-3:] == ["--net-bridged", "en0", "lan"]
+        assert done["result"]["ip_address"] and "ip_diagnosis" not in done["result"]
+        vm = client.get("/api/vms/lan").json()
+        assert vm["ip_resolver"] == "arp" and vm["ip_diagnosis"] is None
+
+        # dhcp forced on a bridged run: no address, and the reason
+        state = client.put("/api/vms/lan/ip-resolver", json={"resolver": "dhcp"}).json()
+        assert state["chosen"] == "dhcp" and state["resolver"] == "dhcp"
+        vms = {v["name"]: v for v in client.post("/api/vms/refresh").json()}
+        assert vms["lan"]["status"] == "running" and vms["lan"]["ip_address"] is None
+        diagnosis = vms["lan"]["ip_diagnosis"]
+        assert "bridged networking" in diagnosis and "use the arp resolver" in diagnosis
+        assert client.get("/api/vms/lan/ip-resolver").json()["ip_diagnosis"] == diagnosis
+
+        # the same at a start: in the result and in the task's log
+        stop = client.post("/api/vms/lan/stop").json()
+        assert server.wait_task(stop["id"])["status"] == "completed"
+        done = _start_with(server, client, "lan", {})  # the bridged options were remembered
+        assert "--net-bridged" in done["command"]
+        assert done["result"]["ip_address"] is None
+        assert done["result"]["ip_diagnosis"] == diagnosis
+        assert f"no IP address yet: {diagnosis}" in done["logs"]
+
+        # back to automatic: arp again, and the address is found
+        client.put("/api/vms/lan/ip-resolver", json={"resolver": None})
+        vms = {v["name"]: v for v in client.post("/api/vms/refresh").json()}
+        assert vms["lan"]["ip_address"] and vms["lan"]["ip_diagnosis"] is None
+
+        # Softnet: dhcp works, arp does not, and says so
+        done = _start_with(server, client, "soft", {"network": "softnet"})
+        assert "--net-softnet" in done["command"] and done["result"]["ip_address"]
+        client.put("/api/vms/soft/ip-resolver", json={"resolver": "arp"})
+        vms = {v["name"]: v for v in client.post("/api/vms/refresh").json()}
+        assert vms["soft"]["ip_address"] is None
+        assert "arp resolver does not work with Softnet" in vms["soft"]["ip_diagnosis"]

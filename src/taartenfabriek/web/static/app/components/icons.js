@@ -36,6 +36,7 @@ const PATHS = {
   logout: 'M15 4h4.5v16H15M10 8l-4 4 4 4M6 12h10',
   power: 'M12 3.5v8M7.2 6.2a7.5 7.5 0 1 0 9.6 0',
   edit: 'M4 20h4L19 9l-4-4L4 16zM13.5 6.5l4 4',
+  drive: 'M3.5 13.5l2.5-8h12l2.5 8M3.5 13.5h17v5h-17zM16.5 16h.01M13.5 16h.01',
 };
 
 export function Icon({ name, size = 16, class: cls = '' }) {

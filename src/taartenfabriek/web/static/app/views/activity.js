@@ -94,6 +94,9 @@ function Item({ task }) {
     ${task.status === 'completed' && task.result?.message
       ? html`<p class="task-result">${task.result.message}</p>`
       : null}
+    ${task.status === 'completed' && task.result?.ip_diagnosis
+      ? html`<p class="task-result task-diagnosis">Why: ${task.result.ip_diagnosis}</p>`
+      : null}
     <${Logs} task=${task} />
   </li>`;
 }

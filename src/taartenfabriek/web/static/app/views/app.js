@@ -12,6 +12,7 @@ import { Activity } from './activity.js';
 
 const Detail = lazy(() => import('./detail.js'), 'Detail');
 const Settings = lazy(() => import('./settings.js'), 'Settings');
+const Storage = lazy(() => import('./storage.js'), 'Storage');
 const Workers = lazy(() => import('./workers.js'), 'Workers');
 const CreateDialog = lazy(() => import('./create.js'), 'CreateDialog');
 const CloneDialog = lazy(() => import('./clone.js'), 'CloneDialog');
@@ -52,6 +53,9 @@ function Header() {
     </a>
     ${health?.backend === 'orchard' ? html`<${WorkersLink} />` : null}
     <a class="btn btn-ghost btn-sm hide-narrow" href="/docs" target="_blank" rel="noopener">API docs</a>
+    ${health?.backend === 'orchard' ? null : html`<button type="button" class="btn btn-ghost btn-sm" onClick=${() => navigate({ name: 'storage' })}>
+      <${Icon} name="drive" /><span class="hide-narrow">Storage</span><span class="sr-only narrow-only">Storage</span>
+    </button>`}
     <button type="button" class="btn btn-ghost btn-sm" onClick=${() => navigate({ name: 'settings' })}>
       <${Icon} name="settings" /><span class="hide-narrow">Settings</span><span class="sr-only narrow-only">Settings</span>
     </button>
@@ -81,6 +85,7 @@ function Dialogs() {
   return html`
     ${route.name === 'vm' ? html`<${Detail} key=${route.vm} name=${route.vm} onClose=${close} />` : null}
     ${route.name === 'settings' ? html`<${Settings} onClose=${close} />` : null}
+    ${route.name === 'storage' ? html`<${Storage} onClose=${close} />` : null}
     ${Modal ? html`<${Modal} key=${dialog.type} ...${dialog} onClose=${closeDialog} />` : null}`;
 }
 

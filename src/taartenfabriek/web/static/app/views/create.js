@@ -5,11 +5,12 @@ import { html } from '../html.js';
 import { actions } from '../data.js';
 import { getState } from '../state.js';
 import { Dialog } from '../components/dialog.js';
-import { Field, FormError, described, errorsFor } from '../components/field.js';
+import { Field, described, errorsFor } from '../components/field.js';
 import { diskGb, isBaseImage, memoryGb, splitName } from '../format.js';
 import { nameError, referenceError, suggestName } from './names.js';
 import { useCatalog } from './catalog.js';
 import { ScratchForm, ScratchProgress } from './scratch.js';
+import { RoomError } from './room.js';
 
 const OTHER = '__other__';
 const CLONABLE = new Set(['stopped', 'suspended']);
@@ -149,7 +150,7 @@ function FromImage({ source: initialSource, onClose }) {
     } catch (err) {
       const fields = errorsFor(err, ['name', 'source_vm', 'cpu', 'memory', 'disk_size']);
       setErrors(fields);
-      setFormError(Object.keys(fields).length ? null : err.message);
+      setFormError(Object.keys(fields).length ? null : err);
       setBusy(false);
     }
   };
@@ -190,7 +191,7 @@ function FromImage({ source: initialSource, onClose }) {
       <${NumberField} id="create-disk_size" label="Disk size" unit="GB" value=${values.disk_size} onInput=${set('disk_size')}
         error=${errors.disk_size} limits=${LIMITS.disk_size} presets=${DISK_PRESETS}
         hint=${sourceVm ? `The source's disk is ${minDisk} GB; Tart can grow a disk but not shrink it.` : 'Tart can grow a disk but not shrink it.'} />
-      <${FormError} error=${formError} />
+      <${RoomError} error=${formError} onClose=${onClose} />
       <div class="form-actions">
         <button type="button" class="btn btn-secondary" onClick=${onClose}>Cancel</button>
         <button type="submit" class="btn btn-primary" disabled=${busy}>${busy ? 'Creating…' : 'Create VM'}</button>

@@ -14,7 +14,8 @@ import {
 } from '../format.js';
 import { LifecycleActions } from './lifecycle.js';
 import { RunLog } from './runlog.js';
-import { IpLookup, NoIp, StartOptionsSection, useLocalTart } from './startsummary.js';
+import { IpLookup, StartOptionsSection, useLocalTart } from './startsummary.js';
+import { IpDiagnosis } from './ipdiag.js';
 
 function useConfig(name, version) {
   const [state, setState] = useState({ loading: true });
@@ -60,7 +61,7 @@ function Connection({ vm }) {
   }
   const lookup = local ? html`<${IpLookup} vm=${vm} />` : null;
   if (vm.status !== 'running') return html`<p class="muted">Start the VM to connect to it.</p><div class="connect">${lookup}</div>`;
-  if (!vm.ip_address) return html`<${NoIp} vm=${vm} /><div class="connect">${lookup}</div>`;
+  if (!vm.ip_address) return html`<${IpDiagnosis} vm=${vm} /><div class="connect">${lookup}</div>`;
   const vnc = `vnc://${vm.ip_address}`;
   return html`<div class="connect">
     <div class="connect-row"><span class="connect-label">Screen Sharing</span><${CopyField} value=${vnc} href=${vnc} label="VNC link" /></div>

@@ -5,11 +5,12 @@ import { html } from '../html.js';
 import { actions } from '../data.js';
 import { navigate } from '../router.js';
 import { Dialog } from '../components/dialog.js';
-import { Field, FormError, described, errorsFor } from '../components/field.js';
+import { Field, described, errorsFor } from '../components/field.js';
 import { Icon } from '../components/icons.js';
 import { relativeTime } from '../format.js';
 import { referenceError } from './names.js';
 import { ORIGINS, useCatalog, withTag } from './catalog.js';
+import { FreeSpace, RoomError } from './room.js';
 
 function CatalogItem({ image, onPull, busy }) {
   const tags = Array.isArray(image.tags) && image.tags.length ? image.tags : [];
@@ -113,7 +114,7 @@ export function PullDialog({ onClose, reference = '' }) {
     } catch (err) {
       const fields = errorsFor(err, ['oci_url']);
       setError(fields.oci_url || null);
-      setFormError(fields.oci_url ? null : err.message);
+      setFormError(fields.oci_url ? null : err);
       setBusy(false);
     }
   };
@@ -135,7 +136,8 @@ export function PullDialog({ onClose, reference = '' }) {
           <button type="submit" class="btn btn-primary" disabled=${busy}>${busy ? 'Starting…' : 'Pull'}</button>
         </div>
       <//>
-      <${FormError} error=${formError} />
+      <${RoomError} error=${formError} onClose=${onClose} />
+      <${FreeSpace} onClose=${onClose} />
     </form>
     <${Catalog} onPull=${pull} busy=${busy} openSettings=${openSettings} />
   <//>`;

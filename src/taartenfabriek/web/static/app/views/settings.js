@@ -10,6 +10,7 @@ import { Dialog } from '../components/dialog.js';
 import { Field, FormError, described, errorsFor } from '../components/field.js';
 import { CopyField } from '../components/copy.js';
 import { Icon } from '../components/icons.js';
+import { StartAtLogin } from './startlogin.js';
 
 function GitHubToken() {
   const [status, setStatus] = useState(null);
@@ -122,6 +123,7 @@ export function Settings({ onClose }) {
   return html`<${Dialog} title="Settings" onClose=${onClose} variant="drawer">
     <${GitHubToken} />
     <${About} />
+    <${StartAtLogin} />
     <${ThisBrowser} />
   <//>`;
 }

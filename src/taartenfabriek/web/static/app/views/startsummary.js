@@ -109,11 +109,3 @@ export function IpLookup({ vm }) {
     </div>
   </div>`;
 }
-
-/** Why a running VM has no IP address yet (docs/care.md), in the server's own words. */
-export function NoIp({ vm }) {
-  return html`<div class="alert alert-info no-ip" role="status">
-    <strong>No IP address yet.</strong>${' '}
-    <span class="ip-diagnosis">${vm.ip_diagnosis || 'The VM is running but has not reported an address.'}</span>
-  </div>`;
-}

@@ -7,6 +7,7 @@ import { Icon } from '../components/icons.js';
 import { gbLabel, isBaseImage, memoryLabel, osLabel, relativeTime, shortDigest, splitName } from '../format.js';
 import { hrefFor } from '../router.js';
 import { ActionButtons } from './vmactions.js';
+import { IpHint } from './ipdiag.js';
 
 export function specs(vm) {
   return [
@@ -48,7 +49,7 @@ function Card({ vm, busy }) {
           ? html`<div class="meta-line muted mono" title=${vm.digest || ''}>${vm.digest ? shortDigest(vm.digest) : 'OCI image'}</div>`
           : vm.source === 'orchard' && vm.status === 'running'
             ? html`<div class="meta-line muted" title="Orchard tells the IP only to the task that starts a VM (it asks the worker); the Console, the Terminal and orchard ssh need none">IP not looked up</div>`
-            : html`<div class="meta-line muted">${vm.status === 'running' ? 'Waiting for IP…' : 'No IP address'}</div>`}
+            : vm.status === 'running' ? html`<${IpHint} vm=${vm} />` : html`<div class="meta-line muted">No IP address</div>`}
       <ul class="specs" aria-label="Resources">
         ${facts.length ? facts.map((f) => html`<li key=${f}>${f}</li>`) : html`<li class="muted">Configuration loading…</li>`}
       </ul>

@@ -30,7 +30,7 @@ function Row({ vm, busy, orchard }) {
     </th>
     <td><${VmBadge} vm=${vm} busy=${busy} /></td>
     ${orchard ? html`<td class="col-worker">${vm.worker || html`<span class="muted" title=${vm.phase === 'queued' ? 'Queued: no worker has room for it yet' : undefined}>—</span>`}</td>` : null}
-    <td class="mono col-ip">${vm.ip_address || html`<span class="muted">—</span>`}</td>
+    <td class="mono col-ip">${vm.ip_address || html`<span class="muted" title=${vm.ip_diagnosis || undefined}>—</span>`}</td>
     <td class="col-os">${osLabel(vm.os) || html`<span class="muted">—</span>`}</td>
     <td class="num col-cpu">${vm.cpu ?? html`<span class="muted">—</span>`}</td>
     <td class="num col-mem">${memoryLabel(vm.memory) || html`<span class="muted">—</span>`}</td>
