@@ -102,9 +102,10 @@ def test_a_third_macos_vm_is_refused_with_the_reason(ui: UI) -> None:
     _start(ui, "mac2")
     ui.launch()
     ui.card("mac3").get_by_role("button", name="Start mac3").click()
-    toast = ui.page.locator(".toast-error")
-    toast.wait_for()
-    text = toast.inner_text()
+    # the 409 opens the macOS-limit dialog (test_macos_limit.py), with the server's words
+    dialog = ui.page.get_by_role("dialog", name="Two macOS VMs are already running")
+    dialog.get_by_text("What the server said").click()
+    text = dialog.locator(".limit-detail").inner_text()
     assert "macOS runs at most 2 macOS VMs at once" in text
     assert "mac1 and mac2 are already running" in text and "stop one of them" in text
     assert not [t for t in ui.api("GET", "/api/tasks") if t["vm"] == "mac3"]

@@ -23,7 +23,7 @@ NO_IP = {
 
 
 def _open(ui: UI, name: str) -> Locator:
-    ui.card(name).get_by_role("link", name=name).click()
+    ui.card(name).get_by_role("link", name=name, exact=True).click()  # not "Why has x ...?"
     drawer = ui.page.get_by_role("dialog", name=name)
     drawer.wait_for()
     return drawer
