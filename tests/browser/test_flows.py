@@ -28,6 +28,9 @@ def test_inventory_list_and_details(fleet: Fleet) -> None:
     # the Workers page is offered exactly when the backend has workers
     workers = ui.page.get_by_role("link", name="Workers")
     assert workers.count() == (1 if fleet.orchard else 0)
+    # and Storage (this Mac's disk) only when there is no fleet of Macs
+    storage = ui.page.get_by_role("button", name="Storage")
+    assert storage.count() == (0 if fleet.orchard else 1)
 
     ui.page.get_by_role("button", name="List").click()
     table = ui.page.locator("section[aria-labelledby=sec-vms] table")
