@@ -82,7 +82,12 @@ def serve(
         demo_dir = settings.home / "demo"
         shim, tart_home = demo_mode.prepare(demo_dir)
         settings = settings.model_copy(
-            update={"home": demo_dir, "tart_path": str(shim), "tart_home": tart_home}
+            update={
+                "home": demo_dir,
+                "token_dir": settings.token_dir or settings.home,  # one token, as README says
+                "tart_path": str(shim),
+                "tart_home": tart_home,
+            }
         )
     logging.config.dictConfig(log_config(settings.log_level))
     install_redaction()

@@ -235,7 +235,26 @@ class Inventory:
         if vm is not None:
             return vm
         lowered = name.lower()
-        return next((v for v in self._vms if v.name.lower() == lowered), None)
+        vm = next((v for v in self._vms if v.name.lower() == lowered), None)
+        return vm if vm is not None else self._folded_digest(name)
+
+    def _folded_digest(self, name: str) -> VM | None:
+        """`host/ns@sha256:<hex>` that `tart list` shows but the inventory folded into the tag
+        pointing at it: Tart knows the name, so it is found, under its own name."""
+        repository, at, digest = name.partition("@")
+        if not at or not digest.startswith("sha256:"):
+            return None
+        vm = next(
+            (
+                v
+                for v in self._vms
+                if v.kind == "base_image"
+                and v.digest == digest
+                and v.name.rsplit(":", 1)[0] == repository
+            ),
+            None,
+        )
+        return None if vm is None else vm.model_copy(update={"name": name})
 
     async def lookup(self, name: str) -> VM:
         """The VM named, refreshing once on a miss; NotFound when the backend does not know it."""
@@ -264,7 +283,8 @@ class Inventory:
             try:
                 raw = await self.backend.get_config(vm.name)
             except TartFailed as exc:
-                if exc.exit_code == 2:
+                # Tart says so with exit code 2; the text is the sign a stand-in keeps
+                if exc.exit_code == 2 or "does not exist" in exc.stderr:
                     raise NotFound(f"VM {name!r} does not exist") from exc
                 raise
             self._store_config(vm.name, raw)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .actions import ActionOperations
 from .backends.base import Backend, StartOptions
-from .errors import Conflict, InvalidInput, TaartError
+from .errors import Conflict, InvalidInput, NotFound, TaartError
 from .inventory import Inventory
 from .models import VM, CloneRequest, CreateRequest, PullRequest, Task
 from .names import is_remote, parse_remote
@@ -74,7 +74,7 @@ class Operations(ActionOperations):
     ) -> Task:
         """Start with `request`'s options over the VM's remembered ones (lifecycle.py)."""
         self.engine.check_claims({name: "exclusive"})  # busy first: the 409 names the task
-        vm = await self.inventory.lookup(name)
+        vm = await self._current(await self.inventory.lookup(name))
         self._require_local(vm, "started")
         if vm.status == "running":
             raise Conflict(f"VM {vm.name} is already running")
@@ -95,7 +95,7 @@ class Operations(ActionOperations):
 
     async def stop(self, name: str) -> Task:
         self.engine.check_claims({name: "exclusive"})
-        vm = await self.inventory.lookup(name)
+        vm = await self._current(await self.inventory.lookup(name))
         self._require_local(vm, "stopped")
         if vm.status != "running" and vm.state != "suspended":
             raise Conflict(f"VM {vm.name} is not running")
@@ -108,7 +108,7 @@ class Operations(ActionOperations):
 
     async def delete(self, name: str) -> Task:
         self.engine.check_claims({name: "exclusive"})
-        vm = await self.inventory.lookup(name)
+        vm = await self._current(await self.inventory.lookup(name))
         if vm.status == "running":
             raise Conflict(f"VM {vm.name} is running: stop it before deleting it")
         await self.backend.check("delete", vm)
@@ -133,19 +133,26 @@ class Operations(ActionOperations):
 
         return await self._submit("pull", canonical, {canonical: "exclusive"}, work, (canonical,))
 
-    async def _check_new_name(self, new_name: str) -> None:
+    async def _check_new_name(self, new_name: str, source: VM | None = None) -> None:
+        """409 when `new_name` is taken; 404 when a local `source` is gone (tart clone pulls
+        an OCI source that left the cache). Both from one fresh refresh: a VM made or deleted
+        at a terminal since the last one counts."""
         existing = await self.inventory.exists(new_name)
         if existing is not None:
             raise Conflict(
                 f"a VM named {existing.name} already exists (names are compared "
                 "case-insensitively); choose another name or delete it first"
             )
+        if source is None or is_remote(source.name):
+            return
+        if self.inventory.find(source.name) is None:
+            raise NotFound(f"VM {source.name!r} does not exist")
 
     async def clone(self, name: str, request: CloneRequest) -> Task:
         self.engine.check_claims({name: "shared", request.new_name: "exclusive"})
         source = await self.inventory.lookup(name)
         await self.backend.check("clone", source)
-        await self._check_new_name(request.new_name)
+        await self._check_new_name(request.new_name, source)
         new_name = request.new_name
         if request.start_after_clone and self.checks is not None:
             clone = VM(name=new_name, status="stopped", kind="working_vm")
@@ -179,7 +186,7 @@ class Operations(ActionOperations):
         if source is None and not is_remote(source_name):
             source = await self.inventory.lookup(source_name)
         await self.backend.check("create", source)
-        await self._check_new_name(request.name)
+        await self._check_new_name(request.name, source)
         if (
             source is not None
             and isinstance(source.disk_size, int)

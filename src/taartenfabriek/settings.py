@@ -27,6 +27,11 @@ class Settings(BaseSettings):
         Path("~/.tartvm-manager"),
         description="State folder: token, GitHub token, task history, run logs.",
     )
+    token_dir: Path | None = Field(
+        None,
+        description="Folder of the API token when it is not `home`: the demo keeps its state "
+        "apart and its token where the seed says, `~/.tartvm-manager/token`.",
+    )
     tart_path: str = Field("tart", description="The `tart` executable (a name on PATH or a path).")
     tart_home: Path | None = Field(
         None, description="TART_HOME handed to tart; unset keeps the environment's own."
@@ -117,10 +122,10 @@ class Settings(BaseSettings):
         description="TEST HOOK: pretend the Tart volume has this many GB (10^9 bytes) free.",
     )
 
-    @field_validator("home", mode="after")
+    @field_validator("home", "token_dir", mode="after")
     @classmethod
-    def _expand_home(cls, value: Path) -> Path:
-        return value.expanduser()
+    def _expand_home(cls, value: Path | None) -> Path | None:
+        return None if value is None else value.expanduser()
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod
@@ -134,7 +139,7 @@ class Settings(BaseSettings):
 
     @property
     def token_file(self) -> Path:
-        return self.home / "token"
+        return (self.token_dir or self.home) / "token"
 
     @property
     def github_token_file(self) -> Path:

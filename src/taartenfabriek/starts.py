@@ -5,6 +5,7 @@ shares (what the VM is now, is its run still ours). A mixin of `Operations`.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +13,7 @@ from pydantic import ValidationError
 
 from .backends.base import Backend, RunHandle
 from .backends.local_lifecycle import start_flags
-from .errors import Conflict, InvalidInput, TaartError
+from .errors import Conflict, InvalidInput, NotFound, TaartError
 from .inventory import Inventory
 from .models import VM, Task
 from .start_options import (
@@ -52,7 +53,7 @@ class StartOperations:
             changed: tuple[str, ...],
         ) -> Task: ...
 
-        async def _check_new_name(self, new_name: str) -> None: ...
+        async def _check_new_name(self, new_name: str, source: VM | None = None) -> None: ...
 
         async def start(
             self, name: str, request: StartRequest | None = None, *, action: str = "start"
@@ -69,6 +70,27 @@ class StartOperations:
             return vm.state, vm.os, {}
         fields = config_fields(config.raw)
         return str(fields["state"]), fields["os"], config.raw
+
+    async def _current(self, vm: VM) -> VM:
+        """`vm` with the state Tart reports now (`tart get`), for the 404/409 decisions of the
+        seed's actions: the inventory is a cache, and a VM started, stopped or deleted at a
+        terminal since the last refresh must be judged as it is. Base images and Orchard VMs
+        keep their cached state (tart get reads local VMs only)."""
+        if vm.kind == "base_image" or self.backend.kind != "local":
+            return vm
+        try:
+            config = await self.inventory.config(vm.name, force_refresh=True)
+        except NotFound:
+            with contextlib.suppress(TaartError):
+                await self.inventory.refresh()  # drop it from the list too
+            raise
+        except TaartError:
+            return vm  # tart could not say: the cache is the best we know
+        state = config_fields(config.raw)["state"]
+        if state not in ("running", "stopped", "suspended"):
+            return vm
+        status = "running" if state == "running" else "stopped"
+        return vm.model_copy(update={"state": state, "status": status})
 
     async def _owned_run(self, vm: VM) -> LastRun | None:
         """The run this server started, while it still is the VM's live `tart run`."""

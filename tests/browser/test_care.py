@@ -1,5 +1,5 @@
 """Taking care of the Mac in the UI: run logs per run (secrets redacted), why a VM has no IP,
-the macOS two-guest limit, and start at login in Settings."""
+and start at login in Settings (the macOS two-guest limit: test_macos_limit.py)."""
 
 from __future__ import annotations
 
@@ -93,23 +93,6 @@ def test_why_a_running_vm_has_no_ip(server_factory: Any, make_ui: Callable[..., 
     assert "No IP address yet" in text
     assert diagnosis[0].upper() + diagnosis[1:] in text
     assert "tart ip --resolver dhcp" in text
-
-
-def test_a_third_macos_vm_is_refused_with_the_reason(ui: UI) -> None:
-    for name in ("mac1", "mac2", "mac3"):
-        ui.seed(name, os_name="darwin")
-    _start(ui, "mac1")
-    _start(ui, "mac2")
-    ui.launch()
-    ui.card("mac3").get_by_role("button", name="Start mac3").click()
-    # the 409 opens the macOS-limit dialog (test_macos_limit.py), with the server's words
-    dialog = ui.page.get_by_role("dialog", name="Two macOS VMs are already running")
-    dialog.get_by_text("What the server said").click()
-    text = dialog.locator(".limit-detail").inner_text()
-    assert "macOS runs at most 2 macOS VMs at once" in text
-    assert "mac1 and mac2 are already running" in text and "stop one of them" in text
-    assert not [t for t in ui.api("GET", "/api/tasks") if t["vm"] == "mac3"]
-    assert ui.page.locator('li.task[data-action="start"] .task-target[title="mac3"]').count() == 0
 
 
 def _install(server_home: Path, user_home: Path, port: int) -> None:

@@ -23,7 +23,7 @@ NO_IP = {
 
 
 def _open(ui: UI, name: str) -> Locator:
-    ui.card(name).get_by_role("link", name=name, exact=True).click()  # not "Why has x ...?"
+    ui.card(name).get_by_role("link", name=name, exact=True).click()
     drawer = ui.page.get_by_role("dialog", name=name)
     drawer.wait_for()
     return drawer
@@ -55,6 +55,7 @@ def test_no_ip_diagnosis_and_the_ip_lookup(server_factory: Any, make_ui: Callabl
     expect(shown).to_have_text(_same(_diagnosis(ui, "tux")))
     select = drawer.get_by_label("IP lookup")
     expect(select).to_have_value("auto")
+    expect(select).to_be_enabled()  # the choice is loaded: until then a user cannot choose
     expect(drawer.locator("#ip-resolver-hint")).to_contain_text("now: DHCP")
 
     select.select_option("arp")
@@ -70,6 +71,7 @@ def test_no_ip_diagnosis_and_the_ip_lookup(server_factory: Any, make_ui: Callabl
     drawer = ui.page.get_by_role("dialog", name="tux")
     drawer.wait_for()
     expect(drawer.get_by_label("IP lookup")).to_have_value("arp")
+    expect(drawer.get_by_label("IP lookup")).to_be_enabled()
     drawer.get_by_label("IP lookup").select_option("auto")
     ui.wait_until(lambda: ui.api("GET", "/api/vms/tux/ip-resolver")["chosen"] is None)
     expect(drawer.get_by_test_id("ip-diagnosis").locator(".ip-diagnosis-text")).to_contain_text(

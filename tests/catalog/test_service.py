@@ -106,12 +106,15 @@ def test_github_next_link_to_another_host_is_not_followed(
     assert {r.host.split(":")[0] for r in fake_state.requests} == {"127.0.0.1"}
 
 
-def test_github_vanished_package_is_skipped(
+def test_github_package_without_readable_versions_keeps_its_known_tags(
     tmp_path: Path, fake: FakeServer, fake_state: FakeState
 ) -> None:
-    fake_state.vanished.add("macos-sonoma-base")
-    names = set(by_name(run(make_catalog(tmp_path, fake.url, GOOD_TOKEN).images())))
-    assert names == TART_IMAGES - {"macos-sonoma-base"}
+    fake_state.vanished.update({"macos-sonoma-base", "macos-runner"})
+    found = by_name(run(make_catalog(tmp_path, fake.url, GOOD_TOKEN).images()))
+    assert set(found) == TART_IMAGES
+    assert found["macos-sonoma-base"]["tags"] == ["latest"]
+    assert found["macos-sonoma-base"]["url"].endswith("/cirruslabs/macos-sonoma-base:latest")
+    assert found["macos-runner"]["tags"] == ["tahoe", "sequoia", "sonoma"]
 
 
 def test_github_bad_token_is_502_with_advice(tmp_path: Path, fake: FakeServer) -> None:

@@ -51,7 +51,7 @@ def test_demo_inventory_and_clean_exit(tmp_path: Path) -> None:
         deadline = time.monotonic() + 30
         vms: list[dict[str, object]] = []
         while time.monotonic() < deadline:
-            token_file = demo_home / "token"
+            token_file = tmp_path / "home" / "token"  # the seed's place, demo or not
             if token_file.exists():
                 headers = {"X-Local-Token": token_file.read_text().strip()}
                 try:
@@ -73,3 +73,5 @@ def test_demo_inventory_and_clean_exit(tmp_path: Path) -> None:
         output = process.communicate(timeout=30)[0].decode()
     assert f"http://127.0.0.1:{port}/?token=" in output
     assert _sim_runs(demo_home / "tart") == []
+    assert not (demo_home / "token").exists()
+    assert oct((tmp_path / "home").stat().st_mode & 0o777) == "0o700"

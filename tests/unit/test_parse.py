@@ -44,6 +44,17 @@ def test_list_entries_are_parsed_leniently() -> None:
     assert (sleepy.state, sleepy.disk) == ("suspended", 30)
 
 
+def test_list_entries_without_source_tell_oci_names_by_their_slash() -> None:
+    entries = parse.list_entries(
+        '[{"Name": "dev", "State": "stopped"},'
+        ' {"Name": "ghcr.io\\/cirruslabs\\/ubuntu:latest", "State": "stopped"}]'
+    )
+    assert [(e.name, e.source) for e in entries] == [
+        ("dev", "local"),
+        ("ghcr.io/cirruslabs/ubuntu:latest", "OCI"),
+    ]
+
+
 def test_empty_list_as_tart_prints_it() -> None:
     assert parse.list_entries("[\n\n]\n") == []
 

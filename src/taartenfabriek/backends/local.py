@@ -18,6 +18,7 @@ from ..models import VM, Worker
 from ..names import parse_remote
 from ..runlogs import RUN_LOGS_KEPT, RunLogs
 from ..tart import argv
+from ..tart.ocicache import linked_digest, paired_digests
 from ..tart.parse import (
     ListEntry,
     clean_line,
@@ -102,7 +103,8 @@ class LocalBackend(LocalLifecycle):
         return address
 
     async def _digest_of(self, tag_name: str) -> str | None:
-        """Which `sha256:` a cached tag points to (`tart fqn`), remembered until it changes."""
+        """Which `sha256:` a cached tag points to (`tart fqn`, when the tag's link in the OCI
+        cache could not be read), remembered until it changes."""
         if tag_name not in self._digests:
             result = await self.runner.run(argv.fqn(tag_name), timeout=self.timeout)
             fqn = result.stdout.strip() if result.ok else ""
@@ -134,12 +136,15 @@ class LocalBackend(LocalLifecycle):
             if name not in lookups:
                 lookups[name] = asyncio.ensure_future(self.ip(name))
         tags = [e.name for e in entries if e.source.lower() == "oci" and "@" not in e.name]
-        ips, digests = await asyncio.gather(
+        linked = {name: linked_digest(self.tart_home, name) for name in tags}
+        asked = [name for name, digest in linked.items() if digest is None]
+        ips, answers = await asyncio.gather(
             asyncio.gather(*(lookups[name] for name in running)),
-            asyncio.gather(*(self._digest_of(name) for name in tags)),
+            asyncio.gather(*(self._digest_of(name) for name in asked)),
         )
+        linked.update(zip(asked, answers, strict=True))
         return fold_entries(
-            entries, dict(zip(running, ips, strict=True)), dict(zip(tags, digests, strict=True))
+            entries, dict(zip(running, ips, strict=True)), paired_digests(entries, linked)
         )
 
     def _drop(self, lookups: Iterable[asyncio.Future[str | None]]) -> None:

@@ -119,8 +119,11 @@ class GitHubPackages:
         path = f"/orgs/{known.ORG}/packages/container/{quote(name, safe='')}/versions"
         versions = await self._pages(path, {"per_page": PER_PAGE}, missing_ok=True)
         if versions is None:
-            log.info("package %s vanished while the catalog was read", name)
-            return None
+            # Listed, but its versions cannot be read (deleted a moment ago, or an API that
+            # lists packages only): offered with the tags it is known to carry, since a pull
+            # of a tag that is gone fails in its task with the registry's word for it.
+            log.info("the versions of package %s could not be read", name)
+            versions = images.known_versions(name)
         return images.image_from_package(package, versions, registry_host=self.registry_host)
 
     async def fetch(self) -> list[VMImage]:

@@ -128,6 +128,13 @@ def image_from_package(
     )
 
 
+def known_versions(name: str) -> list[Mapping[str, Any]]:
+    """GitHub-shaped versions carrying the tags a package is known to have (`latest` for one
+    the maintained list does not know)."""
+    tags = next((list(i.tags) for i in known.KNOWN_IMAGES if i.name == name), ["latest"])
+    return [{"metadata": {"container": {"tags": tags}}}]
+
+
 def builtin_images(registry_host: str) -> list[VMImage]:
     """The maintained list with its usual tags, unchecked: for when nothing answers."""
     found = (

@@ -93,10 +93,13 @@ def list_entries(stdout: str) -> list[ListEntry]:
         if not isinstance(name, str) or not name:
             continue
         source = _key(obj, "Source")
+        if not isinstance(source, str) or not source:
+            # a local VM is a directory under vms/, so only OCI cache names hold a `/`
+            source = "OCI" if "/" in name else "local"
         entries.append(
             ListEntry(
                 name=name,
-                source=source if isinstance(source, str) else "local",
+                source=source,
                 state=_state(obj),
                 disk=_int(_key(obj, "Disk")),
                 size=_int(_key(obj, "Size", "SizeOnDisk")),
