@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -25,6 +25,9 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, sync_pla
 
 from taartenfabriek.sim.seed import seed_vm
 from tests.server import ServerProcess
+
+if TYPE_CHECKING:
+    from tests.browser.fleet import Fleet
 
 CHROMIUM = os.environ.get("TARTVM_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -165,3 +168,21 @@ server then serves its built-in list, marked stale)."""
 def ui(server_factory: Any, make_ui: Callable[..., UI]) -> UI:
     """A page on a fresh server with an empty Tart home (not yet opened)."""
     return make_ui(server_factory(env_overrides=OFFLINE_CATALOG).start())
+
+
+@pytest.fixture(params=["local", "orchard"])
+def fleet(
+    request: pytest.FixtureRequest, server_factory: Any, make_ui: Callable[..., UI], tmp_path: Path
+) -> Iterator[Fleet]:
+    """The same UI flows on both backends: tart-sim, and Orchard (fake controller on loopback)."""
+    from tests.browser.fleet import make_fleet
+
+    yield from make_fleet(request.param, server_factory, make_ui, tmp_path)
+
+
+@pytest.fixture
+def orchard(server_factory: Any, make_ui: Callable[..., UI], tmp_path: Path) -> Iterator[Fleet]:
+    """Orchard mode only (workers, phases, what Orchard cannot do)."""
+    from tests.browser.fleet import make_fleet
+
+    yield from make_fleet("orchard", server_factory, make_ui, tmp_path)
