@@ -17,11 +17,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import fanout, reads, refresh, spawn, startup, ui
+from . import fanout, orchard, reads, refresh, spawn, startup, ui
 from .harness import Server, Sim, ensure_bytecode, is_darwin, loadavg, seed_vms, vm_name
 from .report import Figure, machine, table, write_json
 
-ALL = ("refresh", "reads", "fanout", "spawn", "ui", "memory", "cold")
+ALL = ("refresh", "reads", "fanout", "spawn", "ui", "memory", "cold", "orchard")
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,8 @@ class Size:
     ui_reps: int
     tasks: int
     cold_reps: int
+    orchard_fleet: tuple[int, int] = (1000, 50)
+    """VMs and workers of the Orchard refresh."""
 
 
 SIZES = {
@@ -68,6 +70,7 @@ SIZES = {
         ui_reps=1,
         tasks=100,
         cold_reps=1,
+        orchard_fleet=(100, 5),
     ),
 }
 
@@ -174,6 +177,10 @@ def run(args: argparse.Namespace) -> list[Figure]:
         if "cold" in only:
             log("cold start")
             figures += startup.cold_start(root / "cold", sim, size.cold_reps, count)
+        if "orchard" in only:
+            vms, workers = size.orchard_fleet
+            log(f"Orchard refresh, {vms} VMs on {workers} workers (fake controller)")
+            figures.append(orchard.measure(vms, workers, size.refresh_reps))
     finally:
         for server in servers:
             server.stop()

@@ -143,7 +143,9 @@ def build_services(settings: Settings) -> Services:
         engine=engine,
         storage=storage,
         doctor=doctor,
-        macos_vm_limit=settings.macos_vm_limit,
+        # Apple's 2-macOS-VM limit is per Mac: Orchard counts it per worker (slots) and
+        # queues a VM no worker has room for, so a fleet-wide count would refuse wrongly
+        macos_vm_limit=settings.macos_vm_limit if local is not None else 0,
     )
     return Services(
         settings=settings,

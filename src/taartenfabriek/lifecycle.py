@@ -1,8 +1,9 @@
 """A VM's whole life beyond the seed: suspend, graceful shutdown, edit, rename, create from
-scratch, and what can be done now. A mixin of `Operations`: the same `_submit`, claims, checks.
+scratch. A mixin of `Operations`: the same `_submit`, claims, checks.
 
 Each refusal is a sentence that says why and what to do instead; the same sentences fill
-`GET /api/vms/{name}/actions`, so the UI disables a button with the reason the API would give.
+`GET /api/vms/{name}/actions` (actions.py), so the UI disables a button with the reason the
+API would give.
 """
 
 from __future__ import annotations
@@ -17,14 +18,11 @@ from .backends.base import RunHandle
 from .errors import Conflict, InvalidInput, TartTimeout
 from .models import (
     VM,
-    ActionState,
     ConfigUpdate,
     CreateEmptyRequest,
     RenameRequest,
     ShutdownRequest,
     Task,
-    VMActions,
-    VMState,
 )
 from .start_options import ExtraDisk, VMStartOptions, check_for_vm
 from .starts import StartOperations, validation_detail
@@ -269,53 +267,3 @@ class LifecycleOperations(StartOperations):
             }
 
         return await self._submit("create-empty", name, {name: "exclusive"}, work, (name,))
-
-    # --- what can be done now --------------------------------------------------------------
-
-    async def actions(self, name: str) -> VMActions:
-        vm = await self.inventory.lookup(name)
-        state: str = vm.state
-        os_name = vm.os
-        if vm.kind != "base_image":
-            state, os_name, _ = await self._now(vm)
-        record = self._last_run(vm.name) if state == "running" else None
-        owned = await self._owned_run(vm) if record is not None else None
-        busy = self._busy(vm)
-
-        def check(refusal: str | None) -> ActionState:
-            reason = busy or refusal
-            return ActionState(allowed=reason is None, reason=reason)
-
-        not_running = f"{vm.name} is not running" if state != "running" else None
-        running = f"{vm.name} is already running" if state == "running" else None
-        base = self._base_image
-        suspend = base(vm, "suspended") or await self._suspend_refusal(vm, state, os_name)
-        shutdown = base(vm, "shut down") or await self._shutdown_refusal(vm, state)
-        return VMActions(
-            name=vm.name,
-            state=_state(state),
-            started_by_server=owned is not None,
-            suspendable=owned.suspendable if owned is not None else None,
-            start=check(base(vm, "started") or running),
-            resume=check(
-                base(vm, "started")
-                or (None if state == "suspended" else f"{vm.name} is not suspended")
-            ),
-            suspend=check(suspend),
-            shutdown=check(shutdown),
-            stop=check(base(vm, "stopped") or (None if state == "suspended" else not_running)),
-            edit=check(base(vm, "reconfigured") or self._stopped_refusal(vm, state, "reconfigure")),
-            rename=check(base(vm, "renamed") or self._stopped_refusal(vm, state, "rename")),
-            delete=check(
-                f"{vm.name} is running: stop it before deleting it" if state == "running" else None
-            ),
-        )
-
-
-def _state(value: str) -> VMState:
-    states: dict[str, VMState] = {
-        "running": "running",
-        "stopped": "stopped",
-        "suspended": "suspended",
-    }
-    return states.get(value, "unknown")

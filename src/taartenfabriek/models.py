@@ -379,3 +379,13 @@ class VMActions(BaseModel):
     edit: ActionState
     rename: ActionState
     delete: ActionState
+    clone: ActionState = Field(
+        default_factory=lambda: ActionState(allowed=True),
+        description="Clone it (Orchard: only a stopped or suspended VM, pinned to its worker).",
+    )
+    unsupported: list[str] = Field(
+        default_factory=list,
+        description="The actions above that the backend cannot do on this VM at all (e.g. "
+        "Orchard never starts a stopped VM again), as opposed to 'not now'; each one's "
+        "`reason` says what the backend offers instead.",
+    )

@@ -11,10 +11,10 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from .actions import ActionOperations
 from .backends.base import Backend, StartOptions
 from .errors import Conflict, InvalidInput, NotFound, TaartError
 from .inventory import Inventory
-from .lifecycle import LifecycleOperations
 from .models import VM, CloneRequest, CreateRequest, PullRequest, Task
 from .names import is_remote, parse_remote
 from .runlogs import RunLogs
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from .checks import CareChecks
 
 
-class Operations(LifecycleOperations):
+class Operations(ActionOperations):
     def __init__(
         self,
         backend: Backend,

@@ -27,6 +27,7 @@ EXPECTED = (
     "task spawn",
     "resident memory, 20 VMs + 100 stored tasks",
     "cold start",
+    "Orchard refresh, 100 VMs on 5 workers",
 )
 
 
@@ -54,4 +55,6 @@ def test_benchmark_runs_on_the_small_size(tmp_path: Path) -> None:
     assert len(judged) >= 6 and all(f["met"] in (True, False) for f in judged)
     for figure in figures:
         assert figure["name"] in result.stdout
+    (orchard,) = [f for f in figures if f["name"].startswith("Orchard refresh")]
+    assert orchard["met"] is True, orchard  # a count, not a time: one GET /v1/vms per refresh
     assert "python" in result.stdout  # the load generator it used is named in the notes

@@ -1,8 +1,13 @@
 """Browser fixtures: Debian's Chromium driven by Playwright against the real server.
 
 One Chromium per session, a fresh context (empty storage) per test. Every request that leaves
-127.0.0.1 is aborted and recorded, so a test fails if the UI (or /docs) reaches for a CDN; page
-errors and CSP violations fail the test too.
+127.0.0.1 is recorded and cannot resolve, so a test fails if the UI (or /docs) reaches for a CDN;
+page errors and CSP violations fail the test too.
+
+Off-site requests are stopped by Chromium's own host resolver, not by `context.route`: a route
+handler runs in this Python thread, only while it is inside a Playwright call, so every request
+of the page stalled whenever a test waited on the server (httpx polling, `time.sleep`), and a
+click's request could arrive 15 s late.
 """
 
 from __future__ import annotations
@@ -12,14 +17,17 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, Route, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, sync_playwright
 
 from taartenfabriek.sim.seed import seed_vm
 from tests.server import ServerProcess
+
+if TYPE_CHECKING:
+    from tests.browser.fleet import Fleet
 
 CHROMIUM = os.environ.get("TARTVM_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -30,8 +38,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
 ]
 TIMEOUT_MS = 15_000
+LOCAL = ("127.0.0.1", "localhost")
 
 
 @pytest.fixture(scope="package")
@@ -108,18 +118,6 @@ class UI:
             time.sleep(0.1)
 
 
-def _guard(ui: UI) -> Callable[[Route], None]:
-    def handle(route: Route) -> None:
-        host = urlsplit(route.request.url).hostname
-        if host in ("127.0.0.1", "localhost"):
-            route.continue_()
-        else:
-            ui.offsite.append(route.request.url)
-            route.abort()
-
-    return handle
-
-
 @pytest.fixture
 def make_ui(browser: Browser) -> Iterator[Callable[..., UI]]:
     """`make_ui(server, **context_options)`: a fresh browser context on a started server."""
@@ -131,7 +129,6 @@ def make_ui(browser: Browser) -> Iterator[Callable[..., UI]]:
         context.set_default_timeout(TIMEOUT_MS)
         page = context.new_page()
         ui = UI(server=server, context=context, page=page)
-        context.route("**/*", _guard(ui))
         page.on("pageerror", lambda error: ui.errors.append(f"page error: {error}"))
 
         def console(message: Any) -> None:
@@ -141,7 +138,10 @@ def make_ui(browser: Browser) -> Iterator[Callable[..., UI]]:
         page.on("console", console)
 
         def request(req: Any) -> None:
-            if urlsplit(req.url).path.startswith("/api/"):
+            url = urlsplit(req.url)
+            if url.scheme in ("http", "https", "ws", "wss") and url.hostname not in LOCAL:
+                ui.offsite.append(req.url)
+            elif url.path.startswith("/api/"):
                 ui.api_requests.append({"url": req.url, "headers": req.headers})
 
         page.on("request", request)
@@ -168,3 +168,21 @@ server then serves its built-in list, marked stale)."""
 def ui(server_factory: Any, make_ui: Callable[..., UI]) -> UI:
     """A page on a fresh server with an empty Tart home (not yet opened)."""
     return make_ui(server_factory(env_overrides=OFFLINE_CATALOG).start())
+
+
+@pytest.fixture(params=["local", "orchard"])
+def fleet(
+    request: pytest.FixtureRequest, server_factory: Any, make_ui: Callable[..., UI], tmp_path: Path
+) -> Iterator[Fleet]:
+    """The same UI flows on both backends: tart-sim, and Orchard (fake controller on loopback)."""
+    from tests.browser.fleet import make_fleet
+
+    yield from make_fleet(request.param, server_factory, make_ui, tmp_path)
+
+
+@pytest.fixture
+def orchard(server_factory: Any, make_ui: Callable[..., UI], tmp_path: Path) -> Iterator[Fleet]:
+    """Orchard mode only (workers, phases, what Orchard cannot do)."""
+    from tests.browser.fleet import make_fleet
+
+    yield from make_fleet("orchard", server_factory, make_ui, tmp_path)

@@ -120,3 +120,14 @@ def test_unreachable_api_at_start_is_retried(ui: UI) -> None:
     assert ui.page.evaluate("() => localStorage.getItem('taartenfabriek.token')")
     ui.page.unroute("**/api/**")
     ui.page.get_by_role("heading", name="Virtual machines", exact=True).wait_for(timeout=10_000)
+
+
+def test_the_harness_catches_requests_that_leave_the_machine(ui: UI) -> None:
+    """The guard the other tests rely on: an off-site request is recorded and cannot resolve."""
+    ui.page.goto("about:blank")
+    outcome = ui.page.evaluate(
+        "() => fetch('https://cdn.jsdelivr.net/npm/preact').then(() => 'reached', () => 'failed')"
+    )
+    assert outcome == "failed"
+    assert ui.offsite == ["https://cdn.jsdelivr.net/npm/preact"]
+    ui.offsite.clear()  # expected here: the teardown check fails any other test for it

@@ -359,3 +359,24 @@ def test_lifecycle_routes_in_orchard_mode(fake: FakeOrchard, orchard_server: Sta
         assert resume.status_code == 409
         assert "cannot start VM susp again" in resume.json()["detail"]
         assert client.get("/api/tasks/active").json() == []
+
+
+def test_the_local_macos_limit_does_not_apply_to_a_fleet(
+    fake: FakeOrchard, orchard_server: Start
+) -> None:
+    """Two macOS VMs run on mac-1; a third, queued for mac-2, may still be started (followed):
+    Apple's limit is per Mac, and Orchard keeps it per worker with its slots."""
+    fake.store.add_worker("mac-2", labels={"rack": "b"})
+    fake.store.workers["mac-2"]["scheduling_paused"] = True
+    server = orchard_server(fake.url, TARTVM_ORCHARD_QUEUE_WAIT="10")
+    assert create(server, "one")["status"] == "completed"
+    assert create(server, "two")["status"] == "completed"
+    fake.store.create_vm({"name": "three", "image": IMAGE, "labels": {"rack": "b"}})
+    with server.client() as client:
+        client.post("/api/vms/refresh")
+        response = client.post("/api/vms/three/start")
+        assert response.status_code == 200, response.text
+        fake.store.workers["mac-2"]["scheduling_paused"] = False
+        task = server.wait_task(response.json()["id"])
+    assert task["status"] == "completed", task
+    assert fake.vm("three")["worker"] == "mac-2"

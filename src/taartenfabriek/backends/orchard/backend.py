@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import logging
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -60,6 +61,7 @@ class OrchardBackend:
         self.offline_after = offline_after
         self.poll_interval = poll_interval
         self._ips: dict[str, str] = {}
+        self._looks: dict[str, asyncio.Future[Json]] = {}
 
     # --- reads -----------------------------------------------------------------------------
 
@@ -73,7 +75,24 @@ class OrchardBackend:
         return [to_vm(raw, self._ips.get(ip_key(raw))) for raw in raws]
 
     async def get_config(self, name: str) -> dict[str, Any]:
-        return to_config(await self.client.get_vm(name))
+        return to_config(await self._look(name))
+
+    async def _look(self, name: str) -> Json:
+        """`GET /v1/vms/{name}`, one request for all who ask at the same moment: the
+        `/actions` route checks eight actions and reads the state of one VM at once."""
+        pending = self._looks.get(name)
+        if pending is None:
+            pending = asyncio.ensure_future(self.client.get_vm(name))
+            self._looks[name] = pending
+
+            def done(future: asyncio.Future[Json]) -> None:
+                if self._looks.get(name) is future:
+                    del self._looks[name]
+                if not future.cancelled():
+                    future.exception()  # retrieved, even if every asker was cancelled
+
+            pending.add_done_callback(done)
+        return copy.deepcopy(await asyncio.shield(pending))
 
     # --- what Orchard cannot do --------------------------------------------------------------
 
@@ -92,7 +111,7 @@ class OrchardBackend:
             raise Unsupported(advice.OTHER.format(action=action))
         if vm is None or action == "delete":
             return
-        raw = await self.client.get_vm(vm.name)
+        raw = await self._look(vm.name)
         current = phase(raw)
         if action == "start" and current not in STARTABLE:
             raise advice.cannot_start(raw, current)

@@ -65,12 +65,12 @@ export async function refreshVms() {
   try {
     setInventory(await api('/api/vms/refresh', { method: 'POST', body: {} }));
     setState({ vmsError: null });
-    loadHealth();
     if (getState().tart.missing) loadTart(); // installed since? the banner goes away
   } catch (error) {
     toast(`Refresh failed: ${error.message}`, 'error', 8000);
   } finally {
     setState({ refreshing: false });
+    loadHealth(); // a failed refresh marks the inventory stale: its banner shows at once
   }
 }
 

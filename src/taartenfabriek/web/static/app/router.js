@@ -1,5 +1,5 @@
 // Addressable places besides the inventory: `#/vm/<name>` (a VM's details), `#/settings`
-// and `#/storage`, so Back closes them and a detail view can be linked to.
+// `#/storage` and `#/workers` (Orchard), so Back closes them and a view can be linked to.
 import { setState } from './state.js';
 
 export function parseRoute(hash = window.location.hash) {
@@ -13,6 +13,7 @@ export function parseRoute(hash = window.location.hash) {
   }
   if (hash === '#/settings') return { name: 'settings' };
   if (hash === '#/storage') return { name: 'storage' };
+  if (hash === '#/workers') return { name: 'workers' };
   return { name: 'home' };
 }
 
@@ -20,6 +21,7 @@ export function hrefFor(route) {
   if (route.name === 'vm') return `#/vm/${encodeURIComponent(route.vm)}`;
   if (route.name === 'settings') return '#/settings';
   if (route.name === 'storage') return '#/storage';
+  if (route.name === 'workers') return '#/workers';
   return '#/';
 }
 

@@ -3,6 +3,11 @@ import { html } from '../html.js';
 import { isBaseImage, vmState } from '../format.js';
 
 const VM_LABELS = { running: 'Running', stopped: 'Stopped', suspended: 'Suspended', unknown: 'Unknown' };
+/** Orchard's phases the seed's words do not cover (`phase` is null in local mode). */
+const PHASE_LABELS = {
+  queued: 'Queued', creating: 'Creating', restarting: 'Restarting', stopping: 'Stopping',
+  suspending: 'Suspending', failed: 'Failed',
+};
 const TASK_LABELS = { pending: 'Queued', running: 'Running', completed: 'Done', failed: 'Failed' };
 
 export function VmBadge({ vm, busy }) {
@@ -13,8 +18,11 @@ export function VmBadge({ vm, busy }) {
     return html`<span class="badge badge-image" data-status=${vm.status}><span class="dot" aria-hidden="true"></span>Image</span>`;
   }
   const state = vmState(vm);
-  return html`<span class=${`badge badge-${state}`} data-status=${state}>
-    <span class="dot" aria-hidden="true"></span>${VM_LABELS[state] || state}</span>`;
+  const phase = PHASE_LABELS[vm.phase];
+  const cls = vm.phase === 'failed' ? 'badge-failed' : `badge-${state}`;
+  return html`<span class=${`badge ${cls}`} data-status=${state} data-phase=${vm.phase || undefined}
+      title=${vm.status_message || undefined}>
+    <span class="dot" aria-hidden="true"></span>${phase || VM_LABELS[state] || state}</span>`;
 }
 
 export function TaskBadge({ status }) {

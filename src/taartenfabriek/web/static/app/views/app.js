@@ -13,6 +13,7 @@ import { Activity } from './activity.js';
 const Detail = lazy(() => import('./detail.js'), 'Detail');
 const Settings = lazy(() => import('./settings.js'), 'Settings');
 const Storage = lazy(() => import('./storage.js'), 'Storage');
+const Workers = lazy(() => import('./workers.js'), 'Workers');
 const CreateDialog = lazy(() => import('./create.js'), 'CreateDialog');
 const CloneDialog = lazy(() => import('./clone.js'), 'CloneDialog');
 const PullDialog = lazy(() => import('./pull.js'), 'PullDialog');
@@ -44,20 +45,36 @@ function Header() {
     <div class="topbar-badges">
       ${health?.demo ? html`<span class="pill pill-demo" title="Simulated Tart: nothing here touches real VMs">Demo</span>` : null}
       ${health?.backend && health.backend !== 'local' ? html`<span class="pill">${health.backend}</span>` : null}
-      ${tart.missing ? html`<span class="pill pill-error">Tart missing</span>` : null}
+      ${tart.missing ? html`<span class="pill pill-error">${health?.backend === 'orchard' ? 'Controller unreachable' : 'Tart missing'}</span>` : null}
     </div>
     <div class="topbar-spacer"></div>
     <a class="btn btn-ghost btn-sm activity-jump" href="#activity-title" aria-label=${`Activity${active ? `, ${active} running` : ''}`}>
       <${Icon} name="activity" />${active ? html`<span class="count count-live">${active}</span>` : null}
     </a>
+    ${health?.backend === 'orchard' ? html`<${WorkersLink} />` : null}
     <a class="btn btn-ghost btn-sm hide-narrow" href="/docs" target="_blank" rel="noopener">API docs</a>
-    <button type="button" class="btn btn-ghost btn-sm" onClick=${() => navigate({ name: 'storage' })}>
+    ${health?.backend === 'orchard' ? null : html`<button type="button" class="btn btn-ghost btn-sm" onClick=${() => navigate({ name: 'storage' })}>
       <${Icon} name="drive" /><span class="hide-narrow">Storage</span><span class="sr-only narrow-only">Storage</span>
-    </button>
+    </button>`}
     <button type="button" class="btn btn-ghost btn-sm" onClick=${() => navigate({ name: 'settings' })}>
       <${Icon} name="settings" /><span class="hide-narrow">Settings</span><span class="sr-only narrow-only">Settings</span>
     </button>
   </header>`;
+}
+
+/** Orchard only: the fleet's Macs (`#/workers`); the inventory is one click back. */
+function WorkersLink() {
+  const route = useStore((s) => s.route);
+  const here = route.name === 'workers';
+  return html`<a class=${`btn btn-sm ${here ? 'btn-secondary' : 'btn-ghost'}`} href="#/workers" aria-current=${here ? 'page' : undefined}
+      onClick=${(e) => { e.preventDefault(); navigate({ name: here ? 'home' : 'workers' }); }}>
+    <${Icon} name="cpu" /><span class="hide-narrow">Workers</span><span class="sr-only narrow-only">Workers</span>
+  </a>`;
+}
+
+function Main() {
+  const workers = useStore((s) => s.route.name === 'workers');
+  return workers ? html`<${Workers} />` : html`<${Inventory} />`;
 }
 
 function Dialogs() {
@@ -79,7 +96,7 @@ function Shell() {
     <div class="layout">
       <main class="main" id="main" tabindex="-1">
         <${Banners} />
-        <${Inventory} />
+        <${Main} />
       </main>
       <aside class="side" aria-label="Activity">
         <${Activity} />

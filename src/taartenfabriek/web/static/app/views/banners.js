@@ -1,5 +1,5 @@
-// Page-wide warnings: Tart missing (with how to install it), the server unreachable, and an
-// inventory that could not be refreshed lately.
+// Page-wide warnings: Tart missing (with how to install it) or the Orchard controller out of
+// reach, the server unreachable, and an inventory that could not be refreshed lately.
 import { html } from '../html.js';
 import { useStore } from '../state.js';
 import { Icon } from '../components/icons.js';
@@ -17,13 +17,20 @@ export function Banners() {
   const tart = useStore((s) => s.tart);
   const offline = useStore((s) => s.offline);
   const health = useStore((s) => s.health);
+  const orchard = health?.backend === 'orchard';
   return html`<div class="banners">
     ${offline
       ? html`<${Banner} kind="error" title="The server is not answering.">
           Is <code>taartenfabriek serve</code> still running? This page reconnects by itself.
         <//>`
       : null}
-    ${tart.missing
+    ${orchard && tart.error
+      ? html`<${Banner} kind="error" title="The Orchard controller cannot be used.">
+          <p>${tart.error}</p>
+          <p class="muted small">Check that the controller runs and that TARTVM_ORCHARD_URL, the service account and its token (or <code>orchard context</code>) are right.</p>
+        <//>`
+      : null}
+    ${tart.missing && !orchard
       ? html`<${Banner} kind="error" title="Tart is not installed (or could not be started).">
           <p>Install it with Homebrew, then reload this page:</p>
           <${CopyField} value="brew install cirruslabs/cli/tart" label="install command" />
@@ -33,7 +40,7 @@ export function Banners() {
       : null}
     ${health?.inventory_stale
       ? html`<${Banner} kind="warning" title="The inventory may be out of date.">
-          The last refresh from Tart failed${typeof health.inventory_age === 'number'
+          The last refresh from ${orchard ? 'the Orchard controller' : 'Tart'} failed${typeof health.inventory_age === 'number'
             ? html`; what you see is ${duration(health.inventory_age)} old` : null}. Use Refresh to try again.
         <//>`
       : null}

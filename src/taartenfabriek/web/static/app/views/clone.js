@@ -1,4 +1,5 @@
-// Clone a VM or base image to a new local name, optionally starting the clone.
+// Clone a VM or base image to a new local name, optionally starting the clone (Orchard
+// always starts it).
 import { useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { actions } from '../data.js';
@@ -12,6 +13,9 @@ export function CloneDialog({ vm, onClose }) {
   const existing = getState().vms.map((v) => v.name);
   const [name, setName] = useState(() => suggestName(`${splitName(vm.name).title}-clone`, existing));
   const [start, setStart] = useState(false);
+  // Orchard always starts the VMs it creates: the clone runs on the source's worker, and the
+  // task waits for its IP (start_after_clone) rather than pretending it could stay stopped.
+  const orchard = vm.source === 'orchard';
   const [errors, setErrors] = useState({});
   const [formError, setFormError] = useState(null);
   const [busy, setBusy] = useState(false);
@@ -26,7 +30,7 @@ export function CloneDialog({ vm, onClose }) {
     setBusy(true);
     setFormError(null);
     try {
-      await actions.clone(vm.name, { new_name: name.trim(), start_after_clone: start });
+      await actions.clone(vm.name, { new_name: name.trim(), start_after_clone: orchard || start });
       onClose();
     } catch (err) {
       const fields = errorsFor(err, ['new_name']);
@@ -44,10 +48,12 @@ export function CloneDialog({ vm, onClose }) {
           onInput=${(e) => { setName(e.currentTarget.value); setErrors({}); }}
           ...${described('clone-name', { error: errors.new_name, hint: true })} />
       <//>
-      <label class="check">
-        <input type="checkbox" checked=${start} onChange=${(e) => setStart(e.currentTarget.checked)} />
-        <span>Start the clone when it is ready</span>
-      </label>
+      ${orchard
+        ? html`<p class="muted small" data-testid="clone-starts">Orchard starts the clone as soon as worker ${vm.worker || '?'}, which holds ${vm.name}'s disk, has copied it.</p>`
+        : html`<label class="check">
+            <input type="checkbox" checked=${start} onChange=${(e) => setStart(e.currentTarget.checked)} />
+            <span>Start the clone when it is ready</span>
+          </label>`}
       <${FormError} error=${formError} />
       <div class="form-actions">
         <button type="button" class="btn btn-secondary" onClick=${onClose}>Cancel</button>

@@ -13,6 +13,7 @@ import { ScratchForm, ScratchProgress } from './scratch.js';
 import { RoomError } from './room.js';
 
 const OTHER = '__other__';
+const CLONABLE = new Set(['stopped', 'suspended']);
 export const LIMITS = {
   cpu: { min: 1, max: 128, fallback: 4 },
   memory: { min: 1, max: 1024, fallback: 8 },
@@ -50,16 +51,20 @@ const MODES = [['image', 'From an image'], ['scratch', 'From scratch']];
 
 /** "New VM": from an image (below) or from scratch (scratch.js), chosen at the top. */
 export function CreateDialog({ mode: initialMode = 'image', source, onClose }) {
-  const [mode, setMode] = useState(initialMode);
+  // Orchard makes VMs from images only (no empty disk, no IPSW): no "from scratch" there
+  const orchard = getState().health?.backend === 'orchard';
+  const [mode, setMode] = useState(orchard ? 'image' : initialMode);
   const [task, setTask] = useState(null);
   const scratch = mode === 'scratch';
-  return html`<${Dialog} title="New VM" subtitle=${scratch ? 'An empty Linux VM, or macOS from an IPSW' : 'Clone a source and size it'} onClose=${onClose}>
+  const subtitle = orchard ? 'Orchard places it on a worker and starts it'
+    : scratch ? 'An empty Linux VM, or macOS from an IPSW' : 'Clone a source and size it';
+  return html`<${Dialog} title="New VM" subtitle=${subtitle} onClose=${onClose}>
     ${task
       ? html`<${ScratchProgress} taskId=${task.id} onClose=${onClose} onBack=${() => setTask(null)} />`
-      : html`<div class="segmented create-mode" role="group" aria-label="How to create the VM">
+      : html`${orchard ? null : html`<div class="segmented create-mode" role="group" aria-label="How to create the VM">
           ${MODES.map(([value, label]) => html`<button key=${value} type="button" aria-pressed=${mode === value}
               class=${mode === value ? 'on' : ''} onClick=${() => setMode(value)}>${label}</button>`)}
-        </div>
+        </div>`}
         ${scratch
           ? html`<${ScratchForm} onClose=${onClose} onStarted=${setTask} />`
           : html`<${FromImage} source=${source} onClose=${onClose} />`}`}
@@ -70,11 +75,13 @@ function FromImage({ source: initialSource, onClose }) {
   const vms = getState().vms;
   const existing = vms.map((v) => v.name);
   const images = vms.filter(isBaseImage);
-  const working = vms.filter((v) => !isBaseImage(v));
+  // Orchard makes a VM from an image, or from a stopped VM's disk on that VM's worker
+  const orchard = getState().health?.backend === 'orchard';
+  const working = vms.filter((v) => !isBaseImage(v) && (!orchard || CLONABLE.has(v.phase)));
   const [catalog] = useCatalog();
   const catalogUrls = catalog.images.map((img) => img.url).filter((url) => !existing.includes(url));
 
-  const firstSource = initialSource || images[0]?.name || working[0]?.name || OTHER;
+  const firstSource = initialSource || images[0]?.name || (orchard ? null : working[0]?.name) || OTHER;
   const [source, setSource] = useState(firstSource);
   const [other, setOther] = useState('');
   const sourceVm = vms.find((v) => v.name === source);
@@ -149,8 +156,10 @@ function FromImage({ source: initialSource, onClose }) {
   };
 
   let sourceHint = null;
-  if (source === OTHER) sourceHint = 'Any OCI reference; Tart pulls it first if it is not cached.';
-  else if (!sourceVm && catalogUrls.includes(source)) sourceHint = 'From the catalog: Tart pulls it first, which can take a while.';
+  const puller = orchard ? 'the worker Orchard places it on pulls' : 'Tart pulls';
+  if (source === OTHER) sourceHint = `Any OCI reference; ${puller} it first if it is not cached.`;
+  else if (!sourceVm && catalogUrls.includes(source)) sourceHint = `From the catalog: ${puller} it first, which can take a while.`;
+  else if (orchard && sourceVm) sourceHint = `Made on ${sourceVm.worker}, from ${sourceVm.name}'s disk.`;
 
   return html`<form class="form" onSubmit=${submit} noValidate>
       <${Field} id="create-name" label="Name" error=${errors.name} hint="Letters, digits, dots, dashes and underscores.">
@@ -161,7 +170,7 @@ function FromImage({ source: initialSource, onClose }) {
         <select id="create-source_vm" class="select input" value=${source} onChange=${(e) => pickSource(e.currentTarget.value)}
             ...${described('create-source_vm', { error: source === OTHER ? undefined : errors.source_vm, hint: sourceHint })}>
           ${images.length ? html`<optgroup label="Base images on this Mac">${images.map((v) => html`<option key=${v.name} value=${v.name}>${v.name}</option>`)}</optgroup>` : null}
-          ${working.length ? html`<optgroup label="Working VMs">${working.map((v) => html`<option key=${v.name} value=${v.name}>${v.name}</option>`)}</optgroup>` : null}
+          ${working.length ? html`<optgroup label=${orchard ? 'Stopped VMs (on their worker)' : 'Working VMs'}>${working.map((v) => html`<option key=${v.name} value=${v.name}>${v.name}</option>`)}</optgroup>` : null}
           ${catalogUrls.length ? html`<optgroup label="Catalog (pulled first)">${catalogUrls.map((url) => html`<option key=${url} value=${url}>${url}</option>`)}</optgroup>` : null}
           <option value=${OTHER}>Other image reference…</option>
         </select>

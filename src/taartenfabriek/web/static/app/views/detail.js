@@ -35,8 +35,27 @@ function Facts({ rows }) {
   </dl>`;
 }
 
+/** Orchard: the guest is on its worker's private network, reached through the controller
+ * (the Console and Terminal tabs here, or the `orchard` CLI), never at vnc://<ip> from here. */
+function OrchardConnection({ vm }) {
+  if (vm.status !== 'running') {
+    return html`<p class="muted">${vm.phase === 'queued' || vm.phase === 'creating'
+      ? 'Orchard starts this VM as soon as a worker has made it; connect once it runs.'
+      : 'This VM does not run. Orchard does not start a VM again: clone it for a running copy.'}</p>`;
+  }
+  return html`<div class="connect">
+    <p class="muted small">The guest is on worker ${vm.worker || '?'}'s private network: use the Console and Terminal tabs, or the Orchard CLI.</p>
+    <div class="connect-row"><span class="connect-label">Screen Sharing</span><${CopyField} value=${`orchard vnc vm ${vm.name}`} label="orchard vnc command" /></div>
+    <div class="connect-row"><span class="connect-label">SSH</span><${CopyField} value=${`orchard ssh vm ${vm.name}`} label="orchard ssh command" /></div>
+    ${vm.ip_address
+      ? html`<div class="connect-row"><span class="connect-label">IP (on ${vm.worker})</span><${CopyField} value=${vm.ip_address} label="IP address" /></div>`
+      : null}
+  </div>`;
+}
+
 function Connection({ vm }) {
   const local = useLocalTart();
+  if (vm.source === 'orchard') return html`<${OrchardConnection} vm=${vm} />`;
   if (isBaseImage(vm)) {
     return html`<p class="muted">A base image is a template: clone it or create a VM from it to run it.</p>`;
   }
@@ -52,7 +71,7 @@ function Connection({ vm }) {
   </div>`;
 }
 
-function ConfigSection({ name, version }) {
+function ConfigSection({ name, version, orchard }) {
   const [{ config, error, loading }, reload] = useConfig(name, version);
   return html`<section class="detail-section" aria-labelledby="cfg-title">
     <div class="detail-section-head">
@@ -71,7 +90,7 @@ function ConfigSection({ name, version }) {
           ['Display', config.raw?.Display ?? null],
         ]} />
         <details class="raw">
-          <summary>Raw <code>tart get</code> JSON</summary>
+          <summary>${orchard ? html`Raw JSON (with the VM as Orchard has it)` : html`Raw <code>tart get</code> JSON`}</summary>
           <pre class="log-text" tabindex="0">${JSON.stringify(config.raw ?? {}, null, 2)}</pre>
         </details>`
       : !error ? html`<p class="muted" role="status">Loading…</p>` : null}
@@ -145,7 +164,7 @@ export function Detail({ name, onClose }) {
   const loaded = useStore((s) => s.vmsLoaded);
   const busyTask = useStore((s) => Object.values(s.tasks).find((t) => t.vm === name && !FINAL.has(t.status)), [name]);
   const { title } = splitName(name);
-  const version = vm ? `${vm.status}|${vm.state}|${vm.cpu}|${vm.memory}|${vm.disk_size}|${busyTask?.id || ''}` : '';
+  const version = vm ? `${vm.status}|${vm.state}|${vm.phase}|${vm.cpu}|${vm.memory}|${vm.disk_size}|${busyTask?.id || ''}` : '';
 
   if (!vm) {
     return html`<${Dialog} title=${title} subtitle=${name} onClose=${onClose} variant="drawer">
@@ -153,6 +172,7 @@ export function Detail({ name, onClose }) {
     <//>`;
   }
   const busy = busyTask ? `${actionVerb(busyTask.action, 1)}…` : undefined;
+  const orchard = vm.source === 'orchard'; // no local `tart run` log: its events are task logs
   const view = isBaseImage(vm) ? 'details' : tab;
   return html`<${Dialog} title=${title} subtitle=${name !== title ? name : null} onClose=${onClose} variant="drawer" size=${view === 'details' ? 'md' : 'wide'}>
     <div class="detail-status">
@@ -169,7 +189,7 @@ export function Detail({ name, onClose }) {
       <${Connection} vm=${vm} />
     </section>
     ${isBaseImage(vm) ? null : html`<${StartOptionsSection} vm=${vm} version=${version} />`}
-    ${isBaseImage(vm) ? null : html`<${ConfigSection} name=${name} version=${version} />`}
+    ${isBaseImage(vm) ? null : html`<${ConfigSection} name=${name} version=${version} orchard=${orchard} />`}
     <section class="detail-section" aria-labelledby="inv-title">
       <h3 id="inv-title" class="section-title">Inventory</h3>
       <${Facts} rows=${[
@@ -179,9 +199,17 @@ export function Detail({ name, onClose }) {
         ['Last used', vm.accessed ? relativeTime(vm.accessed) : null],
         ['Digest', vm.digest ? html`<span class="mono break">${vm.digest}</span>` : null],
         ['Worker', vm.worker],
+        ...(orchard ? [
+          ['Orchard phase', vm.phase],
+          ['Orchard says', vm.status_message],
+          ['Image', vm.image ? html`<span class="mono break">${vm.image}</span>` : null],
+          ['Tart VM on the worker', vm.local_name ? html`<span class="mono break">${vm.local_name}</span>` : null],
+          ['Restarts', vm.restart_count],
+          ['Created', vm.created_at ? relativeTime(vm.created_at) : null],
+        ] : []),
       ]} />
     </section>
-    ${isBaseImage(vm) ? null : html`<${RunLog} name=${name} version=${version} />`}
+    ${isBaseImage(vm) || orchard ? null : html`<${RunLog} name=${name} version=${version} />`}
     <${VmTasks} name=${name} />`}
   <//>`;
 }

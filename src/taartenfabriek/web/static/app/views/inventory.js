@@ -21,6 +21,7 @@ const SORTERS = {
   cpu: (vm) => vm.cpu ?? null,
   memory: (vm) => memoryGb(vm.memory),
   disk: (vm) => diskGb(vm.disk_size),
+  worker: (vm) => vm.worker || null,
 };
 
 function sortVms(vms, { key, dir }) {
@@ -39,7 +40,7 @@ function sortVms(vms, { key, dir }) {
 function matches(vm, query, status) {
   if (status !== 'any' && vmState(vm) !== status) return false;
   if (!query) return true;
-  const hay = `${vm.name} ${vm.ip_address || ''} ${osLabel(vm.os) || ''} ${vm.source || ''}`.toLowerCase();
+  const hay = `${vm.name} ${vm.ip_address || ''} ${osLabel(vm.os) || ''} ${vm.source || ''} ${vm.worker || ''}`.toLowerCase();
   return query
     .toLowerCase()
     .split(/\s+/)
@@ -89,7 +90,7 @@ function Paged({ items, render, reset }) {
       : null}`;
 }
 
-function Section({ id, title, icon, vms, busy, view, sort, empty, reset }) {
+function Section({ id, title, icon, vms, busy, view, sort, empty, reset, orchard }) {
   return html`<section class="section" aria-labelledby=${id}>
     <div class="section-head">
       <h2 id=${id} class="section-title"><${Icon} name=${icon} size=${15} />${title}</h2>
@@ -99,7 +100,7 @@ function Section({ id, title, icon, vms, busy, view, sort, empty, reset }) {
       ? html`<div class="empty-inline">${empty}</div>`
       : html`<${Paged} items=${vms} reset=${reset}
           render=${(shown) => view === 'list'
-            ? html`<${VmTable} vms=${shown} busy=${busy} sort=${sort} caption=${title} />`
+            ? html`<${VmTable} vms=${shown} busy=${busy} sort=${sort} caption=${title} orchard=${orchard} />`
             : html`<div class="grid">${shown.map((vm) => html`<${VmCard} key=${vm.name} vm=${vm} busy=${busy[vm.name]} />`)}</div>`} />`}
   </section>`;
 }
@@ -114,7 +115,7 @@ function Segmented({ label, value, options, onChange }) {
   </div>`;
 }
 
-function Stats({ vms }) {
+function Stats({ vms, orchard }) {
   let running = 0;
   let stopped = 0;
   let images = 0;
@@ -126,11 +127,21 @@ function Stats({ vms }) {
   return html`<p class="stats">
     <span><span class="dot dot-running" aria-hidden="true"></span>${running} running</span>
     <span><span class="dot dot-stopped" aria-hidden="true"></span>${stopped} stopped</span>
-    <span><span class="dot dot-image" aria-hidden="true"></span>${images} ${images === 1 ? 'image' : 'images'}</span>
+    ${orchard ? null : html`<span><span class="dot dot-image" aria-hidden="true"></span>${images} ${images === 1 ? 'image' : 'images'}</span>`}
   </p>`;
 }
 
-function EmptyInventory() {
+function EmptyInventory({ orchard }) {
+  if (orchard) {
+    return html`<div class="empty">
+      <div class="empty-icon" aria-hidden="true"><${Icon} name="box" size=${28} /></div>
+      <h2>No virtual machines in Orchard yet</h2>
+      <p>Create one from an OCI image: Orchard places it on a worker with a free slot, which pulls the image and starts it.</p>
+      <div class="empty-actions">
+        <button type="button" class="btn btn-primary" onClick=${() => openDialog('create')}><${Icon} name="plus" />New VM</button>
+      </div>
+    </div>`;
+  }
   return html`<div class="empty">
     <div class="empty-icon" aria-hidden="true"><${Icon} name="box" size=${28} /></div>
     <h2>No virtual machines yet</h2>
@@ -156,6 +167,8 @@ export function Inventory() {
   const query = useStore((s) => s.query);
   const refreshing = useStore((s) => s.refreshing);
   const busy = parseBusy(useStore((s) => busyKey(s.tasks)));
+  const orchard = useStore((s) => s.health?.backend === 'orchard');
+  const source = orchard ? 'Orchard' : 'Tart';
   const searchRef = useRef(null);
 
   useEffect(() => {
@@ -192,16 +205,16 @@ export function Inventory() {
     <div class="page-head">
       <div>
         <h1 class="page-title">Virtual machines</h1>
-        ${loaded ? html`<${Stats} vms=${vms} />` : html`<p class="stats muted">Loading…</p>`}
+        ${loaded ? html`<${Stats} vms=${vms} orchard=${orchard} />` : html`<p class="stats muted">Loading…</p>`}
       </div>
       <div class="page-actions">
         <button type="button" class="btn btn-secondary" onClick=${refreshVms} disabled=${refreshing}
-            aria-label="Refresh from Tart" title="Ask Tart again (tart list, tart ip)">
+            aria-label=${`Refresh from ${source}`} title=${orchard ? 'Ask the Orchard controller again (GET /v1/vms)' : 'Ask Tart again (tart list, tart ip)'}>
           <${Icon} name="refresh" class=${refreshing ? 'spin' : ''} /><span class="hide-narrow">Refresh</span>
         </button>
-        <button type="button" class="btn btn-secondary" onClick=${() => openDialog('pull')}>
+        ${orchard ? null : html`<button type="button" class="btn btn-secondary" onClick=${() => openDialog('pull')}>
           <${Icon} name="download" /><span>Pull image</span>
-        </button>
+        </button>`}
         <button type="button" class="btn btn-primary" onClick=${() => openDialog('create')}>
           <${Icon} name="plus" /><span>New VM</span>
         </button>
@@ -212,15 +225,15 @@ export function Inventory() {
       <div class="search">
         <${Icon} name="search" />
         <label for="vm-search" class="sr-only">Search VMs</label>
-        <input id="vm-search" ref=${searchRef} type="search" placeholder="Search by name, IP or OS"
+        <input id="vm-search" ref=${searchRef} type="search" placeholder=${orchard ? 'Search by name, IP, OS or worker' : 'Search by name, IP or OS'}
           value=${query} onInput=${(e) => setState({ query: e.currentTarget.value })} autocomplete="off" spellcheck="false" />
         <kbd class="hide-narrow" aria-hidden="true">/</kbd>
       </div>
-      <${Segmented} label="Show" value=${prefs.kind} onChange=${(kind) => setPrefs({ kind })} options=${[
+      ${orchard ? null : html`<${Segmented} label="Show" value=${prefs.kind} onChange=${(kind) => setPrefs({ kind })} options=${[
         { value: 'all', label: 'All' },
         { value: 'vms', label: 'VMs' },
         { value: 'images', label: 'Images' },
-      ]} />
+      ]} />`}
       <label class="select-wrap">
         <span class="sr-only">Status</span>
         <select class="select" value=${prefs.status} onChange=${(e) => setPrefs({ status: e.currentTarget.value })} aria-label="Filter by status">
@@ -242,6 +255,7 @@ export function Inventory() {
               <option value="cpu:desc">Most CPUs</option>
               <option value="memory:desc">Most memory</option>
               <option value="disk:desc">Largest disk</option>
+              ${orchard ? html`<option value="worker:asc">By worker</option>` : null}
             </select>
           </label>`
         : null}
@@ -253,15 +267,15 @@ export function Inventory() {
 
     ${error && !loaded ? html`<div class="alert alert-error" role="alert">Could not load the inventory: ${error}</div>` : null}
     ${!loaded && !error ? html`<${Skeleton} />` : null}
-    ${loaded && vms.length === 0 ? html`<${EmptyInventory} />` : null}
+    ${loaded && vms.length === 0 ? html`<${EmptyInventory} orchard=${orchard} />` : null}
     ${loaded && vms.length > 0
       ? html`
-        ${prefs.kind !== 'images'
+        ${prefs.kind !== 'images' || orchard
           ? html`<${Section} id="sec-vms" title="Working VMs" icon="monitor" vms=${working} busy=${busy}
-              view=${prefs.view} sort=${prefs.sort} reset=${reset}
+              view=${prefs.view} sort=${prefs.sort} reset=${reset} orchard=${orchard}
               empty=${noMatch || html`No working VMs yet. <button type="button" class="link" onClick=${() => openDialog('create')}>Create one</button> from a base image.`} />`
           : null}
-        ${prefs.kind !== 'vms'
+        ${prefs.kind !== 'vms' && !orchard
           ? html`<${Section} id="sec-images" title="Base images" icon="layers" vms=${images} busy=${busy}
               view=${prefs.view} sort=${prefs.sort} reset=${reset}
               empty=${noMatch || html`No base images. <button type="button" class="link" onClick=${() => openDialog('pull')}>Pull one</button> from a registry.`} />`

@@ -1,5 +1,6 @@
 // The details view's controls, enabled from `GET /api/vms/{name}/actions` (what can be done
-// now, and in words why not). Older servers without that route get the card's buttons.
+// now, and in words why not; what the backend cannot do at all is explained, not offered).
+// Older servers without that route get the card's buttons.
 import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api, vmPath } from '../api.js';
@@ -75,15 +76,18 @@ export function LifecycleActions({ vm, busy, version }) {
   ]
     .filter((a) => data[a.id]?.allowed)
     .filter((a) => !(a.id === 'start' && data.resume?.allowed)); // resuming is the point
+  // What the backend cannot do at all (Orchard: start a stopped VM, edit, rename...) is not
+  // offered as a button but explained below; Clone and Delete stay, greyed, as the ways on.
+  const cannot = new Set(data.unsupported || []);
   const manage = [
     { id: 'edit', label: 'Edit', icon: 'settings', onClick: () => openDialog('edit', { vm }) },
     { id: 'rename', label: 'Rename', icon: 'edit', onClick: () => openDialog('rename', { vm }) },
     { id: 'clone', label: 'Clone', icon: 'clone', onClick: () => openDialog('clone', { vm }) },
     { id: 'delete', label: 'Delete', icon: 'trash', danger: true, iconOnly: true, onClick: () => openDialog('delete', { vm }) },
-  ];
-  const states = { ...data, clone: { allowed: true } };
+  ].filter((a) => !cannot.has(a.id) || a.id === 'clone' || a.id === 'delete');
+  const states = { clone: { allowed: true }, ...data };
   // One reason says enough (they share a cause: the VM runs); each button's title has its own.
-  const reason = manage.map((a) => states[a.id]).find((s) => !s.allowed && s.reason)?.reason;
+  const reason = manage.filter((a) => !cannot.has(a.id)).map((a) => states[a.id]).find((s) => !s.allowed && s.reason)?.reason;
   return html`<div class="lifecycle">
     <div class="actions actions-wrap">
       ${power.map((a) => html`<${Button} key=${a.id} ...${a} state=${states[a.id]} vm=${vm} busy=${busy} />`)}
@@ -91,5 +95,31 @@ export function LifecycleActions({ vm, busy, version }) {
       ${manage.map((a) => html`<${Button} key=${a.id} ...${a} state=${states[a.id]} vm=${vm} busy=${busy} />`)}
     </div>
     ${reason && !busy ? html`<p class="muted small action-reason">${reason}</p>` : null}
+    <${Unsupported} data=${data} vm=${vm} />
   </div>`;
+}
+
+const LABELS = {
+  start: 'Start', resume: 'Resume', suspend: 'Suspend', shutdown: 'Shut down', stop: 'Stop',
+  edit: 'Edit', rename: 'Rename', clone: 'Clone', delete: 'Delete',
+};
+
+/** The actions the backend cannot do on this VM, each with what it offers instead (the
+ * server's words); actions that share a reason (start and resume) are listed once. */
+function Unsupported({ data, vm }) {
+  const seen = new Map();
+  for (const id of data.unsupported || []) {
+    const reason = data[id]?.reason;
+    if (!reason) continue;
+    if (!seen.has(reason)) seen.set(reason, []);
+    seen.get(reason).push(id);
+  }
+  if (!seen.size) return null;
+  const backend = vm.source === 'orchard' ? 'Orchard' : 'this backend';
+  const label = (ids) => ids.map((id) => LABELS[id] || id).join(', ');
+  return html`<details class="action-notes">
+    <summary>Not possible with ${backend}: ${label([...seen.values()].flat())}</summary>
+    <ul>${[...seen.entries()].map(([reason, ids]) => html`<li key=${reason} data-actions=${ids.join(' ')}>
+      <strong>${label(ids)}</strong>: ${reason}</li>`)}</ul>
+  </details>`;
 }

@@ -91,7 +91,7 @@ function About() {
   return html`<section class="settings-section" aria-labelledby="about-title">
     <h3 id="about-title" class="section-title"><${Icon} name="info" size=${15} />Tart and server</h3>
     <dl class="facts">
-      <div class="fact"><dt>Tart</dt><dd data-testid="tart-version">${tart.version
+      <div class="fact"><dt>${health?.backend === 'orchard' ? 'Orchard controller' : 'Tart'}</dt><dd data-testid="tart-version">${tart.version
         ? html`<span class="mono">${tart.version}</span>`
         : tart.missing ? html`<span class="text-error">not installed</span>` : html`<span class="muted">${tart.error || 'checking…'}</span>`}</dd></div>
       <div class="fact"><dt>Server</dt><dd><span class="mono">${health?.version || '—'}</span></dd></div>

@@ -15,7 +15,44 @@ async function run(kind, vm) {
   }
 }
 
+const CLONABLE = new Set(['stopped', 'suspended']);
+
+/** An Orchard VM (its `phase` from the controller): Orchard starts a VM only when it creates
+ * it, so there is no Start; it clones only a stopped or suspended VM (its disk, on its worker).
+ * The details view asks the server (`/actions`) and explains each refusal in full. */
+function orchardActions(vm) {
+  const list = [];
+  const phase = vm.phase || vm.state;
+  const running = vm.status === 'running';
+  if (running) list.push({ id: 'stop', label: 'Stop', icon: 'stop', onClick: () => run('stop', vm) });
+  const clonable = CLONABLE.has(phase);
+  list.push({
+    id: 'clone',
+    label: 'Clone',
+    icon: 'clone',
+    primary: clonable,
+    disabled: !clonable,
+    title: clonable ? 'Orchard starts the clone on the same worker' : `Orchard clones only a stopped or suspended VM, and ${vm.name} is ${phase}`,
+    onClick: () => openDialog('clone', { vm }),
+  });
+  list.push({
+    id: 'delete',
+    label: 'Delete',
+    icon: 'trash',
+    danger: true,
+    disabled: running,
+    title: running ? 'Stop the VM before deleting it' : undefined,
+    onClick: () => openDialog('delete', { vm }),
+  });
+  return list;
+}
+
 export function vmActions(vm, busy) {
+  if (vm.source === 'orchard') {
+    const list = orchardActions(vm);
+    if (busy) for (const action of list) action.disabled = true;
+    return list;
+  }
   const base = isBaseImage(vm);
   const state = vmState(vm);
   const running = state === 'running';

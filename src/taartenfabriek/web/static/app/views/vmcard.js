@@ -47,7 +47,9 @@ function Card({ vm, busy }) {
         ? html`<div class="meta-line ip"><span class="mono">${vm.ip_address}</span><${CopyButton} value=${vm.ip_address} label=${`Copy IP address of ${vm.name}`} /></div>`
         : base
           ? html`<div class="meta-line muted mono" title=${vm.digest || ''}>${vm.digest ? shortDigest(vm.digest) : 'OCI image'}</div>`
-          : vm.status === 'running' ? html`<${IpHint} vm=${vm} />` : html`<div class="meta-line muted">No IP address</div>`}
+          : vm.source === 'orchard' && vm.status === 'running'
+            ? html`<div class="meta-line muted" title="Orchard tells the IP only to the task that starts a VM (it asks the worker); the Console, the Terminal and orchard ssh need none">IP not looked up</div>`
+            : vm.status === 'running' ? html`<${IpHint} vm=${vm} />` : html`<div class="meta-line muted">No IP address</div>`}
       <ul class="specs" aria-label="Resources">
         ${facts.length ? facts.map((f) => html`<li key=${f}>${f}</li>`) : html`<li class="muted">Configuration loading…</li>`}
       </ul>

@@ -17,8 +17,10 @@ export const COLUMNS = [
   { key: 'memory', label: 'Memory', cls: 'num col-mem' },
   { key: 'disk', label: 'Disk', cls: 'num col-disk' },
 ];
+/** Orchard only: the Mac each VM is placed on. */
+export const WORKER_COLUMN = { key: 'worker', label: 'Worker', cls: 'col-worker' };
 
-function Row({ vm, busy }) {
+function Row({ vm, busy, orchard }) {
   const { title, subtitle, tag } = splitName(vm.name);
   const base = isBaseImage(vm);
   return html`<tr data-vm=${vm.name} data-status=${vm.status}>
@@ -27,6 +29,7 @@ function Row({ vm, busy }) {
       <span class="row-sub">${subtitle ? `${subtitle}${tag ? ` · ${tag}` : ''}` : html`<${KindBadge} base=${base} />`}</span>
     </th>
     <td><${VmBadge} vm=${vm} busy=${busy} /></td>
+    ${orchard ? html`<td class="col-worker">${vm.worker || html`<span class="muted" title=${vm.phase === 'queued' ? 'Queued: no worker has room for it yet' : undefined}>—</span>`}</td>` : null}
     <td class="mono col-ip">${vm.ip_address || html`<span class="muted" title=${vm.ip_diagnosis || undefined}>—</span>`}</td>
     <td class="col-os">${osLabel(vm.os) || html`<span class="muted">—</span>`}</td>
     <td class="num col-cpu">${vm.cpu ?? html`<span class="muted">—</span>`}</td>
@@ -38,7 +41,8 @@ function Row({ vm, busy }) {
 
 const VmRow = memo(Row);
 
-export function VmTable({ vms, busy, sort, caption }) {
+export function VmTable({ vms, busy, sort, caption, orchard = false }) {
+  const columns = orchard ? [...COLUMNS.slice(0, 2), WORKER_COLUMN, ...COLUMNS.slice(2)] : COLUMNS;
   const toggle = (key) => {
     const dir = sort.key === key && sort.dir === 'asc' ? 'desc' : 'asc';
     setPrefs({ sort: { key, dir } });
@@ -48,7 +52,7 @@ export function VmTable({ vms, busy, sort, caption }) {
       <caption class="sr-only">${caption}</caption>
       <thead>
         <tr>
-          ${COLUMNS.map((c) => {
+          ${columns.map((c) => {
             const active = sort.key === c.key;
             return html`<th key=${c.key} scope="col" class=${c.cls || ''}
                 aria-sort=${active ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none'}>
@@ -64,7 +68,7 @@ export function VmTable({ vms, busy, sort, caption }) {
         </tr>
       </thead>
       <tbody>
-        ${vms.map((vm) => html`<${VmRow} key=${vm.name} vm=${vm} busy=${busy[vm.name]} />`)}
+        ${vms.map((vm) => html`<${VmRow} key=${vm.name} vm=${vm} busy=${busy[vm.name]} orchard=${orchard} />`)}
       </tbody>
     </table>
   </div>`;
