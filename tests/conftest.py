@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,6 +43,41 @@ def server_factory(tmp_path: Path) -> Iterator[type[ServerProcess]]:
 def server(server_factory) -> ServerProcess:  # type: ignore[no-untyped-def]
     """A running server with an empty Tart home."""
     return server_factory().start()
+
+
+CHILD = """
+import signal, sys, time
+if sys.argv[1] == "ignore-sigint":
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+print("ready", flush=True)
+time.sleep(120)
+"""
+
+
+@pytest.fixture
+def spawn() -> Iterator[object]:
+    """Start a child that sleeps, like a hung `tart` (args become its argv tail), leading its
+    own session unless `session=False`; every child is killed after the test."""
+    children: list[subprocess.Popen[bytes]] = []
+
+    def start(*args: str, mode: str = "normal", session: bool = True) -> subprocess.Popen[bytes]:
+        child = subprocess.Popen(
+            [sys.executable, "-c", CHILD, mode, *args],
+            stdout=subprocess.PIPE,
+            start_new_session=session,
+        )
+        assert child.stdout is not None
+        assert child.stdout.readline() == b"ready\n"
+        children.append(child)
+        return child
+
+    yield start
+    for child in children:
+        if child.poll() is None:
+            child.kill()
+        child.wait()
+        if child.stdout is not None:
+            child.stdout.close()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -6,41 +6,13 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
-
-import pytest
+from collections.abc import Callable
 
 from taartenfabriek import procs
 
-SLEEPER = "import sys, time; print('ready', flush=True); time.sleep(60)"
-
 Spawn = Callable[..., subprocess.Popen[bytes]]
-
-
-@pytest.fixture
-def spawn() -> Iterator[Spawn]:
-    """A sleeping child whose argv ends with the given arguments, as a `tart` child's would."""
-    children: list[subprocess.Popen[bytes]] = []
-
-    def start(*args: str, session: bool = True) -> subprocess.Popen[bytes]:
-        child = subprocess.Popen(
-            [sys.executable, "-c", SLEEPER, *args],
-            stdout=subprocess.PIPE,
-            start_new_session=session,
-        )
-        assert child.stdout is not None and child.stdout.readline() == b"ready\n"
-        children.append(child)
-        return child
-
-    yield start
-    for child in children:
-        if child.poll() is None:
-            child.kill()
-        child.wait()
-        assert child.stdout is not None
-        child.stdout.close()
+"""The `spawn` fixture (tests/conftest.py): a sleeping child whose argv ends with the args."""
 
 
 def test_identity_tells_processes_apart(spawn: Spawn) -> None:
