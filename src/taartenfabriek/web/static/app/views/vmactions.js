@@ -15,6 +15,19 @@ async function run(kind, vm) {
   }
 }
 
+/** Delete asks for confirmation in a dialog, and waits for a running VM to be stopped. */
+function deleteAction(vm, running) {
+  return {
+    id: 'delete',
+    label: 'Delete',
+    icon: 'trash',
+    danger: true,
+    disabled: running,
+    title: running ? 'Stop the VM before deleting it' : undefined,
+    onClick: () => openDialog('delete', { vm }),
+  };
+}
+
 const CLONABLE = new Set(['stopped', 'suspended']);
 
 /** An Orchard VM (its `phase` from the controller): Orchard starts a VM only when it creates
@@ -35,15 +48,7 @@ function orchardActions(vm) {
     title: clonable ? 'Orchard starts the clone on the same worker' : `Orchard clones only a stopped or suspended VM, and ${vm.name} is ${phase}`,
     onClick: () => openDialog('clone', { vm }),
   });
-  list.push({
-    id: 'delete',
-    label: 'Delete',
-    icon: 'trash',
-    danger: true,
-    disabled: running,
-    title: running ? 'Stop the VM before deleting it' : undefined,
-    onClick: () => openDialog('delete', { vm }),
-  });
+  list.push(deleteAction(vm, running));
   return list;
 }
 
@@ -65,15 +70,7 @@ export function vmActions(vm, busy) {
     list.push({ id: 'start', label: state === 'suspended' ? 'Resume' : 'Start', icon: 'play', primary: true, onClick: () => run('start', vm) });
   }
   list.push({ id: 'clone', label: 'Clone', icon: 'clone', onClick: () => openDialog('clone', { vm }) });
-  list.push({
-    id: 'delete',
-    label: 'Delete',
-    icon: 'trash',
-    danger: true,
-    disabled: running,
-    title: running ? 'Stop the VM before deleting it' : undefined,
-    onClick: () => openDialog('delete', { vm }),
-  });
+  list.push(deleteAction(vm, running));
   if (busy) for (const action of list) action.disabled = true;
   return list;
 }
