@@ -18,6 +18,15 @@ export function described(id, { error, hint }) {
   return {};
 }
 
+/** Move focus to the first field with an error (its input's id is `<prefix>-<field>`), so a
+ * keyboard or screen-reader user lands on what to fix; true when there was one. */
+export function focusFirstError(prefix, found) {
+  const first = Object.keys(found)[0];
+  if (first === undefined) return false;
+  document.getElementById(`${prefix}-${first}`)?.focus();
+  return true;
+}
+
 /** A form-level message for errors that belong to no single field (409, 404, 502...). */
 export function FormError({ error }) {
   if (!error) return null;

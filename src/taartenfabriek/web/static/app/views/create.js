@@ -5,7 +5,7 @@ import { html } from '../html.js';
 import { actions } from '../data.js';
 import { getState } from '../state.js';
 import { Dialog } from '../components/dialog.js';
-import { Field, described, errorsFor } from '../components/field.js';
+import { Field, described, errorsFor, focusFirstError } from '../components/field.js';
 import { diskGb, isBaseImage, memoryGb, splitName } from '../format.js';
 import { nameError, referenceError, suggestName } from './names.js';
 import { useCatalog } from './catalog.js';
@@ -132,10 +132,7 @@ function FromImage({ source: initialSource, onClose }) {
     event.preventDefault();
     const found = validate();
     setErrors(found);
-    if (Object.keys(found).length) {
-      document.getElementById(`create-${Object.keys(found)[0]}`)?.focus();
-      return;
-    }
+    if (focusFirstError('create', found)) return;
     setBusy(true);
     setFormError(null);
     try {

@@ -6,7 +6,7 @@ import { html } from '../html.js';
 import { submit } from '../data.js';
 import { getState, useStore } from '../state.js';
 import { navigate } from '../router.js';
-import { Field, FormError, described, errorsFor } from '../components/field.js';
+import { Field, FormError, described, errorsFor, focusFirstError } from '../components/field.js';
 import { Icon } from '../components/icons.js';
 import { Progress } from '../components/progress.js';
 import { TaskBadge } from '../components/badge.js';
@@ -63,10 +63,7 @@ export function ScratchForm({ onClose, onStarted }) {
     event.preventDefault();
     const found = validate();
     setErrors(found);
-    if (Object.keys(found).length) {
-      document.getElementById(`scratch-${Object.keys(found)[0]}`)?.focus();
-      return;
-    }
+    if (focusFirstError('scratch', found)) return;
     const body = { name: values.name.trim(), os: values.os, disk_size: Number(values.disk_size) };
     if (!mac && values.iso.trim()) body.iso = values.iso.trim();
     if (mac) body.ipsw = values.ipswKind === 'other' ? values.ipsw.trim() : 'latest';
