@@ -102,11 +102,13 @@ class StartOperations:
             raise
         except TaartError:
             return vm  # tart could not say: the cache is the best we know
-        state = config_fields(config.raw)["state"]
+        fields = config_fields(config.raw)
+        state, os_name = fields["state"], fields["os"] or vm.os
         if state not in ("running", "stopped", "suspended"):
-            return vm
+            return vm.model_copy(update={"os": os_name})
         status = "running" if state == "running" else "stopped"
-        return vm.model_copy(update={"state": state, "status": status})
+        # the OS too: the start options' checks then need no second `tart get`
+        return vm.model_copy(update={"state": state, "status": status, "os": os_name})
 
     async def _owned_run(self, vm: VM) -> LastRun | None:
         """The run this server started, while it still is the VM's live `tart run`."""
