@@ -79,9 +79,10 @@ async def watch(
             return "vm_stopped", "the VM stopped"
 
 
-async def stopped_soon(still_running: StillRunning, within: float = 2.0) -> bool:
+async def stopped_soon(still_running: StillRunning, within: float = 5.0) -> bool:
     """After the VM's side hung up: does the VM stop within a moment? (A VM's VNC server goes
-    away just before its `tart run` process does.)"""
+    away just before its `tart run` process does; on a busy Mac that moment was seen to pass
+    2 s, and the pane then blamed the VNC server for a VM that had stopped.)"""
     deadline = time.monotonic() + within
     while await still_running():
         if time.monotonic() >= deadline:
