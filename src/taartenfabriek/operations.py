@@ -78,11 +78,13 @@ class Operations(ActionOperations):
     ) -> Task:
         """Start with `request`'s options over the VM's remembered ones (lifecycle.py)."""
         self.engine.check_claims({name: "exclusive"})  # busy first: the 409 names the task
-        vm = await self._current(await self.inventory.lookup(name))
-        self._require_local(vm, "started")
-        if vm.status == "running":
-            raise Conflict(f"VM {vm.name} is already running")
-        await self.backend.check("start", vm)
+
+        def rules(vm: VM) -> None:
+            self._require_local(vm, "started")
+            if vm.status == "running":
+                raise Conflict(f"VM {vm.name} is already running")
+
+        vm = await self._judge(name, "start", rules)
         options, resuming = await self._plan_start(vm, request)
         opts = options.to_backend(suspendable=options.suspendable or resuming)
         if self.checks is not None:
@@ -98,11 +100,13 @@ class Operations(ActionOperations):
 
     async def stop(self, name: str) -> Task:
         self.engine.check_claims({name: "exclusive"})
-        vm = await self._current(await self.inventory.lookup(name))
-        self._require_local(vm, "stopped")
-        if vm.status != "running" and vm.state != "suspended":
-            raise Conflict(f"VM {vm.name} is not running")
-        await self.backend.check("stop", vm)
+
+        def rules(vm: VM) -> None:
+            self._require_local(vm, "stopped")
+            if vm.status != "running" and vm.state != "suspended":
+                raise Conflict(f"VM {vm.name} is not running")
+
+        vm = await self._judge(name, "stop", rules)
 
         async def work(run: TaskRun) -> dict[str, Any]:
             return await self.backend.stop(vm.name, run)
@@ -111,10 +115,12 @@ class Operations(ActionOperations):
 
     async def delete(self, name: str) -> Task:
         self.engine.check_claims({name: "exclusive"})
-        vm = await self._current(await self.inventory.lookup(name))
-        if vm.status == "running":
-            raise Conflict(f"VM {vm.name} is running: stop it before deleting it")
-        await self.backend.check("delete", vm)
+
+        def rules(vm: VM) -> None:
+            if vm.status == "running":
+                raise Conflict(f"VM {vm.name} is running: stop it before deleting it")
+
+        vm = await self._judge(name, "delete", rules)
 
         async def work(run: TaskRun) -> dict[str, Any]:
             result = await self.backend.delete(vm.name, run)

@@ -6,6 +6,7 @@ checks every lifecycle action shares (what the VM is now, is its run still ours)
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -88,11 +89,12 @@ class StartOperations:
         )
 
     async def _current(self, vm: VM) -> VM:
-        """`vm` with the state Tart reports now (`tart get`), for the 404/409 decisions of the
-        seed's actions: the inventory is a cache, and a VM started, stopped or deleted at a
-        terminal since the last refresh must be judged as it is. Base images and Orchard VMs
-        keep their cached state (tart get reads local VMs only)."""
-        if vm.kind == "base_image" or self.backend.kind != "local":
+        """`vm` as its backend reports it now (`tart get`, or Orchard's `GET /v1/vms/{name}`),
+        for the 404/409 decisions of the seed's actions: the inventory is a cache, and a VM
+        started, stopped or deleted at a terminal (or with the Orchard CLI) since the last
+        refresh must be judged as it is. Base images keep their cached state (tart get reads
+        local VMs only)."""
+        if vm.kind == "base_image":
             return vm
         try:
             config = await self.inventory.config(vm.name, force_refresh=True)
@@ -101,14 +103,32 @@ class StartOperations:
                 await self.inventory.refresh()  # drop it from the list too
             raise
         except TaartError:
-            return vm  # tart could not say: the cache is the best we know
+            return vm  # the backend could not say: the cache is the best we know
         fields = config_fields(config.raw)
         state, os_name = fields["state"], fields["os"] or vm.os
         if state not in ("running", "stopped", "suspended"):
-            return vm.model_copy(update={"os": os_name})
+            if self.backend.kind == "local":
+                return vm.model_copy(update={"os": os_name})
+            # Orchard between phases (queued, creating, stopping...): neither running nor not
+            return vm.model_copy(update={"state": "unknown", "status": "unknown", "os": os_name})
         status = "running" if state == "running" else "stopped"
         # the OS too: the start options' checks then need no second `tart get`
         return vm.model_copy(update={"state": state, "status": status, "os": os_name})
+
+    async def _judge(self, name: str, action: str, rules: Callable[[VM], None]) -> VM:
+        """The VM as it is now, judged the way `/actions` judges it: the seed's state `rules`
+        (their 404/409 first), then the backend's own `check`. Both looks run at once, so the
+        Orchard backend answers them with one `GET /v1/vms/{name}`."""
+        vm = await self.inventory.lookup(name)
+        checked, current = await asyncio.gather(
+            self.backend.check(action, vm), self._current(vm), return_exceptions=True
+        )
+        if isinstance(current, BaseException):
+            raise current
+        rules(current)
+        if isinstance(checked, BaseException):
+            raise checked
+        return current
 
     async def _owned_run(self, vm: VM) -> LastRun | None:
         """The run this server started, while it still is the VM's live `tart run`."""

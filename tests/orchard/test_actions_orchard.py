@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from taartenfabriek.backends.orchard.mapping import phase
 from tests.fakes.orchard import FakeOrchard
 from tests.server import ServerProcess
 
@@ -144,3 +145,39 @@ def test_a_controller_outage_refuses_with_its_error(
     assert not verdicts["stop"]["allowed"]
     assert "cannot reach the Orchard controller" in verdicts["stop"]["reason"]
     assert "stop" not in verdicts["unsupported"]  # not "never": try again later
+
+
+def test_the_seeds_actions_judge_the_vm_as_the_controller_has_it_now(
+    fake: FakeOrchard, orchard_server: Start
+) -> None:
+    """Start, stop and delete ask the controller (one `GET /v1/vms/{name}` per request), as
+    `/actions` does: a VM stopped or deleted with the Orchard CLI since the last refresh gets
+    its 404/409 at once, not a verdict on what the inventory remembers."""
+    server = orchard_server(fake.url, TARTVM_REFRESH_INTERVAL="0")
+    running(fake, server, "gone")
+    running(fake, server, "halted")
+    fake.store.delete_vm("gone")
+    halted = fake.vm("halted")
+    fake.store.update_vm("halted", {**halted, "powerState": "stopped"})
+    fake.wait_for(lambda: phase(fake.vm("halted")) == "stopped")
+    with server.client() as client:
+        cached = {vm["name"]: vm["status"] for vm in client.get("/api/vms").json()}
+        assert cached == {"gone": "running", "halted": "running"}  # no refresh since
+
+        def post(name: str, action: str) -> Any:
+            before = len(fake.calls("GET", f"/v1/vms/{name}"))
+            response = client.post(f"/api/vms/{name}/{action}", json={})
+            assert len(fake.calls("GET", f"/v1/vms/{name}")) - before == 1, action
+            return response
+
+        assert post("gone", "start").status_code == 404  # the cache said: already running
+        verdicts = actions(server, "halted")
+        for action in ("start", "stop"):
+            response = post("halted", action)
+            assert response.status_code == 409, response.text
+            assert response.json()["detail"] == verdicts[action]["reason"], action
+        assert "Clone it to get a running copy" in verdicts["start"]["reason"]
+        deleted = post("halted", "delete")  # the cache said: running, stop it first
+        assert deleted.status_code == 200, deleted.text
+        assert server.wait_task(deleted.json()["id"])["status"] == "completed"
+        assert client.get("/api/vms").json() == []

@@ -77,9 +77,7 @@ def test_wrong_or_missing_credentials(
     assert "s3cr3t-guess" not in wrong.log_path.read_text()
 
 
-def test_terminal_state_412_and_unreachable_worker_503(
-    fake: FakeOrchard, orchard_server: Start
-) -> None:
+def test_failed_vm_and_unreachable_worker_503(fake: FakeOrchard, orchard_server: Start) -> None:
     server = orchard_server(fake.url)
     assert create(server, "web-1")["status"] == "completed"
     with fake.store.lock:
@@ -87,10 +85,12 @@ def test_terminal_state_412_and_unreachable_worker_503(
         vm.update(status="failed", status_message="VM failed: VM exited unexpectedly")
         fake.store.write(vm)
     with server.client() as client:
-        # the inventory still says running: the controller's 412 reaches the task
-        task = server.wait_task(client.post("/api/vms/web-1/stop").json()["id"])
-        assert task["status"] == "failed"
-        assert "cannot update VM in a terminal state" in task["error"]
+        # the inventory still says running, but stop asks the controller, which says failed
+        stop = client.post("/api/vms/web-1/stop")
+        assert stop.status_code == 409, stop.text
+        assert stop.json()["detail"] == "VM web-1 is not running"
+        assert client.get("/api/tasks/active").json() == []
+        client.post("/api/vms/refresh")
         vm = client.get("/api/vms/web-1").json()
         assert (vm["phase"], vm["status"]) == ("failed", "stopped")
         assert "exited unexpectedly" in vm["status_message"]
