@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from taartenfabriek.sim.rfb import Display
 from taartenfabriek.sim.screen import Framebuffer
@@ -109,6 +110,43 @@ def test_queued_and_failed_vms_in_orchards_words(orchard: Fleet) -> None:
     orchard.controller.wait_for(lambda: orchard.controller.vm("waiting").get("worker"))
     ui.refresh()
     ui.page.locator('tr[data-vm="waiting"] td.col-worker', has_text="mac-1").wait_for()
+
+
+def test_orchard_offers_no_start_options_and_says_why(orchard: Fleet) -> None:
+    """Orchard starts a VM only when it creates it, as its spec says: there is no `tart run`
+    to give options to, so neither the Start button nor the details offer any, and the
+    details say why (a stopped VM's missing Start is explained in the server's words)."""
+    orchard.stopped("old")
+    store = orchard.controller.store
+    store.workers["mac-1"]["scheduling_paused"] = True
+    store.create_vm({"name": "waiting", "image": IMAGE})
+    ui = orchard.ui
+    ui.refresh()
+    ui.launch()
+    # a queued VM: Start is offered (the task follows it until it runs), as a plain button
+    assert ui.api("GET", "/api/vms/waiting/actions")["start"]["allowed"] is True
+    ui.card("waiting").get_by_role("link", name="waiting").click()
+    drawer = ui.page.get_by_role("dialog", name="waiting")
+    drawer.get_by_role("button", name="Start waiting", exact=True).wait_for()
+    expect(drawer.get_by_role("button", name="Options for starting waiting")).to_have_count(0)
+    expect(drawer.locator(".split")).to_have_count(0)
+    change = drawer.get_by_role("button", name="Change the start options of waiting")
+    expect(change).to_have_count(0)
+    expect(drawer.locator(".command-line")).to_have_count(0)
+    note = drawer.locator('[data-start-options="orchard"]')
+    expect(note).to_contain_text("Orchard starts a VM only when it creates it")
+    ui.page.keyboard.press("Escape")
+    expect(drawer).to_have_count(0)
+    # a stopped VM: no Start at all, and why, in the server's words
+    ui.card("old").get_by_role("link", name="old").click()
+    drawer = ui.page.get_by_role("dialog", name="old")
+    notes = drawer.locator(".action-notes")
+    notes.locator("summary").click()
+    reason = ui.api("GET", "/api/vms/old/actions")["start"]["reason"]
+    expect(notes.locator('li[data-actions~="start"]')).to_contain_text(reason)
+    expect(drawer.get_by_role("button", name="Start old")).to_have_count(0)
+    expect(drawer.get_by_role("button", name="Options for starting old")).to_have_count(0)
+    expect(drawer.locator('[data-start-options="orchard"]')).to_be_visible()
 
 
 def test_a_running_vm_offers_what_orchard_can_do(orchard: Fleet) -> None:

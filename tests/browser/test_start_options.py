@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, expect
 
+from taartenfabriek.sim.seed import seed_vm
 from tests.browser.conftest import UI
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -151,3 +152,39 @@ def test_save_without_starting_and_a_refusal_of_the_guest(ui: UI) -> None:
     summary = drawer.locator("section", has=ui.page.get_by_role("heading", name="Start options"))
     _wait_argv(ui, summary.locator(".command-line"), [*expected, "mac"])
     expect(summary.get_by_text("Remembered for this VM")).to_be_visible()
+
+
+def test_resume_with_options_from_the_split_button(ui: UI) -> None:
+    """A suspended VM's split Resume button: "Resume with options…" sends its options to
+    POST /resume (not /start), and the VM runs again from its saved state, suspendable."""
+    seed_vm(ui.server.tart_home, "sleepy", os_name="darwin", suspended=True)
+    ui.refresh()
+    ui.launch()
+    drawer = _open(ui, "sleepy")
+    expect(drawer.get_by_role("button", name="Start sleepy", exact=True)).to_have_count(0)
+    drawer.get_by_role("button", name="Options for resuming sleepy").click()
+    ui.page.get_by_role("menuitem", name="Resume with options…").click()
+    dialog = ui.page.get_by_role("dialog", name="Resume with options")
+    expect(dialog.get_by_text("sleepy resumes from its saved state")).to_be_visible()
+    dialog.get_by_label("Headless").check()
+    dialog.get_by_label("Network").select_option("softnet")
+    _wait_argv(
+        ui,
+        dialog.locator(".command-line"),
+        ["tart", "run", "--no-graphics", "--net-softnet", "sleepy"],
+    )
+
+    def resume(request: Any) -> bool:
+        return request.method == "POST" and request.url.endswith("/api/vms/sleepy/resume")
+
+    with ui.page.expect_request(resume) as sent:
+        dialog.get_by_role("button", name="Resume", exact=True).click()
+    body = sent.value.post_data_json
+    assert (body["display"], body["network"], body["remember"]) == ("none", "softnet", True)
+    expect(dialog).to_have_count(0)
+    ui.page.locator('article.vm-card[data-vm="sleepy"][data-status="running"]').wait_for()
+    (task,) = _tasks(ui, "sleepy", "resume")
+    assert _tasks(ui, "sleepy", "start") == []
+    assert {"--no-graphics", "--net-softnet", "--suspendable"} <= set(task["command"])
+    assert "--vnc" not in task["command"]
+    assert ui.api("GET", "/api/vms/sleepy")["state"] == "running"

@@ -31,7 +31,13 @@ function useApi(path, deps) {
 
 export function StartOptionsSection({ vm, version }) {
   const local = useLocalTart();
-  return local ? html`<${StartOptions} vm=${vm} version=${version} />` : null;
+  if (local) return html`<${StartOptions} vm=${vm} version=${version} />`;
+  // Orchard: said rather than merely left out, as the details explain what Orchard cannot do
+  return html`<section class="detail-section" aria-labelledby="so-summary-title" data-start-options="orchard">
+    <h3 id="so-summary-title" class="section-title">Start options</h3>
+    <p class="muted small">Orchard starts a VM only when it creates it, on its worker, as the VM's
+      spec says (headless, networking, suspendable): there is no <code>tart run</code> here to give options to.</p>
+  </section>`;
 }
 
 function StartOptions({ vm, version }) {
