@@ -2,12 +2,12 @@
 // always starts it).
 import { useState } from 'preact/hooks';
 import { html } from '../html.js';
-import { actions } from '../data.js';
 import { Dialog } from '../components/dialog.js';
 import { Field, FormError, described, errorsFor } from '../components/field.js';
 import { splitName } from '../format.js';
 import { nameError, suggestName } from './names.js';
 import { getState } from '../state.js';
+import { cloneVm } from './startvm.js';
 
 export function CloneDialog({ vm, onClose }) {
   const existing = getState().vms.map((v) => v.name);
@@ -30,8 +30,8 @@ export function CloneDialog({ vm, onClose }) {
     setBusy(true);
     setFormError(null);
     try {
-      await actions.clone(vm.name, { new_name: name.trim(), start_after_clone: orchard || start });
-      onClose();
+      const task = await cloneVm(vm.name, { new_name: name.trim(), start_after_clone: orchard || start });
+      if (task) onClose(); // null: the macOS-limit dialog took this one's place
     } catch (err) {
       const fields = errorsFor(err, ['new_name']);
       setErrors(fields);

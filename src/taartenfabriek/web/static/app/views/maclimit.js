@@ -1,7 +1,7 @@
 // The server refused a start because Apple's Virtualization framework runs at most two macOS
 // VMs at once (409, docs/care.md "The macOS limit"). Says so in plain words, lists the macOS
-// VMs that hold the slots with a shut-down and a stop button each, and starts the VM once a
-// slot is free.
+// VMs that hold the slots with a shut-down and a stop button each, and starts the VM (or sends
+// the refused clone-and-start again) once a slot is free.
 import { useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { vmPath } from '../api.js';
@@ -12,7 +12,7 @@ import { FormError } from '../components/field.js';
 import { VmBadge } from '../components/badge.js';
 import { Icon } from '../components/icons.js';
 import { FINAL, actionVerb, isBaseImage } from '../format.js';
-import { startVm } from './startvm.js';
+import { cloneVm, startVm } from './startvm.js';
 
 const WORDS = ['no', 'one', 'two', 'three', 'four', 'five', 'six'];
 
@@ -50,7 +50,8 @@ function Holder({ vm, busy, onError }) {
   </li>`;
 }
 
-export function MacLimitDialog({ name, limit = 2, detail, body, resume = false, onClose }) {
+/** `clone`: `{ source, body }` when the refused start was a clone's (`name` is the clone). */
+export function MacLimitDialog({ name, limit = 2, detail, body, resume = false, clone = null, onClose }) {
   const vms = useStore((s) => s.vms);
   const tasks = useStore((s) => s.tasks);
   const [error, setError] = useState(null);
@@ -66,7 +67,7 @@ export function MacLimitDialog({ name, limit = 2, detail, body, resume = false, 
     setStarting(true);
     setError(null);
     try {
-      const task = await startVm(name, { body, resume });
+      const task = clone ? await cloneVm(clone.source, clone.body) : await startVm(name, { body, resume });
       if (task) onClose();
     } catch (err) {
       setError(err.message);
@@ -101,7 +102,7 @@ export function MacLimitDialog({ name, limit = 2, detail, body, resume = false, 
       <div class="form-actions">
         <button type="button" class="btn btn-secondary" onClick=${onClose}>Close</button>
         <button type="button" class="btn btn-primary" disabled=${!free || starting} onClick=${start}>
-          <${Icon} name="play" size=${14} />${starting ? 'Starting…' : `${capital(verb)} ${name}`}
+          <${Icon} name="play" size=${14} />${starting ? (clone ? 'Cloning…' : 'Starting…') : clone ? `Clone and start ${name}` : `${capital(verb)} ${name}`}
         </button>
       </div>
     </div>
