@@ -62,9 +62,7 @@ def test_a_stopped_vm(home: Path) -> None:
     assert vmdir.lock_holder(home / "vms" / "box" / "config.json") == 0
 
 
-def test_a_lock_held_by_another_process_is_running(
-    home: Path, held: subprocess.Popen[str]
-) -> None:
+def test_a_lock_held_by_another_process_is_running(home: Path, held: subprocess.Popen[str]) -> None:
     assert vmdir.read(home, "box") == vmdir.OnDisk(state="running", os="linux")
     assert vmdir.lock_holder(home / "vms" / "box" / "config.json") == held.pid
     assert vmdir.read(home, "mac") == vmdir.OnDisk(state="stopped", os="darwin")
