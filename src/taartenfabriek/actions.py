@@ -48,8 +48,8 @@ class ActionOperations(LifecycleOperations):
         os_name = vm.os
         refused: dict[str, tuple[str, bool]] = {}
         if vm.kind != "base_image":
-            (state, os_name, _), refused = await asyncio.gather(
-                self._now(vm), self._backend_refusals(vm)
+            (state, os_name), refused = await asyncio.gather(
+                self._state_now(vm, ask_tart=False), self._backend_refusals(vm)
             )
         local = self.backend.kind == "local"
         record = self._last_run(vm.name) if state == "running" else None

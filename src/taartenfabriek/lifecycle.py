@@ -60,7 +60,7 @@ class LifecycleOperations(StartOperations):
     async def suspend(self, name: str) -> Task:
         vm = await self.inventory.lookup(name)
         await self.backend.check("suspend", vm)  # Orchard: a powerState change, its own rules
-        state, os_name, _ = await self._now(vm)
+        state, os_name = await self._state_now(vm)
         refusal = self._base_image(vm, "suspended")
         if refusal is None and self.backend.kind == "local":
             refusal = await self._suspend_refusal(vm, state, os_name)
@@ -98,7 +98,7 @@ class LifecycleOperations(StartOperations):
         request = request or ShutdownRequest()
         vm = await self.inventory.lookup(name)
         await self.backend.check("shutdown", vm)
-        state = (await self._now(vm))[0] if vm.kind != "base_image" else vm.state
+        state = (await self._state_now(vm))[0] if vm.kind != "base_image" else vm.state
         refusal = self._base_image(vm, "shut down") or await self._shutdown_refusal(vm, state)
         if refusal:
             raise Conflict(refusal)
@@ -205,7 +205,7 @@ class LifecycleOperations(StartOperations):
                 f"{new_name} differs from {vm.name} in letter case only, and the Mac's disk "
                 "ignores case: rename it to another name first"
             )
-        state = (await self._now(vm))[0]
+        state = (await self._state_now(vm))[0]
         refusal = self._stopped_refusal(vm, state, "rename")
         if refusal:
             raise Conflict(refusal)

@@ -88,31 +88,50 @@ class StartOperations:
             options=VMStartOptions.from_run(run.options) if run.options is not None else None,
         )
 
+    async def _state_now(self, vm: VM, *, ask_tart: bool = True) -> tuple[str, str | None]:
+        """(state, os) as they are now: read from TART_HOME when the backend can
+        (`Backend.peek`, no process), else from a fresh `tart get`, or, with `ask_tart`
+        False (reads, which start no `tart`), from the cached inventory."""
+        seen = self.backend.peek(vm.name) if vm.kind != "base_image" else None
+        if seen is not None:
+            return seen.state, seen.os
+        if not ask_tart:
+            return vm.state, vm.os
+        state, os_name, _raw = await self._now(vm)
+        return state, os_name
+
     async def _current(self, vm: VM) -> VM:
-        """`vm` as its backend reports it now (`tart get`, or Orchard's `GET /v1/vms/{name}`),
-        for the 404/409 decisions of the seed's actions: the inventory is a cache, and a VM
-        started, stopped or deleted at a terminal (or with the Orchard CLI) since the last
-        refresh must be judged as it is. Base images keep their cached state (tart get reads
-        local VMs only)."""
+        """`vm` as its backend reports it now, for the 404/409 decisions of the seed's
+        actions: the inventory is a cache, and a VM started, stopped or deleted at a terminal
+        (or with the Orchard CLI) since the last refresh must be judged as it is. TART_HOME
+        answers when it can (`Backend.peek`: a Start then reaches `tart run` without a
+        `tart get` first); else `get_config` (`tart get`, or Orchard's `GET /v1/vms/{name}`).
+        Base images keep their cached state (tart get reads local VMs only)."""
         if vm.kind == "base_image":
             return vm
-        try:
-            config = await self.inventory.config(vm.name, force_refresh=True)
-        except NotFound:
-            with contextlib.suppress(TaartError):
-                await self.inventory.refresh()  # drop it from the list too
-            raise
-        except TaartError:
-            return vm  # the backend could not say: the cache is the best we know
-        fields = config_fields(config.raw)
-        state, os_name = fields["state"], fields["os"] or vm.os
+        seen = self.backend.peek(vm.name)
+        state: str
+        os_name: str | None
+        if seen is not None:
+            state, os_name = seen.state, seen.os
+        else:
+            try:
+                config = await self.inventory.config(vm.name, force_refresh=True)
+            except NotFound:
+                with contextlib.suppress(TaartError):
+                    await self.inventory.refresh()  # drop it from the list too
+                raise
+            except TaartError:
+                return vm  # the backend could not say: the cache is the best we know
+            fields = config_fields(config.raw)
+            state, os_name = str(fields["state"]), fields["os"] or vm.os
         if state not in ("running", "stopped", "suspended"):
             if self.backend.kind == "local":
                 return vm.model_copy(update={"os": os_name})
             # Orchard between phases (queued, creating, stopping...): neither running nor not
             return vm.model_copy(update={"state": "unknown", "status": "unknown", "os": os_name})
         status = "running" if state == "running" else "stopped"
-        # the OS too: the start options' checks then need no second `tart get`
+        # the OS too: the start options' checks then need no second look
         return vm.model_copy(update={"state": state, "status": status, "os": os_name})
 
     async def _judge(self, name: str, action: str, rules: Callable[[VM], None]) -> VM:
@@ -168,7 +187,7 @@ class StartOperations:
         resuming = vm.state == "suspended"
         os_name = vm.os
         if os_name is None and (options.suspendable or options.rosetta_tag):
-            os_name = (await self._now(vm))[1]
+            os_name = (await self._state_now(vm))[1]
         check_for_vm(options, os_name=os_name, suspended=resuming)
         if request is not None and request.remember and request.model_fields_set - {"remember"}:
             self.records.set_start_options(vm.name, options)
@@ -183,7 +202,7 @@ class StartOperations:
         refusal = self._base_image(vm, "started")
         if refusal:
             raise Conflict(refusal)
-        os_name = vm.os or (await self._now(vm))[1]
+        os_name = vm.os or (await self._state_now(vm))[1]
         check_for_vm(options, os_name=os_name, suspended=vm.state == "suspended")
 
     async def start_options(self, name: str) -> StartOptionsState:
@@ -221,6 +240,6 @@ class StartOperations:
 
     async def resume(self, name: str, request: StartRequest | None = None) -> Task:
         vm = await self.inventory.lookup(name)
-        if vm.state != "suspended" and (await self._now(vm))[0] != "suspended":
+        if vm.state != "suspended" and (await self._state_now(vm))[0] != "suspended":
             raise Conflict(f"{vm.name} is not suspended: there is no saved state to resume")
         return await self.start(vm.name, request, action="resume")

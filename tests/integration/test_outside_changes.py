@@ -1,7 +1,10 @@
 """Changes made behind the server's back (a `tart` at a terminal, another tool).
 
 The inventory is a cache (`GET /api/vms` never calls tart), but the 404/409 decisions of the
-actions must follow what Tart says now, not what the cache said a refresh ago.
+actions must follow what Tart says now, not what the cache said a refresh ago. The server reads
+that from TART_HOME's files and locks once they have agreed with `tart list`, else asks
+`tart get`: both ways are checked, the second with a Tart whose files the server cannot see
+(as with a stand-in that keeps its state elsewhere).
 """
 
 from __future__ import annotations
@@ -39,8 +42,18 @@ def _run_outside(server: ServerProcess, name: str) -> subprocess.Popen[bytes]:
     return process
 
 
-def test_actions_follow_tart_not_the_cache(server: ServerProcess) -> None:
+def _hide_tart_home(server: ServerProcess) -> None:
+    """From now on tart keeps its VMs where the server does not look."""
+    shim = server.tart_path.read_text()
+    server.tart_path.write_text(shim.replace("exec ", 'TART_HOME="$TART_HOME/hidden" exec ', 1))
+
+
+@pytest.mark.parametrize("files", ["readable", "hidden"])
+def test_actions_follow_tart_not_the_cache(server: ServerProcess, files: str) -> None:
+    if files == "hidden":
+        _hide_tart_home(server)
     server.tart("create", "outside", "--linux")
+    assert (server.tart_home / "vms" / "outside").exists() == (files == "readable")
     with server.client() as client:
         listed = {vm["name"]: vm for vm in client.post("/api/vms/refresh").json()}
         assert listed["outside"]["status"] == "stopped"

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from ..models import VM, Worker
+from ..tart.vmdir import OnDisk
 
 
 class TaskContext(Protocol):
@@ -86,6 +87,11 @@ class Backend(Protocol):
 
         Called before any task is made, so the client gets a 409 with what to do instead.
         """
+        ...
+
+    def peek(self, name: str) -> OnDisk | None:
+        """The VM's state and OS now without running anything, when this backend can read
+        them reliably from where they live (tart/vmdir.py); None: ask `get_config`."""
         ...
 
     async def list_vms(self) -> list[VM]:

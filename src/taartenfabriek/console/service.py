@@ -67,9 +67,12 @@ class ConsoleService:
 
     # --- the VM now ----------------------------------------------------------------------
 
-    async def running_vm(self, name: str, what: str) -> tuple[VM, RunInfo | None]:
+    async def running_vm(
+        self, name: str, what: str, *, ask_tart: bool = True
+    ) -> tuple[VM, RunInfo | None]:
         """The VM, which must be a running working VM, and its live run if this server
-        started it; ConsoleUnavailable (or NotFound) with the sentence to show otherwise."""
+        started it; ConsoleUnavailable (or NotFound) with the sentence to show otherwise.
+        `ask_tart` False (reads, which start no `tart`): no `tart get`, see `_state`."""
         vm = await self.inventory.lookup(name)
         if vm.kind == "base_image":
             raise ConsoleUnavailable(
@@ -78,7 +81,7 @@ class ConsoleService:
             )
         run = self.runlogs.live(vm.name) if self.backend.kind == "local" else None
         if run is None:
-            state = await self._state(vm)
+            state = await self._state(vm, ask_tart=ask_tart)
             if state != "running":
                 detail = " (suspended: resume it)" if state == "suspended" else ""
                 raise ConsoleUnavailable(
@@ -86,8 +89,15 @@ class ConsoleService:
                 )
         return vm, run
 
-    async def _state(self, vm: VM) -> str:
-        """Tart's answer now (`tart get`), the cached inventory's when tart cannot say."""
+    async def _state(self, vm: VM, *, ask_tart: bool = True) -> str:
+        """The state now: from TART_HOME when the backend can read it (`Backend.peek`), else
+        Tart's answer (`tart get`); the cached inventory's when tart cannot say or must not
+        be asked."""
+        seen = self.backend.peek(vm.name)
+        if seen is not None:
+            return seen.state
+        if not ask_tart:
+            return vm.state
         try:
             config = await self.inventory.config(vm.name, force_refresh=True)
         except TaartError:
@@ -109,9 +119,11 @@ class ConsoleService:
 
     # --- the screen ----------------------------------------------------------------------
 
-    async def endpoint(self, name: str) -> tuple[VncEndpoint, StillRunning]:
+    async def endpoint(
+        self, name: str, *, ask_tart: bool = True
+    ) -> tuple[VncEndpoint, StillRunning]:
         """Where to connect for the VM's screen, and how to tell later that the VM stopped."""
-        vm, run = await self.running_vm(name, "see its screen")
+        vm, run = await self.running_vm(name, "see its screen", ask_tart=ask_tart)
         stopped = self.still_running(vm, run)
         if run is not None and "--vnc-experimental" in run.flags:
             found = self.experimental.find(run)
@@ -134,7 +146,7 @@ class ConsoleService:
             )
             return endpoint, stopped
         ip = guest_address(vm.ip_address)
-        if ip is None:
+        if ip is None and ask_tart:  # a read answers from the inventory as it is
             with contextlib.suppress(TaartError):
                 await self.inventory.refresh()
             found_vm = self.inventory.find(vm.name)
@@ -158,7 +170,7 @@ class ConsoleService:
         }
         saved = self.credentials.get(vm.name)[2]
         try:
-            endpoint, _ = await self.endpoint(vm.name)
+            endpoint, _ = await self.endpoint(vm.name, ask_tart=False)
         except ConsoleUnavailable as exc:
             return ConsoleInfo(
                 name=vm.name,

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from ...errors import BackendUnavailable, TaartError, Unsupported
 from ...models import VM, Worker
 from ...names import is_remote
+from ...tart.vmdir import OnDisk
 from ..base import RunHandle, StartOptions, TaskContext
 from . import advice
 from .client import OrchardClient, path
@@ -73,6 +74,10 @@ class OrchardBackend:
     async def list_vms(self) -> list[VM]:
         raws = await self.client.list_vms()
         return [to_vm(raw, self._ips.get(ip_key(raw))) for raw in raws]
+
+    def peek(self, name: str) -> OnDisk | None:
+        """Orchard VMs live on workers: only the controller can say what they are now."""
+        return None
 
     async def get_config(self, name: str) -> dict[str, Any]:
         return to_config(await self._look(name))
