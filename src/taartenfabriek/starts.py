@@ -28,6 +28,7 @@ from .start_options import (
 )
 from .tart import argv
 from .tart.parse import config_fields
+from .tart.vmdir import OnDisk
 from .tasks.engine import ClaimMode, TaskEngine, TaskRun
 from .vmrecords import VMRecords
 
@@ -88,11 +89,22 @@ class StartOperations:
             options=VMStartOptions.from_run(run.options) if run.options is not None else None,
         )
 
+    def _peek(self, vm: VM) -> OnDisk | None:
+        """`Backend.peek`, except where it would contradict a snapshot the inventory saw: Tart
+        marks one by a `state.vzvmsave` file, and a Tart stand-in that keeps it some other way
+        must not have its suspended VMs judged stopped, so `tart get` decides those."""
+        if vm.kind == "base_image":
+            return None
+        seen = self.backend.peek(vm.name)
+        if seen is not None and seen.state == "stopped" and vm.state == "suspended":
+            return None
+        return seen
+
     async def _state_now(self, vm: VM, *, ask_tart: bool = True) -> tuple[str, str | None]:
         """(state, os) as they are now: read from TART_HOME when the backend can
         (`Backend.peek`, no process), else from a fresh `tart get`, or, with `ask_tart`
         False (reads, which start no `tart`), from the cached inventory."""
-        seen = self.backend.peek(vm.name) if vm.kind != "base_image" else None
+        seen = self._peek(vm)
         if seen is not None:
             return seen.state, seen.os
         if not ask_tart:
@@ -109,7 +121,7 @@ class StartOperations:
         Base images keep their cached state (tart get reads local VMs only)."""
         if vm.kind == "base_image":
             return vm
-        seen = self.backend.peek(vm.name)
+        seen = self._peek(vm)
         state: str
         os_name: str | None
         if seen is not None:

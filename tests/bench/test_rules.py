@@ -307,3 +307,27 @@ def test_ip_lookups_run_alongside_the_list(server_factory, tmp_path: Path) -> No
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(run.pid, signal.SIGKILL)
             run.wait()
+
+
+def test_a_snapshot_the_files_do_not_show_is_asked_of_tart(server_factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """TART_HOME decides without `tart get`, except for a VM the inventory saw suspended whose
+    `state.vzvmsave` is not there: a stand-in may keep snapshots elsewhere."""
+    server = _server(server_factory, tmp_path)
+    seed_vm(server.tart_home, "saved", suspended=True)
+    trace = tmp_path / "trace.log"
+    with server.client() as client:
+        client.post("/api/vms/refresh").raise_for_status()
+    _wait_configs(server, 4)
+    with server.client() as client:
+        first = client.post("/api/vms/vm-0/start").json()  # the files earn trust
+        assert server.wait_task(first["id"])["status"] == "completed"
+        listed = {vm["name"]: vm["state"] for vm in client.post("/api/vms/refresh").json()}
+        assert listed["saved"] == "suspended"
+        trace.unlink()
+        response = client.post("/api/vms/vm-1/stop")
+        assert response.status_code == 409, response.text
+        assert _invocations(trace) == []
+        (server.tart_home / "vms" / "saved" / "state.vzvmsave").unlink()
+        response = client.post("/api/vms/saved/stop")
+        assert response.status_code == 409, response.text  # tart: stopped now
+        assert _invocations(trace) == ["get saved --format json"]

@@ -23,6 +23,7 @@ from ..tart.ocicache import linked_digest, paired_digests
 from ..tart.parse import (
     ListEntry,
     clean_line,
+    config_fields,
     get_object,
     ip_address,
     list_entries,
@@ -90,7 +91,10 @@ class LocalBackend(LocalLifecycle):
     async def get_config(self, name: str) -> dict[str, Any]:
         with kept_access_date(self.tart_home, name):  # reading is not using (prune by age)
             result = await self._check(argv.get(name))
-        return _parsed(result, get_object)
+        config = _parsed(result, get_object)
+        if config_fields(config)["state"] == "running":
+            self._compare_with_disk([name])
+        return config
 
     async def ip(self, name: str, wait: int = 0) -> str | None:
         args = argv.ip(name, wait=wait, resolver=self.resolver_for(name))
