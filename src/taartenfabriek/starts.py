@@ -191,6 +191,8 @@ class StartOperations:
     ) -> tuple[VMStartOptions, bool]:
         """The options of this start (request over remembered over defaults), checked for this
         VM; returns them and whether the VM resumes from a snapshot (suspendable implied)."""
+        if request is not None and request.model_fields_set - {"remember"}:
+            await self.backend.check("start-options", vm)  # Orchard has no `tart run`
         saved = self._saved_options(vm.name)
         try:
             options = request.merged(saved) if request is not None else saved
@@ -211,6 +213,7 @@ class StartOperations:
     async def _check_options(self, vm: VM, options: VMStartOptions) -> None:
         """What PUT and preview refuse alike: a base image (409), options this VM or this Mac
         cannot take (422)."""
+        await self.backend.check("start-options", vm)  # Orchard has no `tart run`
         refusal = self._base_image(vm, "started")
         if refusal:
             raise Conflict(refusal)

@@ -181,3 +181,24 @@ def test_the_seeds_actions_judge_the_vm_as_the_controller_has_it_now(
         assert deleted.status_code == 200, deleted.text
         assert server.wait_task(deleted.json()["id"])["status"] == "completed"
         assert client.get("/api/vms").json() == []
+
+
+def test_start_options_are_refused_with_what_orchard_offers(
+    fake: FakeOrchard, orchard_server: Start
+) -> None:
+    """Orchard has no `tart run` to give options to: saying so beats storing options that
+    would never apply, or starting without the ones the request asked for."""
+    server = orchard_server(fake.url)
+    running(fake, server, "web-1")
+    with server.client() as client:
+        options = {"display": "none", "network": "softnet"}
+        for method, suffix in (("PUT", "start-options"), ("POST", "start-options/preview")):
+            response = client.request(method, f"/api/vms/web-1/{suffix}", json=options)
+            assert response.status_code == 409, (suffix, response.text)
+            assert "no `tart run` here to give start options to" in response.json()["detail"]
+        fake.store.create_vm({"name": "queued-1", "image": IMAGE})
+        client.post("/api/vms/refresh")
+        response = client.post("/api/vms/queued-1/start", json=options)
+        assert response.status_code == 409, response.text
+        assert "POST /api/vms/create" in response.json()["detail"]
+        assert client.get("/api/tasks/active").json() == []

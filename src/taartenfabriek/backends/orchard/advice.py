@@ -34,6 +34,11 @@ CREATE_EMPTY = (
     "Orchard makes VMs from images only (no empty disk, no IPSW install): create a VM from "
     "an OCI image instead (POST /api/vms/create)"
 )
+START_OPTIONS = (
+    "Orchard starts a VM only when it creates it, on its worker, as the VM's spec says "
+    "(headless, networking, suspendable): there is no `tart run` here to give start options "
+    "to. Create a VM with the settings you need instead (POST /api/vms/create)"
+)
 OTHER = "the Orchard backend cannot {action}: only create, clone, stop and delete are offered"
 
 

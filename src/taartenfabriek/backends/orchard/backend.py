@@ -112,6 +112,8 @@ class OrchardBackend:
             raise Unsupported(advice.SHUTDOWN)
         if action == "create-empty":
             raise Unsupported(advice.CREATE_EMPTY)
+        if action == "start-options":
+            raise Unsupported(advice.START_OPTIONS)
         if action not in ("start", "stop", "suspend", "delete", "clone", "create"):
             raise Unsupported(advice.OTHER.format(action=action))
         if vm is None or action == "delete":
