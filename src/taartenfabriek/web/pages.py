@@ -85,30 +85,46 @@ def import_map(versions: dict[str, str]) -> str:
     return text.replace("</", "<\\/")
 
 
-_STATIC_IMPORT = re.compile(r"""(?:^|[;\n])\s*(?:import|export)\s[^;'"]*?from\s*['"]([^'"]+)['"]""")
+_STATIC_IMPORT = re.compile(
+    r"""(?:^|[;\n])[ \t]*(?:import|export)(?:\s*['"]|\s[^;'"()]*?\bfrom\s*['"])([^'"]+)['"]"""
+)
+"""`import x from '...'`, `import {a,\n b} from '...'`, `import '...'`, `export * from '...'`,
+at the start of a line. Never `import('...')` (a view loaded on first use) or a comment."""
+
+BOOT_ENTRIES = ("app/early.js", "app/main.js")
+"""The page's module scripts, in the order index.html runs them."""
 
 
-def eager_modules(entry: str = "app/main.js") -> list[str]:
-    """Every module the entry point imports statically, directly or not (paths under static/).
+def static_imports(relative: str) -> list[str]:
+    """The modules `relative` imports statically (paths under static/), in source order."""
+    path = STATIC / relative
+    found = []
+    for specifier in _STATIC_IMPORT.findall(path.read_text()):
+        if specifier in VENDOR_MODULES:
+            found.append(VENDOR_MODULES[specifier])
+        elif specifier.startswith("."):
+            found.append((path.parent / specifier).resolve().relative_to(STATIC).as_posix())
+        else:
+            raise ValueError(f"{relative} imports {specifier!r}, which the import map lacks")
+    return found
+
+
+def eager_modules(entries: tuple[str, ...] = BOOT_ENTRIES) -> list[str]:
+    """Every module the entry points import statically, directly or not (paths under static/).
 
     Listed as `<link rel="modulepreload">`, they download in parallel instead of one import
     level at a time; views loaded with `import()` are left out, as they should load later.
+    The order is the browser's: each entry's graph breadth first, `early.js`'s first, so the
+    few modules it needs to send the boot requests are the first ones asked for.
     """
-    seen: list[str] = []
-    todo = [entry]
-    while todo:
-        relative = todo.pop()
-        if relative in seen:
-            continue
-        seen.append(relative)
-        source = (STATIC / relative).read_text()
-        folder = (STATIC / relative).parent
-        for specifier in _STATIC_IMPORT.findall(source):
-            if specifier in VENDOR_MODULES:
-                todo.append(VENDOR_MODULES[specifier])
-            elif specifier.startswith("."):
-                todo.append((folder / specifier).resolve().relative_to(STATIC).as_posix())
-    return sorted(seen)
+    seen: dict[str, None] = {}
+    for entry in entries:
+        level = [entry]
+        while level:
+            fresh = [m for m in dict.fromkeys(level) if m not in seen]
+            seen.update(dict.fromkeys(fresh))
+            level = [imported for module in fresh for imported in static_imports(module)]
+    return list(seen)
 
 
 @dataclass(frozen=True)

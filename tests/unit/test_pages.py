@@ -1,0 +1,95 @@
+"""The UI shell (web/pages.py): the modulepreload list.
+
+The preload list is generated from the modules' imports; these tests check it against a
+second, deliberately broader reading of the same files, so that a module the page needs for
+its first screen can never be missing from it (it would then load one import level late).
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
+
+from taartenfabriek.web import pages
+
+# Any `from '...'` or `import '...'` anywhere in a file, comments and strings included: a
+# false positive fails the test (reword the comment), a missed import cannot slip through.
+ANY_STATIC_IMPORT = re.compile(r"""\b(?:from|import)\s*['"]([^'"]+)['"]""")
+
+
+class _Head(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.preloads: list[str] = []
+        self.module_scripts: list[str] = []
+        self.inline_scripts: list[str] = []
+        self._inline = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "link" and values.get("rel") == "modulepreload":
+            self.preloads.append(_path(values["href"] or ""))
+        elif tag == "script" and values.get("src"):
+            self.module_scripts.append(_path(values["src"] or ""))
+        elif tag == "script":
+            self._inline = True
+            self.inline_scripts.append("")
+
+    def handle_data(self, data: str) -> None:
+        if self._inline:
+            self.inline_scripts[-1] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self._inline = False
+
+
+def _path(url: str) -> str:
+    """`/static/app/x.js?v=abc` -> `app/x.js`."""
+    return urlsplit(url).path.removeprefix("/static/")
+
+
+def _head() -> _Head:
+    head = _Head()
+    head.feed(pages.render_index().body.decode())
+    return head
+
+
+def _imports(relative: str) -> set[str]:
+    text = (pages.STATIC / relative).read_text()
+    found = set()
+    for specifier in ANY_STATIC_IMPORT.findall(text):
+        if specifier.startswith("."):
+            target = PurePosixPath(relative).parent / specifier
+            parts: list[str] = []
+            for part in target.parts:
+                if part == "..":
+                    parts.pop()
+                elif part != ".":
+                    parts.append(part)
+            found.add("/".join(parts))
+        else:
+            found.add(pages.VENDOR_MODULES[specifier])
+    return found
+
+
+def test_every_module_of_the_first_screen_is_preloaded() -> None:
+    head = _head()
+    assert head.module_scripts == ["app/early.js", "app/main.js"]
+    graph: set[str] = set()
+    todo = list(head.module_scripts)
+    while todo:
+        module = todo.pop()
+        if module not in graph:
+            graph.add(module)
+            todo.extend(_imports(module))
+    assert sorted(head.preloads) == sorted(graph)
+    assert len(head.preloads) == len(set(head.preloads))
+
+
+def test_the_boot_requests_modules_are_asked_for_first() -> None:
+    # early.js sends the token check and /api/vms when the page was not opened with the
+    # launch URL: it and its two imports come before the rest of the app.
+    assert _head().preloads[:3] == ["app/early.js", "app/api.js", "app/token.js"]
