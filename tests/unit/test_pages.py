@@ -1,4 +1,4 @@
-"""The UI shell (web/pages.py): the modulepreload list.
+"""The UI shell (web/pages.py): the modulepreload list, and the inline scripts' CSP hashes.
 
 The preload list is generated from the modules' imports; these tests check it against a
 second, deliberately broader reading of the same files, so that a module the page needs for
@@ -7,6 +7,8 @@ its first screen can never be missing from it (it would then load one import lev
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from html.parser import HTMLParser
 from pathlib import PurePosixPath
@@ -93,3 +95,18 @@ def test_the_boot_requests_modules_are_asked_for_first() -> None:
     # early.js sends the token check and /api/vms when the page was not opened with the
     # launch URL: it and its two imports come before the rest of the app.
     assert _head().preloads[:3] == ["app/early.js", "app/api.js", "app/token.js"]
+
+
+def test_inline_scripts_run_by_hash_only() -> None:
+    page = pages.render_index()
+    policy = page.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in policy
+    script_src = re.search(r"script-src ([^;]+);", policy)
+    assert script_src is not None
+    allowed = set(script_src.group(1).split())
+    inline = _head().inline_scripts
+    assert len(inline) == 2  # the import map and boot.js
+    for text in inline:
+        digest = base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in allowed
+    assert len(allowed) == 3  # 'self' and the two hashes

@@ -3,8 +3,9 @@
 There is no build step, so cache-busting happens here: every module under `static/app/` gets a
 content hash, and the page's import map remaps `/static/app/x.js` to `/static/app/x.js?v=<hash>`.
 Relative imports between our modules resolve to the plain URL first and are then remapped, so
-one changed file invalidates exactly one cached module. The import map is the page's only
-inline script; its sha256 goes into the Content-Security-Policy instead of `'unsafe-inline'`.
+one changed file invalidates exactly one cached module. The page's two inline scripts, the
+import map and `app/boot.js` (which sends the first requests before any module has loaded), are
+allowed by their sha256 in the Content-Security-Policy instead of `'unsafe-inline'`.
 """
 
 from __future__ import annotations
@@ -127,6 +128,14 @@ def eager_modules(entries: tuple[str, ...] = BOOT_ENTRIES) -> list[str]:
     return list(seen)
 
 
+def inline_script(path: Path) -> str:
+    """A script file's text for a `<script>` element; it must not be able to end it early."""
+    text = path.read_text()
+    if "</script" in text.lower() or "<!--" in text:
+        raise ValueError(f"{path.name} cannot be inlined: it contains </script or <!--")
+    return text
+
+
 @dataclass(frozen=True)
 class Page:
     body: bytes
@@ -137,6 +146,7 @@ def render_index(versions: dict[str, str] | None = None) -> Page:
     """The UI shell; it holds no data and never the token (the script reads it from the URL)."""
     versions = asset_versions() if versions is None else versions
     mapping = import_map(versions)
+    boot = inline_script(APP / "boot.js")
     template = (STATIC / "index.html").read_text()
     preloads = "\n".join(
         f'<link rel="modulepreload" href="{escape(asset_url(path, versions))}">'
@@ -144,13 +154,15 @@ def render_index(versions: dict[str, str] | None = None) -> Page:
     )
     html = (
         template.replace("{{importmap}}", mapping)
+        .replace("{{boot}}", boot)
         .replace("{{modulepreload}}", preloads)
         .replace("{{app.css}}", escape(asset_url("app/app.css", versions)))
         .replace("{{early.js}}", escape(asset_url("app/early.js", versions)))
         .replace("{{main.js}}", escape(asset_url("app/main.js", versions)))
         .replace("{{favicon}}", escape(asset_url("app/favicon.svg", versions)))
     )
-    headers = {**BASE_HEADERS, "Content-Security-Policy": csp((sha256_source(mapping),))}
+    hashes = (sha256_source(mapping), sha256_source(boot))
+    headers = {**BASE_HEADERS, "Content-Security-Policy": csp(hashes)}
     return Page(html.encode(), headers)
 
 
