@@ -91,6 +91,13 @@ def test_every_module_of_the_first_screen_is_preloaded() -> None:
     assert len(head.preloads) == len(set(head.preloads))
 
 
+def test_views_loaded_on_first_use_are_not_preloaded() -> None:
+    preloads = set(_head().preloads)
+    for view in ("detail.js", "settings.js", "create.js", "token.js", "startvm.js"):
+        assert f"app/views/{view}" not in preloads
+    assert "app/views/inventory.js" in preloads
+
+
 def test_the_boot_requests_modules_are_asked_for_first() -> None:
     # early.js sends the token check and /api/vms when the page was not opened with the
     # launch URL: it and its two imports come before the rest of the app.
