@@ -33,12 +33,13 @@ def test_launch_url_opens_the_app_and_hides_the_token(ui: UI) -> None:
         assert request["headers"].get("x-local-token") == ui.server.token
         assert ui.server.token not in request["url"]
 
-    # The HTML keeps its strict headers; the inline import map is allowed by hash only.
+    # The HTML keeps its strict headers; the inline import map and boot script are allowed
+    # by hash only.
     assert headers["x-frame-options"] == "DENY"
     assert headers["x-content-type-options"] == "nosniff"
     assert headers["referrer-policy"] == "no-referrer"
     csp = headers["content-security-policy"]
-    assert re.search(r"script-src 'self' 'sha256-[A-Za-z0-9+/=]+';", csp)
+    assert re.search(r"script-src 'self'( 'sha256-[A-Za-z0-9+/=]+'){2};", csp)
     assert "unsafe-inline" not in csp
     assert "frame-ancestors 'none'" in csp
 

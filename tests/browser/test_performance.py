@@ -47,6 +47,7 @@ MEASURE = """() => {
     inventoryArrived: ends.length === 2 ? Math.max(...ends) : null,
     resources: performance.getEntriesByType('resource').map(e => e.name),
     cards: document.querySelectorAll('article.vm-card').length,
+    preloads: [...document.querySelectorAll('link[rel=modulepreload]')].map(l => l.href),
   };
 }"""
 
@@ -98,6 +99,10 @@ def test_first_render_of_1000_vms(ui: UI) -> None:
         f"inventory {sizes['/api/vms'] / 1024:.1f} KB)"
     )
     assert timings["cards"] < COUNT  # the rest renders as it scrolls into view
+    # Every module the first screen loaded was asked for up front (none an import level late).
+    scripts = {url for url in timings["resources"] if urlsplit(url).path.endswith(".js")}
+    assert scripts
+    assert scripts <= set(timings["preloads"])
     assert render_ms <= RENDER_BUDGET_MS
     assert total <= TRANSFER_BUDGET_BYTES
 

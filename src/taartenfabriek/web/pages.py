@@ -3,8 +3,9 @@
 There is no build step, so cache-busting happens here: every module under `static/app/` gets a
 content hash, and the page's import map remaps `/static/app/x.js` to `/static/app/x.js?v=<hash>`.
 Relative imports between our modules resolve to the plain URL first and are then remapped, so
-one changed file invalidates exactly one cached module. The import map is the page's only
-inline script; its sha256 goes into the Content-Security-Policy instead of `'unsafe-inline'`.
+one changed file invalidates exactly one cached module. The page's two inline scripts, the
+import map and `app/boot.js` (which sends the first requests before any module has loaded), are
+allowed by their sha256 in the Content-Security-Policy instead of `'unsafe-inline'`.
 """
 
 from __future__ import annotations
@@ -85,30 +86,54 @@ def import_map(versions: dict[str, str]) -> str:
     return text.replace("</", "<\\/")
 
 
-_STATIC_IMPORT = re.compile(r"""(?:^|[;\n])\s*(?:import|export)\s[^;'"]*?from\s*['"]([^'"]+)['"]""")
+_STATIC_IMPORT = re.compile(
+    r"""(?:^|[;\n])[ \t]*(?:import|export)(?:\s*['"]|\s[^;'"()]*?\bfrom\s*['"])([^'"]+)['"]"""
+)
+"""`import x from '...'`, `import {a,\n b} from '...'`, `import '...'`, `export * from '...'`,
+at the start of a line. Never `import('...')` (a view loaded on first use) or a comment."""
+
+BOOT_ENTRIES = ("app/early.js", "app/main.js")
+"""The page's module scripts, in the order index.html runs them."""
 
 
-def eager_modules(entry: str = "app/main.js") -> list[str]:
-    """Every module the entry point imports statically, directly or not (paths under static/).
+def static_imports(relative: str) -> list[str]:
+    """The modules `relative` imports statically (paths under static/), in source order."""
+    path = STATIC / relative
+    found = []
+    for specifier in _STATIC_IMPORT.findall(path.read_text()):
+        if specifier in VENDOR_MODULES:
+            found.append(VENDOR_MODULES[specifier])
+        elif specifier.startswith("."):
+            found.append((path.parent / specifier).resolve().relative_to(STATIC).as_posix())
+        else:
+            raise ValueError(f"{relative} imports {specifier!r}, which the import map lacks")
+    return found
+
+
+def eager_modules(entries: tuple[str, ...] = BOOT_ENTRIES) -> list[str]:
+    """Every module the entry points import statically, directly or not (paths under static/).
 
     Listed as `<link rel="modulepreload">`, they download in parallel instead of one import
     level at a time; views loaded with `import()` are left out, as they should load later.
+    The order is the browser's: each entry's graph breadth first, `early.js`'s first, so the
+    few modules it needs to send the boot requests are the first ones asked for.
     """
-    seen: list[str] = []
-    todo = [entry]
-    while todo:
-        relative = todo.pop()
-        if relative in seen:
-            continue
-        seen.append(relative)
-        source = (STATIC / relative).read_text()
-        folder = (STATIC / relative).parent
-        for specifier in _STATIC_IMPORT.findall(source):
-            if specifier in VENDOR_MODULES:
-                todo.append(VENDOR_MODULES[specifier])
-            elif specifier.startswith("."):
-                todo.append((folder / specifier).resolve().relative_to(STATIC).as_posix())
-    return sorted(seen)
+    seen: dict[str, None] = {}
+    for entry in entries:
+        level = [entry]
+        while level:
+            fresh = [m for m in dict.fromkeys(level) if m not in seen]
+            seen.update(dict.fromkeys(fresh))
+            level = [imported for module in fresh for imported in static_imports(module)]
+    return list(seen)
+
+
+def inline_script(path: Path) -> str:
+    """A script file's text for a `<script>` element; it must not be able to end it early."""
+    text = path.read_text()
+    if "</script" in text.lower() or "<!--" in text:
+        raise ValueError(f"{path.name} cannot be inlined: it contains </script or <!--")
+    return text
 
 
 @dataclass(frozen=True)
@@ -121,6 +146,7 @@ def render_index(versions: dict[str, str] | None = None) -> Page:
     """The UI shell; it holds no data and never the token (the script reads it from the URL)."""
     versions = asset_versions() if versions is None else versions
     mapping = import_map(versions)
+    boot = inline_script(APP / "boot.js")
     template = (STATIC / "index.html").read_text()
     preloads = "\n".join(
         f'<link rel="modulepreload" href="{escape(asset_url(path, versions))}">'
@@ -128,13 +154,15 @@ def render_index(versions: dict[str, str] | None = None) -> Page:
     )
     html = (
         template.replace("{{importmap}}", mapping)
+        .replace("{{boot}}", boot)
         .replace("{{modulepreload}}", preloads)
         .replace("{{app.css}}", escape(asset_url("app/app.css", versions)))
         .replace("{{early.js}}", escape(asset_url("app/early.js", versions)))
         .replace("{{main.js}}", escape(asset_url("app/main.js", versions)))
         .replace("{{favicon}}", escape(asset_url("app/favicon.svg", versions)))
     )
-    headers = {**BASE_HEADERS, "Content-Security-Policy": csp((sha256_source(mapping),))}
+    hashes = (sha256_source(mapping), sha256_source(boot))
+    headers = {**BASE_HEADERS, "Content-Security-Policy": csp(hashes)}
     return Page(html.encode(), headers)
 
 

@@ -63,9 +63,14 @@ export async function api(path, { method = 'GET', body, signal } = {}) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
+  return answer(fetch(path, init));
+}
+
+/** A fetch's outcome as api() gives it: the JSON, or an ApiError (status 0: unreachable). */
+export async function answer(request) {
   let response;
   try {
-    response = await fetch(path, init);
+    response = await request;
   } catch (error) {
     if (error?.name === 'AbortError') throw error;
     throw new ApiError(0, null);

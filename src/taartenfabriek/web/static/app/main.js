@@ -1,13 +1,12 @@
-// Entry point: take the token from the launch URL, then show the gate or the app.
+// Entry point: show the gate or the app (the launch URL's token was taken by boot.js).
 import { render } from 'preact';
 import { html } from './html.js';
 import { setState } from './state.js';
-import { adoptTokenFromUrl, currentToken } from './token.js';
+import { currentToken } from './token.js';
 import { connect } from './data.js';
 import { startRouter } from './router.js';
 import { App } from './views/app.js';
 
-adoptTokenFromUrl();
 startRouter();
 if (currentToken()) {
   connect();

@@ -1,5 +1,5 @@
-// The local API token: taken from the launch URL once, then kept in localStorage for this
-// origin. It is sent as the X-Local-Token header (never as a cookie), so other sites cannot
+// The local API token: taken from the launch URL once (boot.js; early.js stores it), then
+// kept in localStorage for this origin. It is sent as the X-Local-Token header (never as a cookie), so other sites cannot
 // make the browser use it.
 
 const KEY = 'taartenfabriek.token';
@@ -7,18 +7,6 @@ const KEY = 'taartenfabriek.token';
 export const TOKEN_FILE = '~/.tartvm-manager/token';
 
 let memoryToken = '';
-
-/** Move `?token=` from the address bar into storage (and out of history). */
-export function adoptTokenFromUrl() {
-  const url = new URL(window.location.href);
-  if (!url.searchParams.has('token')) return false;
-  const token = (url.searchParams.get('token') || '').trim();
-  url.searchParams.delete('token');
-  const rest = url.searchParams.toString();
-  window.history.replaceState(window.history.state, '', url.pathname + (rest ? `?${rest}` : '') + url.hash);
-  if (token) saveToken(token);
-  return Boolean(token);
-}
 
 export function getToken() {
   try {

@@ -1,10 +1,13 @@
-// Views that are not on the first screen (dialogs, settings, the catalog) load on first use.
+// Views that are not on the first screen (dialogs, settings, the catalog, the token gate) load
+// on first use. Each one left out of the first screen's module graph is one request fewer
+// before the inventory can show (docs/performance.md).
 import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
 
 const cache = new Map();
 
-export function lazy(load, exportName) {
+/** `Fallback`: a component shown while the module loads (nothing by default). */
+export function lazy(load, exportName, Fallback = null) {
   return function Lazy(props) {
     const [component, setComponent] = useState(() => cache.get(load) || null);
     const [error, setError] = useState(null);
@@ -22,7 +25,7 @@ export function lazy(load, exportName) {
       };
     }, []);
     if (error) return html`<div class="alert alert-error" role="alert">Could not load this view: ${String(error.message || error)}</div>`;
-    if (!component) return null;
+    if (!component) return Fallback ? html`<${Fallback} />` : null;
     return html`<${component} ...${props} />`;
   };
 }

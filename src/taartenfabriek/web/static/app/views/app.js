@@ -5,11 +5,16 @@ import { navigate } from '../router.js';
 import { Icon, Logo } from '../components/icons.js';
 import { Toasts } from '../components/toasts.js';
 import { lazy } from '../components/lazy.js';
-import { TokenPage } from './token.js';
 import { Banners } from './banners.js';
 import { Inventory } from './inventory.js';
 import { Activity } from './activity.js';
 
+function Connecting() {
+  return html`<p class="boot" role="status">Connecting…</p>`;
+}
+
+// Only without a (valid) token, so not part of the inventory's first screen.
+const TokenPage = lazy(() => import('./token.js'), 'TokenPage', Connecting);
 const Detail = lazy(() => import('./detail.js'), 'Detail');
 const Settings = lazy(() => import('./settings.js'), 'Settings');
 const Storage = lazy(() => import('./storage.js'), 'Storage');
@@ -109,7 +114,7 @@ function Shell() {
 
 export function App() {
   const auth = useStore((s) => s.auth);
-  if (auth === 'checking') return html`<p class="boot" role="status">Connecting…</p>`;
+  if (auth === 'checking') return html`<${Connecting} />`;
   if (auth !== 'ok') return html`<${TokenPage} /><${Toasts} />`;
   return html`<${Shell} />`;
 }

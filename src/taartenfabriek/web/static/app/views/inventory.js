@@ -10,6 +10,9 @@ import { VmCard } from './vmcard.js';
 import { VmTable } from './vmtable.js';
 
 const PAGE = 48;
+// The smallest a card (grid: minmax(300px, 1fr), gap 14px) or a table row can be, in CSS px.
+const CARD_MIN = { width: 300, height: 150, gap: 14 };
+const ROW_MIN_HEIGHT = 36;
 const RENDERED_MARK = 'taartenfabriek:inventory-rendered';
 const STATE_ORDER = { running: 0, suspended: 1, stopped: 2, unknown: 3 };
 
@@ -66,10 +69,20 @@ function parseBusy(key) {
   return busy;
 }
 
-function Paged({ items, render, reset }) {
-  const [limit, setLimit] = useState(PAGE);
+/** How many items the first page holds: what can fill the window (every column at the
+ * narrowest card, every row at the shortest), at most PAGE. The next page follows once the
+ * first is painted (its sentinel is then in range), so scrolling never meets a gap; what
+ * nobody could see yet no longer delays the first render. */
+function firstPage(view) {
+  const columns = view === 'list' ? 1 : Math.floor((window.innerWidth + CARD_MIN.gap) / (CARD_MIN.width + CARD_MIN.gap));
+  const rows = Math.ceil(window.innerHeight / (view === 'list' ? ROW_MIN_HEIGHT : CARD_MIN.height));
+  return Math.min(PAGE, Math.max(1, columns) * rows);
+}
+
+function Paged({ items, render, reset, view }) {
+  const [limit, setLimit] = useState(() => firstPage(view));
   const sentinel = useRef(null);
-  useEffect(() => setLimit(PAGE), [reset]);
+  useEffect(() => setLimit(firstPage(view)), [reset]);
   useEffect(() => {
     const el = sentinel.current;
     if (!el || typeof IntersectionObserver === 'undefined') return undefined;
@@ -98,7 +111,7 @@ function Section({ id, title, icon, vms, busy, view, sort, empty, reset, orchard
     </div>
     ${vms.length === 0
       ? html`<div class="empty-inline">${empty}</div>`
-      : html`<${Paged} items=${vms} reset=${reset}
+      : html`<${Paged} items=${vms} reset=${reset} view=${view}
           render=${(shown) => view === 'list'
             ? html`<${VmTable} vms=${shown} busy=${busy} sort=${sort} caption=${title} orchard=${orchard} />`
             : html`<div class="grid">${shown.map((vm) => html`<${VmCard} key=${vm.name} vm=${vm} busy=${busy[vm.name]} />`)}</div>`} />`}

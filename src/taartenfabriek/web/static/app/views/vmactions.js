@@ -5,11 +5,16 @@ import { actions } from '../data.js';
 import { openDialog, toast } from '../state.js';
 import { isBaseImage, vmState } from '../format.js';
 import { Icon } from '../components/icons.js';
-import { startVm } from './startvm.js';
 
 async function run(kind, vm) {
   try {
-    await (kind === 'start' ? startVm(vm.name) : actions[kind](vm.name));
+    if (kind === 'start') {
+      // Loaded on the first start, not before the inventory shows (one request fewer).
+      const { startVm } = await import('./startvm.js');
+      await startVm(vm.name);
+    } else {
+      await actions[kind](vm.name);
+    }
   } catch (error) {
     toast(error.message, 'error', 10000);
   }
