@@ -13,14 +13,19 @@ from tests.browser.conftest import UI
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 
-def test_a_third_macos_vm_is_explained_not_failed(ui: UI) -> None:
-    ui.seed("mac1", "mac2", "mac3", os_name="darwin")
-    ui.seed("tux")
-    for name in ("mac1", "mac2", "tux"):
+def _running(ui: UI, *names: str) -> None:
+    """Start `names` through the API, then open the page on them running."""
+    for name in names:
         done = ui.server.wait_task(ui.api("POST", f"/api/vms/{name}/start")["id"])
         assert done["status"] == "completed", done
     ui.refresh()
     ui.launch()
+
+
+def test_a_third_macos_vm_is_explained_not_failed(ui: UI) -> None:
+    ui.seed("mac1", "mac2", "mac3", os_name="darwin")
+    ui.seed("tux")
+    _running(ui, "mac1", "mac2", "tux")
     ui.card("mac3").get_by_role("button", name="Start mac3").click()
 
     dialog = ui.page.get_by_role("dialog", name="Two macOS VMs are already running")
@@ -46,11 +51,7 @@ def test_a_clone_that_would_start_a_third_macos_vm_opens_the_same_dialog(ui: UI)
     """Clone with "start the clone": the server refuses before cloning (409, the limit), and
     the form gives way to the limit dialog, whose button sends the same clone again."""
     ui.seed("mac1", "mac2", "gold", os_name="darwin")
-    for name in ("mac1", "mac2"):
-        done = ui.server.wait_task(ui.api("POST", f"/api/vms/{name}/start")["id"])
-        assert done["status"] == "completed", done
-    ui.refresh()
-    ui.launch()
+    _running(ui, "mac1", "mac2")
     ui.card("gold").get_by_role("button", name="Clone gold").click()
     form = ui.page.get_by_role("dialog", name="Clone")
     form.get_by_label("Name of the clone").fill("gold-2")
