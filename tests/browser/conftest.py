@@ -96,6 +96,13 @@ class UI:
     def card(self, name: str) -> Locator:
         return self.page.locator(f'article.vm-card[data-vm="{name}"]')
 
+    def details(self, name: str) -> Locator:
+        """Open the VM's details drawer from its card and return it, once shown."""
+        self.card(name).get_by_role("link", name=name, exact=True).click()
+        drawer = self.page.get_by_role("dialog", name=name)
+        drawer.wait_for()
+        return drawer
+
     def task(self, action: str, vm: str | None = None) -> Locator:
         tasks = self.page.locator(f'li.task[data-action="{action}"]')
         if vm is not None:

@@ -87,8 +87,7 @@ def _start(ui: UI, name: str, display: str) -> None:
 
 
 def _open(ui: UI, name: str, tab: str) -> Locator:
-    ui.card(name).get_by_role("link", name=name).click()
-    drawer = ui.page.get_by_role("dialog", name=name)
+    drawer = ui.details(name)
     drawer.get_by_role("tab", name=tab).click()
     return drawer
 

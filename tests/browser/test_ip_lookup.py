@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from playwright.sync_api import Locator, expect
+from playwright.sync_api import expect
 
 from tests.browser.conftest import OFFLINE_CATALOG, UI
 
@@ -20,13 +20,6 @@ NO_IP = {
     "TARTVM_START_IP_TIMEOUT": "1",
     "TARTVM_IP_BOOT_GRACE": "0.5",
 }
-
-
-def _open(ui: UI, name: str) -> Locator:
-    ui.card(name).get_by_role("link", name=name, exact=True).click()
-    drawer = ui.page.get_by_role("dialog", name=name)
-    drawer.wait_for()
-    return drawer
 
 
 def _same(sentence: str) -> re.Pattern[str]:
@@ -47,7 +40,7 @@ def test_no_ip_diagnosis_and_the_ip_lookup(server_factory: Any, make_ui: Callabl
     ui.launch()
     ui.card("tux").get_by_role("button", name="Start tux").click()
     ui.page.locator('article.vm-card[data-vm="tux"][data-status="running"]').wait_for()
-    drawer = _open(ui, "tux")
+    drawer = ui.details("tux")
 
     # Linux with DHCP and no lease: the server's sentence, as it is.
     shown = drawer.get_by_test_id("ip-diagnosis").locator(".ip-diagnosis-text")

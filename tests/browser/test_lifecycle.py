@@ -10,17 +10,10 @@ from tests.browser.conftest import UI
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 
-def _open(ui: UI, name: str) -> object:
-    ui.card(name).get_by_role("link", name=name).click()
-    drawer = ui.page.get_by_role("dialog", name=name)
-    drawer.wait_for()
-    return drawer
-
-
 def test_edit_then_rename_a_stopped_vm(ui: UI) -> None:
     ui.seed("editme")
     ui.launch()
-    drawer = _open(ui, "editme")
+    drawer = ui.details("editme")
     drawer.get_by_role("button", name="Edit editme").click()  # type: ignore[attr-defined]
     dialog = ui.page.get_by_role("dialog", name="Edit configuration")
     cpu = dialog.get_by_label("CPU cores", exact=True)
@@ -55,7 +48,7 @@ def test_shut_down_a_running_vm(ui: UI) -> None:
     ui.launch()
     ui.card("guest").get_by_role("button", name="Start guest").click()
     ui.page.locator('article.vm-card[data-vm="guest"][data-status="running"]').wait_for()
-    drawer = _open(ui, "guest")
+    drawer = ui.details("guest")
     shutdown = drawer.get_by_role("button", name="Shut down guest")  # type: ignore[attr-defined]
     shutdown.click()
     ui.task("shutdown", "guest").locator('.badge[data-status="completed"]').wait_for(timeout=90_000)

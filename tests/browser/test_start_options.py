@@ -17,13 +17,6 @@ from tests.browser.conftest import UI
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 
-def _open(ui: UI, name: str) -> Locator:
-    ui.card(name).get_by_role("link", name=name).click()
-    drawer = ui.page.get_by_role("dialog", name=name)
-    drawer.wait_for()
-    return drawer
-
-
 def _argv(locator: Locator) -> list[str]:
     return list(json.loads(locator.get_attribute("data-argv") or "[]"))
 
@@ -41,7 +34,7 @@ def test_start_with_options_from_the_split_button(ui: UI, tmp_path: Path) -> Non
     shared.mkdir()
     ui.seed("tux")
     ui.launch()
-    drawer = _open(ui, "tux")
+    drawer = ui.details("tux")
     summary = drawer.locator("section", has=ui.page.get_by_role("heading", name="Start options"))
     _wait_argv(
         ui, summary.locator(".command-line"), ["tart", "run", "--vnc", "--no-graphics", "tux"]
@@ -125,7 +118,7 @@ def test_start_with_options_from_the_split_button(ui: UI, tmp_path: Path) -> Non
 def test_save_without_starting_and_a_refusal_of_the_guest(ui: UI) -> None:
     ui.seed("mac", os_name="darwin")
     ui.launch()
-    drawer = _open(ui, "mac")
+    drawer = ui.details("mac")
     drawer.get_by_role("button", name="Options for starting mac").click()
     ui.page.get_by_role("menuitem", name="Start with options…").click()
     dialog = ui.page.get_by_role("dialog", name="Start with options")
@@ -160,7 +153,7 @@ def test_resume_with_options_from_the_split_button(ui: UI) -> None:
     seed_vm(ui.server.tart_home, "sleepy", os_name="darwin", suspended=True)
     ui.refresh()
     ui.launch()
-    drawer = _open(ui, "sleepy")
+    drawer = ui.details("sleepy")
     expect(drawer.get_by_role("button", name="Start sleepy", exact=True)).to_have_count(0)
     drawer.get_by_role("button", name="Options for resuming sleepy").click()
     ui.page.get_by_role("menuitem", name="Resume with options…").click()
