@@ -5,6 +5,7 @@ starting with the options, and changing them while the VM runs."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 from playwright.sync_api import Locator, expect
 
 from taartenfabriek.sim.seed import seed_vm
-from tests.browser.conftest import UI
+from tests.browser.conftest import OFFLINE_CATALOG, UI
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -181,3 +182,32 @@ def test_resume_with_options_from_the_split_button(ui: UI) -> None:
     assert {"--no-graphics", "--net-softnet", "--suspendable"} <= set(task["command"])
     assert "--vnc" not in task["command"]
     assert ui.api("GET", "/api/vms/sleepy")["state"] == "running"
+
+
+def test_the_dialog_follows_the_guest_os_when_it_arrives(
+    server_factory: Any, make_ui: Any, tmp_path: Path
+) -> None:
+    """The guest's OS (which decides Rosetta) comes from the first `tart get` after the server
+    met the VM; a dialog opened before that follows the inventory once it knows."""
+    gate = tmp_path / "let-tart-get-answer"
+    shim = tmp_path / "bin" / "tart"
+    shim.parent.mkdir()
+    shim.write_text(
+        "#!/bin/sh\n"
+        f'if [ "$1" = get ]; then while [ ! -e {gate} ]; do sleep 0.05; done; fi\n'
+        f'exec {sys.executable} -m taartenfabriek.sim "$@"\n'
+    )
+    shim.chmod(0o755)
+    server = server_factory(env_overrides={**OFFLINE_CATALOG, "TARTVM_TART_PATH": str(shim)})
+    seed_vm(server.tart_home, "mac", os_name="darwin")
+    ui = make_ui(server.start())
+    ui.launch()
+    assert ui.api("GET", "/api/vms/mac")["os"] is None  # `tart get` has not answered yet
+    ui.details("mac").get_by_role("button", name="Options for starting mac").click()
+    ui.page.get_by_role("menuitem", name="Start with options…").click()
+    dialog = ui.page.get_by_role("dialog", name="Start with options")
+    rosetta = dialog.get_by_label("Rosetta for x86 Linux programs")
+    expect(rosetta).to_be_enabled()
+    gate.touch()
+    expect(rosetta).to_be_disabled(timeout=15_000)
+    expect(dialog.get_by_text("macOS guests have Rosetta built in.")).to_be_visible()

@@ -5,7 +5,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api, vmPath } from '../api.js';
-import { setState, toast } from '../state.js';
+import { setState, toast, useStore } from '../state.js';
 import { Dialog } from '../components/dialog.js';
 import { Field, FormError, described } from '../components/field.js';
 import { CopyButton } from '../components/copy.js';
@@ -188,7 +188,10 @@ export function StartOptionsDialog({ vm, mode = 'start', onClose }) {
     }
   };
 
-  const os = vm.os;
+  // The VM as the inventory has it now, not as it was when the dialog opened: its OS (which
+  // decides Rosetta and suspendable) may only arrive with the first `tart get` after launch.
+  const live = useStore((st) => st.vms.find((v) => v.name === name), [name]);
+  const os = (live || vm).os;
   const verb = mode === 'resume' ? 'Resume' : 'Start';
   const rosettaOff = os === 'darwin' ? 'macOS guests have Rosetta built in.' : null;
   let suspendOff = null;
