@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .backends.base import Backend
+from .backends.local_lifecycle import tart_and_host
 from .care_models import (
     PrunePlan,
     PruneRequest,
@@ -42,6 +43,7 @@ from .prune import (
     plan,
     vm_prunables,
 )
+from .tart import features
 from .tasks.engine import ClaimMode, TaskEngine, TaskRun
 
 log = logging.getLogger(__name__)
@@ -177,6 +179,18 @@ class StorageService:
 
     # --- prune ---------------------------------------------------------------------------
 
+    async def _check_age(self, request: PruneRequest) -> None:
+        """Prune by age reads `tart list`'s `Accessed` (List.swift:10), which came with Tart
+        2.31.0: an older Tart gives no date to judge by, so say so rather than prune nothing."""
+        if request.older_than_days is None:
+            return
+        release, _ = await tart_and_host(self.backend)
+        reason = features.refusal(release, "accessed")
+        if reason is not None:
+            raise Unsupported(
+                f"prune by age cannot judge what is old: {reason}; a space budget works without it"
+            )
+
     async def _candidates(self, entries: str) -> list[Prunable]:
         vms = await self.inventory.refresh()
         if entries == "vms":
@@ -186,12 +200,14 @@ class StorageService:
     async def preview(self, request: PruneRequest) -> PrunePlan:
         """What `tart prune` with these criteria would remove now; removes nothing."""
         self._require_local()
+        await self._check_age(request)
         result, _ = plan(request, await self._candidates(request.entries))
         return result
 
     async def prune(self, request: PruneRequest) -> Task:
         """Remove the preview's entries (`names`), or a fresh plan's; as a task."""
         self._require_local()
+        await self._check_age(request)
         candidates = await self._candidates(request.entries)
         if request.names is None:
             _, chosen = plan(request, candidates)
