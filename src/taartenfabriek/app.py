@@ -76,8 +76,9 @@ def build_services(settings: Settings) -> Services:
             f"cannot use the state folder {settings.home}: {exc.strerror or exc}"
         ) from exc
     env = dict(os.environ)
-    if settings.tart_home is not None:
-        env["TART_HOME"] = str(settings.tart_home)
+    tart_home = resolve_tart_home(settings.tart_home, os.environ)
+    if settings.tart_home is not None or os.environ.get("TART_HOME"):
+        env["TART_HOME"] = str(tart_home)  # the very path the server reads (point 8, #16)
     backend: Backend
     local: LocalBackend | None = None
     if settings.backend == "orchard":
@@ -118,7 +119,6 @@ def build_services(settings: Settings) -> Services:
     )
     resolvers = ResolverStore(settings.home / "ip-resolvers.json")
     doctor = IPDoctor(resolvers, runlogs, ip_errors, grace=settings.ip_boot_grace)
-    tart_home = resolve_tart_home(settings.tart_home, os.environ)
     if local is not None:
         local.resolver_for = doctor.resolver_arg
         local.tart_home = tart_home
