@@ -137,6 +137,7 @@ def build_services(settings: Settings) -> Services:
         sizes=ImageSizes(settings.registry_url, timeout=settings.registry_timeout),
         free_space_override_gb=settings.free_space_override,
         pull_space_check=settings.pull_space_check,
+        auto_prune="TART_NO_AUTO_PRUNE" not in env,  # Prune.swift:108 checks only its presence
     )
     checks = CareChecks(
         inventory=inventory,

@@ -73,6 +73,7 @@ class StorageService:
         sizes: ImageSizes,
         free_space_override_gb: float | None = None,
         pull_space_check: bool = True,
+        auto_prune: bool = True,
     ) -> None:
         self.tart_home = tart_home
         self.backend = backend
@@ -81,6 +82,8 @@ class StorageService:
         self.sizes = sizes
         self.free_space_override_gb = free_space_override_gb
         self.pull_space_check = pull_space_check
+        self.auto_prune = auto_prune
+        """Whether `tart` prunes its caches to make room (TART_NO_AUTO_PRUNE not in its env)."""
 
     def _require_local(self) -> None:
         if self.backend.kind != "local":
@@ -295,12 +298,32 @@ class StorageService:
             )
             + f"a {_gb(size.download_bytes)} GB download)"
         )
-        if volume.free_bytes < size.needed_bytes:
-            reclaimable = sum(item.size_bytes for item in image_prunables(self.inventory.vms))
-            raise InsufficientStorage(
-                f"not enough free space to pull {name}: {what}, and the volume holding "
-                f"{volume.path} has {_gb(volume.free_bytes)} GB free. Make room first: cached "
-                f"images take {_gb(reclaimable)} GB (prune them or delete VMs you no longer "
-                "need)"
+        free = volume.free_bytes
+        if free >= size.needed_bytes:
+            return f"free-space check: {what}; {_gb(free)} GB free: fits"
+        # Tart makes room itself before a pull (Prune.swift:107-143 `reclaimIfNeeded`, since
+        # 1.9.2 #565): it deletes least recently used OCI images and IPSWs (never the one being
+        # pulled) when together they free enough, unless TART_NO_AUTO_PRUNE is set. It counts
+        # free space as macOS's "available for important usage", which includes purgeable
+        # space Python cannot read: so refuse only when even Tart's pruning cannot make room.
+        caches = sum(item.size_bytes for item in image_prunables(self.inventory.vms))
+        caches += sum(f.size_bytes for f in self.ipsw_files())
+        purgeable = "macOS may free more (purgeable space it does not count as free)"
+        if self.auto_prune and free + caches >= size.needed_bytes:
+            line = (
+                f"free-space check: {what}; {_gb(free)} GB free: Tart will prune up to "
+                f"{_gb(size.needed_bytes - free)} GB of its {_gb(caches)} GB of cached images "
+                f"and IPSWs, least recently used first, to make room; {purgeable}"
             )
-        return f"free-space check: {what}; {_gb(volume.free_bytes)} GB free: fits"
+            log.warning("%s", line)
+            return "warning: " + line
+        after = (
+            f"; Tart could free {_gb(caches)} GB of cached images and IPSWs itself, not enough"
+            if self.auto_prune
+            else "; Tart will not prune its caches for it (TART_NO_AUTO_PRUNE is set)"
+        )
+        raise InsufficientStorage(
+            f"not enough free space to pull {name}: {what}, and the volume holding "
+            f"{volume.path} has {_gb(free)} GB free{after}. Make room first: prune cached "
+            f"images or delete VMs you no longer need ({purgeable})"
+        )
