@@ -46,7 +46,8 @@ from .security import (
 )
 from .services import Services
 from .settings import Settings
-from .storage import StorageService, resolve_tart_home
+from .storage import StorageService
+from .tart.home import resolve_tart_home
 from .tart.runner import TartRunner
 from .tasks.engine import TaskEngine
 from .tasks.signals import on_exit_signal

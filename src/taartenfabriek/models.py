@@ -160,7 +160,7 @@ class Health(BaseModel):
         default_factory=dict,
         description="Feature -> whether this Tart on this host allows it (`exec`, `ip-agent`, "
         "`shutdown`, `random-mac`, `dir-tag`, `net-host`, `accessed`, `suspendable-dirs`, "
-        "`vnc`, `vnc-experimental`, `suspendable`, `rosetta`, `suspend`).",
+        "`vnc`, `vnc-experimental`, `suspendable`, `rosetta`, `suspend`, `softnet`).",
     )
     refusals: dict[str, str] = Field(
         default_factory=dict, description="Feature -> why it is not allowed (what is needed)."

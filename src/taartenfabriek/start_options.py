@@ -304,6 +304,7 @@ def check_for_tart(
             (options.display, options.display != "none"),
             ("suspendable", options.suspendable or suspended),
             ("rosetta", options.rosetta_tag is not None),
+            ("softnet", options.network == "softnet"),
         ]
         for key, used in needs:
             reason = host.refusal(key) if used else None

@@ -13,7 +13,6 @@ import contextlib
 import logging
 import os
 import shutil
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -44,18 +43,12 @@ from .prune import (
     vm_prunables,
 )
 from .tart import features
+from .tart.home import resolve_tart_home
 from .tasks.engine import ClaimMode, TaskEngine, TaskRun
 
 log = logging.getLogger(__name__)
 
-
-def resolve_tart_home(configured: Path | None, environ: Mapping[str, str]) -> Path:
-    """TART_HOME once and for all: the setting, else the environment's, else ~/.tart, with `~`
-    expanded and made absolute. The server reads this path and hands this same string to
-    `tart` as TART_HOME: Tart takes the variable as a file URL (Config.swift:11-12), so a `~`
-    would become a folder literally named `~` under whatever directory tart runs in."""
-    raw = str(configured) if configured is not None else environ.get("TART_HOME") or "~/.tart"
-    return Path(os.path.abspath(os.path.expanduser(raw)))
+__all__ = ["StorageService", "resolve_tart_home"]
 
 
 def _gb(value: int) -> float:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from taartenfabriek.storage import resolve_tart_home
+from taartenfabriek.tart.home import resolve_tart_home
 from tests.server import ServerProcess
 
 pytestmark = pytest.mark.integration

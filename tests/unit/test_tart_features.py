@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+from pathlib import Path
+
 import pytest
 
 from taartenfabriek.tart.features import (
@@ -13,7 +17,7 @@ from taartenfabriek.tart.features import (
     parse_version,
     refusal,
 )
-from taartenfabriek.tart.host import CURRENT_MACOS, Host, allowances, detect
+from taartenfabriek.tart.host import CURRENT_MACOS, Host, allowances, detect, softnet_refusal
 
 
 @pytest.mark.parametrize(
@@ -108,3 +112,18 @@ def test_a_host_that_is_not_a_mac_allows_everything() -> None:
     assert all(reason is None for reason in allowances(parse_version("2.32.1"), host).values())
     old = allowances(parse_version("2.26.0"), host)
     assert old["exec"] is not None and old["shutdown"] is None
+
+
+def test_softnet_is_ready_only_when_suid_root(tmp_path: Path) -> None:
+    assert "not on the PATH" in (softnet_refusal(str(tmp_path)) or "")
+    binary = tmp_path / "softnet"
+    binary.write_text("#!/bin/sh\nexit 0\n")
+    binary.chmod(0o755)
+    reason = softnet_refusal(str(tmp_path))
+    if os.geteuid() != 0 or not shutil.which("sudo"):
+        assert (
+            reason is not None and "not set up yet" in reason and "once from a terminal" in reason
+        )
+    mac = Host(is_mac=True, apple_silicon=True, macos=(15, 0, 0))
+    assert detect("linux").refusal("softnet") is None  # a stand-in host: available
+    assert "softnet" in mac.allowed()

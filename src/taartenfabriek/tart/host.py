@@ -11,7 +11,10 @@ as an Apple-silicon Mac on a current macOS, so everything stays available agains
 
 from __future__ import annotations
 
+import os
 import platform
+import shutil
+import stat
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -23,6 +26,7 @@ CURRENT_MACOS: Release = (26, 0, 0)
 
 ARM64_ONLY = ("vnc", "vnc-experimental", "suspendable", "rosetta")
 """`tart run` options compiled only on arm64 (Run.swift:98-116, 146, 266)."""
+HOST_FEATURES = (*ARM64_ONLY, "suspend", "exec", "softnet")
 
 
 @dataclass(frozen=True)
@@ -43,13 +47,15 @@ class Host:
                 f"{feature} exists only on Apple silicon Macs (Tart builds it for arm64 only); "
                 "this Mac has an Intel processor"
             )
+        if feature == "softnet":  # read now: the user may have set it up a minute ago
+            return softnet_refusal() if self.is_mac else None
         if feature in ("suspend", "exec") and self.macos is not None and self.macos < (14, 0, 0):
             what = "suspending a VM" if feature == "suspend" else "`tart exec` (the terminal)"
             return f"{what} needs macOS 14 (Sonoma) or newer; this Mac runs macOS {self.macos_text}"
         return None
 
     def allowed(self) -> dict[str, bool]:
-        return {key: self.refusal(key) is None for key in (*ARM64_ONLY, "suspend", "exec")}
+        return {key: self.refusal(key) is None for key in HOST_FEATURES}
 
 
 def _macos_version() -> Release | None:
@@ -91,6 +97,43 @@ def allowances(release: TartRelease | None, host: Host | None) -> dict[str, str 
     """Every gated feature -> None when this Tart on this host allows it, else why not."""
     answer: dict[str, str | None] = {key: refusal(release, key) for key in FEATURES}
     if host is not None:
-        for key in (*ARM64_ONLY, "suspend", "exec"):
+        for key in HOST_FEATURES:
             answer[key] = answer.get(key) or host.refusal(key)
     return answer
+
+
+SOFTNET_FIX = (
+    "install it with `brew install cirruslabs/cli/softnet`, then run `tart run --net-softnet "
+    "<vm>` once from a terminal: Tart asks for your password there to make softnet SUID root "
+    "(Softnet.swift:101-156), which it cannot do when the server starts it"
+)
+
+
+def softnet_refusal(path_env: str | None = None) -> str | None:
+    """Why `tart run --net-softnet` would fail when this server starts it, or None.
+
+    Tart needs `softnet` on PATH (Softnet.swift:38-45) owned by root with the SUID bit, or
+    passwordless sudo for it (`sudo --non-interactive softnet --help`, :109-132); otherwise it
+    asks for a sudo password on the terminal (:134-156), and a server has no terminal.
+    """
+    found = shutil.which("softnet", path=path_env)
+    if found is None:
+        return f"softnet is not on the PATH: {SOFTNET_FIX}"
+    try:
+        info = os.stat(os.path.realpath(found))
+    except OSError as exc:
+        return f"softnet at {found} cannot be read ({exc.strerror}): {SOFTNET_FIX}"
+    if info.st_uid == 0 and info.st_mode & stat.S_ISUID:
+        return None
+    try:
+        sudo = subprocess.run(
+            ["sudo", "--non-interactive", "softnet", "--help"],
+            capture_output=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        sudo = None
+    if sudo is not None and sudo.returncode == 0:
+        return None
+    return f"softnet at {found} is not set up yet (not SUID root): {SOFTNET_FIX}"
