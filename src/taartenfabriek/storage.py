@@ -301,7 +301,7 @@ class StorageService:
         # space Python cannot read: so refuse only when even Tart's pruning cannot make room.
         caches = sum(item.size_bytes for item in image_prunables(self.inventory.vms))
         caches += sum(f.size_bytes for f in self.ipsw_files())
-        purgeable = "macOS may free more (purgeable space it does not count as free)"
+        purgeable = "macOS may free more: purgeable space it does not count as free"
         if self.auto_prune and free + caches >= size.needed_bytes:
             line = (
                 f"free-space check: {what}; {_gb(free)} GB free: Tart will prune up to "
@@ -318,5 +318,5 @@ class StorageService:
         raise InsufficientStorage(
             f"not enough free space to pull {name}: {what}, and the volume holding "
             f"{volume.path} has {_gb(free)} GB free{after}. Make room first: prune cached "
-            f"images or delete VMs you no longer need ({purgeable})"
+            f"images or delete VMs you no longer need; {purgeable}"
         )
