@@ -57,7 +57,7 @@ def parse_version(text: str) -> TartRelease:
     if match is None:
         return TartRelease(raw=raw, release=None)
     major, minor, patch = match.groups()
-    return TartRelease(raw=match[0], release=(int(major), int(minor), int(patch or 0)))
+    return TartRelease(raw=raw, release=(int(major), int(minor), int(patch or 0)))
 
 
 @dataclass(frozen=True)
