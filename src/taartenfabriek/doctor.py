@@ -20,8 +20,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import launchagent
-from .settings import Settings
+from .care import launchagent
+from .core.settings import Settings
 from .tart.features import FEATURES as TART_FEATURES
 from .tart.features import (
     MINIMUM,

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from taartenfabriek.core.settings import Settings
 from taartenfabriek.demo import write_tart_shim
 from taartenfabriek.doctor import Doctor, _run, probe
-from taartenfabriek.settings import Settings
 from taartenfabriek.sim.seed import seed_vm
 from taartenfabriek.tart.host import Host
 

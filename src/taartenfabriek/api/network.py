@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from ..backends.local_lifecycle import tart_and_host
-from ..care_models import IPResolverState, IPResolverUpdate
-from ..errors import Conflict, Unsupported
+from ..core.care_models import IPResolverState, IPResolverUpdate
+from ..core.errors import Conflict, Unsupported
 from ..services import Services
 from ..tart import features
 from .deps import Authenticated, ServicesDep

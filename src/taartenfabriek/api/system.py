@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from .. import __version__
 from ..backends.local_lifecycle import tart_and_host
 from ..catalog import mask_token
-from ..models import GitHubTokenStatus, GitHubTokenUpdate, Health, HostInfo, TartVersion
+from ..core.models import GitHubTokenStatus, GitHubTokenUpdate, Health, HostInfo, TartVersion
 from ..tart.features import MINIMUM, minimum_refusal, release_text
 from ..tart.host import allowances
 from .deps import Authenticated, ServicesDep

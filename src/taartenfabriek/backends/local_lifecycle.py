@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from .. import procs
-from ..errors import Conflict, TaartError, TartFailed, TartTimeout, Unsupported
-from ..models import VM
+from ..core import procs
+from ..core.errors import Conflict, TaartError, TartFailed, TartTimeout, Unsupported
+from ..core.models import VM
 from ..tart import argv, features
 from ..tart.host import Host
 from ..tart.parse import clean_line, config_fields, progress

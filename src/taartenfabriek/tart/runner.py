@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from ..errors import TaartError, TartFailed, TartMissing, TartTimeout, Unsupported
+from ..core.errors import TaartError, TartFailed, TartMissing, TartTimeout, Unsupported
 from .features import TartRelease, argv_refusal, features_of, parse_version
 from .parse import clean_line
 
