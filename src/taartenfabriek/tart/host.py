@@ -17,6 +17,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 
 from .features import FEATURES, Release, TartRelease, refusal
@@ -47,8 +48,8 @@ class Host:
                 f"{feature} exists only on Apple silicon Macs (Tart builds it for arm64 only); "
                 "this Mac has an Intel processor"
             )
-        if feature == "softnet":  # read now: the user may have set it up a minute ago
-            return softnet_refusal() if self.is_mac else None
+        if feature == "softnet":  # read again now and then: the user may set it up any time
+            return _softnet_now() if self.is_mac else None
         if feature in ("suspend", "exec") and self.macos is not None and self.macos < (14, 0, 0):
             what = "suspending a VM" if feature == "suspend" else "`tart exec` (the terminal)"
             return f"{what} needs macOS 14 (Sonoma) or newer; this Mac runs macOS {self.macos_text}"
@@ -107,6 +108,20 @@ SOFTNET_FIX = (
     "<vm>` once from a terminal: Tart asks for your password there to make softnet SUID root "
     "(Softnet.swift:101-156), which it cannot do when the server starts it"
 )
+
+
+_SOFTNET_TTL = 30.0
+_softnet_cache: tuple[float, str | None] | None = None
+
+
+def _softnet_now() -> str | None:
+    """`softnet_refusal`, at most once per 30 s: health is polled, and each failed `sudo
+    --non-interactive` is a line in the system's auth log."""
+    global _softnet_cache
+    now = time.monotonic()
+    if _softnet_cache is None or now - _softnet_cache[0] > _SOFTNET_TTL:
+        _softnet_cache = (now, softnet_refusal())
+    return _softnet_cache[1]
 
 
 def softnet_refusal(path_env: str | None = None) -> str | None:
