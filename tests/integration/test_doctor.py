@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -115,3 +116,32 @@ def test_probe_counts_a_refused_port_as_reached() -> None:
         True,
         "the guest refused the port, so it is reachable",
     )
+
+
+def test_host_and_softnet_findings_on_a_mac(tmp_path: Path) -> None:
+    settings = Settings(tart_path="tart", tart_home=tmp_path / "th")
+    empty = {"PATH": str(tmp_path / "nothing")}
+
+    def checkup(host: Host, environ: dict[str, str] = empty) -> Doctor:
+        return Doctor(settings, environ, host, _run)
+
+    intel = checkup(Host(True, False, (15, 5, 0))).check_host()
+    assert (intel.ok, intel.detail) == (False, "macOS 15.5 on an Intel processor")
+    assert intel.fix == "Tart runs VMs on Apple silicon Macs only"
+    monterey = checkup(Host(True, True, (12, 7, 0))).check_host()
+    assert not monterey.ok and monterey.fix == "Tart needs macOS 13 (Ventura) or newer"
+    ventura = checkup(Host(True, True, (13, 6, 0))).check_host()
+    assert ventura.ok and "suspend and the terminal (`tart exec`) need macOS 14" in ventura.detail
+
+    sequoia = Host(True, True, (15, 5, 0))
+    absent = checkup(sequoia).check_softnet()
+    assert absent.ok and absent.detail == "softnet is not installed: softnet networking is off"
+    assert absent.fix is not None and "brew install cirruslabs/cli/softnet" in absent.fix
+    (tmp_path / "bin").mkdir()
+    softnet = tmp_path / "bin" / "softnet"
+    softnet.write_text("#!/bin/sh\n")
+    softnet.chmod(0o755)
+    found = checkup(sequoia, {"PATH": str(tmp_path / "bin")}).check_softnet()
+    if not shutil.which("sudo"):  # (passwordless sudo for softnet would make it ready)
+        assert not found.ok and "not set up yet" in found.detail
+        assert found.fix is not None and "once from a terminal" in found.fix

@@ -225,3 +225,16 @@ def test_check_for_tart(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match=r"Apple silicon.*choose display none"):
         check_for_tart(VMStartOptions(), tart=new, host=intel)
     check_for_tart(VMStartOptions(display="none"), tart=new, host=intel)
+
+
+def test_softnet_is_refused_on_a_mac_where_it_is_not_set_up(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no softnet anywhere
+    monkeypatch.setattr("taartenfabriek.tart.host._softnet_cache", None)
+    mac = Host(is_mac=True, apple_silicon=True, macos=(15, 0, 0))
+    with pytest.raises(InvalidInput, match=r"softnet is not on the PATH.*once from a terminal"):
+        check_for_tart(VMStartOptions(network="softnet"), tart=None, host=mac)
+    check_for_tart(VMStartOptions(network="nat"), tart=None, host=mac)
+    not_a_mac = Host(is_mac=False, apple_silicon=True, macos=(26, 0, 0))
+    check_for_tart(VMStartOptions(network="softnet"), tart=None, host=not_a_mac)
