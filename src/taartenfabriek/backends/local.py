@@ -34,6 +34,7 @@ from ..tart.parse import (
 from ..tart.runner import RunResult, TartRunner, describe_failure
 from .base import StartOptions, TaskContext
 from .local_lifecycle import LocalLifecycle, start_flags, tart_and_host
+from .serial import SerialPort, SerialPorts
 
 __all__ = ["RUN_LOGS_KEPT", "LocalBackend", "fold_entries", "tart_and_host"]
 
@@ -80,6 +81,8 @@ class LocalBackend(LocalLifecycle):
         """Whether TART_HOME's lock files have shown the running VMs `tart list` reported
         (see `peek`)."""
         self.host: Host = detect()
+        self.serial_ports = SerialPorts()
+        """The serial consoles of the runs this server started (`StartOptions.serial`)."""
 
     # --- reads ---------------------------------------------------------------------------
 
@@ -207,26 +210,41 @@ class LocalBackend(LocalLifecycle):
             args, timeout=timeout, check=True, on_line=on_line, on_spawn=ctx.add_pid
         )
 
-    def _watch(self, process: asyncio.subprocess.Process, log_path: Path) -> None:
-        """Record in the run's sidecar when and how `tart run` ended (while we are up)."""
+    def _watch(
+        self, process: asyncio.subprocess.Process, log_path: Path, port: SerialPort | None
+    ) -> None:
+        """Record in the run's sidecar when and how `tart run` ended (while we are up); its
+        serial console ends with it."""
 
         async def wait() -> None:
-            code = await process.wait()
-            self.runlogs.record_exit(log_path, code)
+            try:
+                code = await process.wait()
+                self.runlogs.record_exit(log_path, code)
+            finally:
+                if port is not None:
+                    self.serial_ports.release(port)
 
         watcher = asyncio.create_task(wait())
         self._watchers.add(watcher)
         watcher.add_done_callback(self._watchers.discard)
 
     async def start(self, name: str, ctx: TaskContext, options: StartOptions) -> dict[str, Any]:
-        args = argv.run(name, start_flags(options))
+        port = self.serial_ports.open(name) if options.serial else None
+        args = argv.run(name, start_flags(options, port.path if port else None))
         log_path = self.runlogs.new_run(name, self.runner.argv(args), dataclasses.asdict(options))
         ctx.set_command(self.runner.argv(args))
         ctx.log("$ " + " ".join(self.runner.argv(args)))
         started_at = time.time()
-        process = await self.runner.spawn_detached(args, log_path)
+        try:
+            process = await self.runner.spawn_detached(args, log_path)
+        except BaseException:
+            if port is not None:
+                self.serial_ports.release(port)
+            raise
+        if port is not None:
+            port.begin()
         self.runlogs.record_pid(log_path, process.pid)
-        self._watch(process, log_path)
+        self._watch(process, log_path, port)
         ctx.log(f"tart run started (pid {process.pid}); waiting for the guest's IP address")
         try:
             booted = await self._await_boot(name, ctx, process, log_path)
@@ -351,6 +369,7 @@ class LocalBackend(LocalLifecycle):
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await watcher
+        self.serial_ports.close_all()
 
 
 def fold_entries(

@@ -30,8 +30,15 @@ SUSPEND_TIMEOUT = 600.0
 POLL = 0.25
 
 
-def start_flags(options: StartOptions) -> list[str]:
-    """The `tart run` flags of `options`; the defaults give the seed's `--vnc --no-graphics`."""
+SERIAL_PLACEHOLDER = "/dev/ttysNNN"
+"""Where a previewed command shows the pty a start with a serial console makes."""
+
+
+def start_flags(options: StartOptions, serial_path: str | None = None) -> list[str]:
+    """The `tart run` flags of `options`; the defaults give the seed's `--vnc --no-graphics`.
+    `serial_path`: the pty made for this run (a preview shows a placeholder)."""
+    if options.serial and serial_path is None:
+        serial_path = SERIAL_PLACEHOLDER
     flags = argv.run_flags(
         display=options.display,
         suspendable=options.suspendable,
@@ -42,6 +49,7 @@ def start_flags(options: StartOptions) -> list[str]:
             argv.dir_spec(d.name, d.path, read_only=d.read_only, tag=d.tag) for d in options.dirs
         ],
         disks=[argv.disk_spec(d.path, read_only=d.read_only) for d in options.disks],
+        serial_path=serial_path if options.serial else None,
     )
     return flags + list(options.extra_flags)
 

@@ -41,6 +41,8 @@ CLOSE_CODES: dict[str, int] = {
     "starting": UNAVAILABLE,
     "no_ip": UNAVAILABLE,
     "base_image": UNAVAILABLE,
+    "no_serial": UNAVAILABLE,
+    "serial_lost": UNAVAILABLE,
 }
 """The code each error kind closes a socket with (the JSON error frame names the kind)."""
 
@@ -76,6 +78,11 @@ class ConsoleInfo(BaseModel):
     )
     websocket: str = Field(..., description="Path of the VNC WebSocket (add `?token=`).")
     terminal: str = Field(..., description="Path of the terminal WebSocket (add `?token=`).")
+    serial: str = Field(
+        "",
+        description="Path of the serial console WebSocket (add `?token=`): a run started "
+        "with the start option `serial`.",
+    )
 
 
 class ConsoleCredentials(BaseModel):
