@@ -125,6 +125,7 @@ function VmTasks({ name }) {
 const PANES = {
   console: ['/static/js/console.js', 'mountConsole'],
   terminal: ['/static/js/terminal.js', 'mountTerminal'],
+  serial: ['/static/js/terminal.js', 'mountSerial'],
 };
 
 function Pane({ kind, name }) {
@@ -148,11 +149,11 @@ function Pane({ kind, name }) {
   return html`<div ref=${ref} class="vm-pane"></div>`;
 }
 
-const TABS = [['details', 'Details', 'info'], ['console', 'Console', 'monitor'], ['terminal', 'Terminal', 'terminal']];
+const TABS = [['details', 'Details', 'info'], ['console', 'Console', 'monitor'], ['terminal', 'Terminal', 'terminal'], ['serial', 'Serial', 'terminal']];
 
-function Tabs({ tab, setTab }) {
+function Tabs({ tab, setTab, orchard }) {
   return html`<div class="detail-tabs" role="tablist" aria-label="VM views">
-    ${TABS.map(([id, label, icon]) => html`<button key=${id} type="button" role="tab" id=${`tab-${id}`}
+    ${TABS.filter(([id]) => !(orchard && id === 'serial')).map(([id, label, icon]) => html`<button key=${id} type="button" role="tab" id=${`tab-${id}`}
         class=${`btn btn-sm ${tab === id ? 'btn-secondary' : 'btn-ghost'}`} aria-selected=${tab === id}
         onClick=${() => setTab(id)}><${Icon} name=${icon} size=${14} />${label}</button>`)}
   </div>`;
@@ -181,7 +182,7 @@ export function Detail({ name, onClose }) {
       ${vm.ip_address ? html`<span class="mono">${vm.ip_address}</span>` : null}
     </div>
     <${LifecycleActions} vm=${vm} busy=${busy} version=${version} />
-    ${isBaseImage(vm) ? null : html`<${Tabs} tab=${view} setTab=${setTab} />`}
+    ${isBaseImage(vm) ? null : html`<${Tabs} tab=${view} setTab=${setTab} orchard=${orchard} />`}
     ${view !== 'details' ? html`<div role="tabpanel" aria-labelledby=${`tab-${view}`}>
       <${Pane} key=${`${view}|${vm.status}`} kind=${view} name=${name} />
     </div>` : html`<section class="detail-section" aria-labelledby="conn-title">
