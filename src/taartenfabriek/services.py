@@ -8,6 +8,7 @@ from .backends.base import Backend
 from .care.ipdiag import IPDoctor, ResolverStore
 from .care.runlogs import RunLogs
 from .care.storage import StorageService
+from .care.usage import UsageSampler
 from .catalog import Catalog, GitHubTokenStore
 from .console import ConsoleService
 from .core.settings import Settings
@@ -32,4 +33,5 @@ class Services:
     ip_resolvers: ResolverStore
     ip_doctor: IPDoctor
     console: ConsoleService
+    usage: UsageSampler
     tart_version: str | None = None

@@ -45,6 +45,13 @@ def run(name: str, extra_flags: Sequence[str] = ("--vnc", "--no-graphics")) -> l
     return ["run", *extra_flags, _name(name)]
 
 
+def exec_(name: str, command: Sequence[str]) -> list[str]:
+    """`tart exec <name> <command...>` without a terminal (Tart 2.27.0: Commands/Exec.swift)."""
+    if not command:
+        raise ValueError("tart exec needs a command")
+    return ["exec", _name(name), *command]
+
+
 def stop(name: str, *, timeout: int | None = 30) -> list[str]:
     if timeout is None:
         return ["stop", _name(name)]
