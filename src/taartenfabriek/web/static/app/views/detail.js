@@ -16,6 +16,7 @@ import { LifecycleActions } from './lifecycle.js';
 import { RunLog } from './runlog.js';
 import { IpLookup, StartOptionsSection, useLocalTart } from './startsummary.js';
 import { IpDiagnosis } from './ipdiag.js';
+import { UsageSection } from './usage.js';
 
 function useConfig(name, version) {
   const [state, setState] = useState({ loading: true });
@@ -189,6 +190,7 @@ export function Detail({ name, onClose }) {
       <h3 id="conn-title" class="section-title">Connect</h3>
       <${Connection} vm=${vm} />
     </section>
+    ${vm.status === 'running' && !orchard ? html`<${UsageSection} vm=${vm} />` : null}
     ${isBaseImage(vm) ? null : html`<${StartOptionsSection} vm=${vm} version=${version} />`}
     ${isBaseImage(vm) ? null : html`<${ConfigSection} name=${name} version=${version} orchard=${orchard} />`}
     <section class="detail-section" aria-labelledby="inv-title">
