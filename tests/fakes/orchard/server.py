@@ -91,6 +91,8 @@ class FakeOrchard:
     offline_after: float = 180.0
     restart_after: float = 15.0
     auto: bool = True
+    listen_port: int = 0
+    """0: any free port; 80 lets a test reach it by a URL without a port."""
     store: Store = field(default_factory=Store)
     requests: list[tuple[str, str]] = field(default_factory=list)
 
@@ -127,11 +129,12 @@ class FakeOrchard:
     @property
     def url(self) -> str:
         scheme = "https" if self.tls else "http"
-        return f"{scheme}://127.0.0.1:{self.port}{self.prefix}"
+        port = "" if (scheme, self.port) in (("http", 80), ("https", 443)) else f":{self.port}"
+        return f"{scheme}://127.0.0.1{port}{self.prefix}"
 
     def start(self) -> FakeOrchard:
         sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
+        sock.bind(("127.0.0.1", self.listen_port))
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(
             RequestLog(self.app(), self.requests),

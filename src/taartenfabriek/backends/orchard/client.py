@@ -151,6 +151,10 @@ class OrchardClient:
             verify=connection.ssl_context(),
             timeout=timeout,
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            # each following task holds one watch stream for its whole life (the controller
+            # has no watch of all VMs: internal/controller/api_vms.go:284 watches one name),
+            # so httpx's default cap of 100 connections would starve every other request
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=20),
         )
         self.requests = 0
         """Requests sent so far (the benchmark reads it)."""
