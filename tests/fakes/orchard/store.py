@@ -55,6 +55,8 @@ class Store:
         self.silent: set[str] = set()
         """Workers that stopped heartbeating (they go offline as last_seen ages)."""
         self.ips: dict[str, str] = {}
+        self.ipless: set[str] = set()
+        """VMs whose worker never resolves an IP (`GET /ip` runs out its wait: empty 500)."""
         self._version = 0
         self._arrival = 0
 

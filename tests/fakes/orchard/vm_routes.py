@@ -126,7 +126,7 @@ async def ip(request: Request) -> Response:
                 c.get("type") == "running" and c.get("state") == "true"
                 for c in vm.get("conditions") or []
             )
-            address = store.ips.get(vm["uid"])
+            address = None if name in store.ipless else store.ips.get(vm["uid"])
         if status == "failed":
             raise Reply(417, "VM is in a terminal state 'failed'")
         late = asyncio.get_running_loop().time() >= deadline

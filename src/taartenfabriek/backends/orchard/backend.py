@@ -23,7 +23,16 @@ from . import advice
 from .client import OrchardClient, path
 from .context import Connection
 from .follow import Follower
-from .mapping import SETTLED, ip_key, phase, summarise_worker, summarise_workers, to_config, to_vm
+from .mapping import (
+    SETTLED,
+    image_os,
+    ip_key,
+    phase,
+    summarise_worker,
+    summarise_workers,
+    to_config,
+    to_vm,
+)
 
 log = logging.getLogger(__name__)
 Json = dict[str, Any]
@@ -35,6 +44,10 @@ COPIED_SPEC = (
 )  # fmt: skip
 """What a clone keeps of its source; the disk itself comes from `image` = source localName."""
 UNPOWERED = ("stopped", "suspended")
+CLONABLE = ("stopped",)
+"""A worker always runs `tart set --cpu/--memory` and `--random-mac` on a new VM
+(orchard internal/worker/vmmanager/tart/tart.go:156-257), and a suspended VM's saved state
+restores only with the configuration it was suspended with: a clone of one would fail there."""
 STARTABLE = ("queued", "creating", "running", "restarting")
 """A start of these follows the VM until it runs (Orchard starts it by itself)."""
 
@@ -132,7 +145,7 @@ class OrchardBackend:
     async def _clone_spec(self, source: Json, new_name: str) -> Json:
         """The spec of a VM made from `source`'s disk, pinned to the worker that holds it."""
         current = phase(source)
-        if current not in UNPOWERED:
+        if current not in CLONABLE:
             raise advice.cannot_clone(source, current)
         home = source.get("worker")
         if not home:
@@ -287,6 +300,10 @@ class OrchardBackend:
     ) -> dict[str, Any]:
         if is_remote(source):
             spec: Json = {"name": name, "image": source, "headless": True}
+            # the controller defaults `os` to darwin and then reserves one of the worker's
+            # two macOS slots (orchard internal/controller/api_vms.go:66-97): say linux
+            if image_os(source) == "linux":
+                spec["os"] = "linux"
         else:
             spec = await self._clone_spec(await self.client.get_vm(source), name)
         spec.update(cpu=cpu, memory=memory_gb * 1024, diskSize=disk_size_gb)

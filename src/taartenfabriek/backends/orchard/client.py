@@ -81,7 +81,13 @@ ERRORS: dict[int, Callable[[Failure], TaartError]] = {
         f"{f.what} did not come up in time: {f.message or 'timed out'}", status_code=504
     ),
     409: lambda f: Conflict(f"Orchard: {f.message or f'{f.what} already exists'}"),
-    412: lambda f: Conflict(f"Orchard refused: {f.message or 'precondition failed'}"),
+    # 412 is the controller's validation answer, always with a sentence for a person
+    # (internal/controller/api_vms.go createVM/updateVM): show that sentence as it is
+    412: lambda f: (
+        InvalidInput(f.message)
+        if f.message
+        else Conflict(f"the Orchard controller refused the request on {f.what} (HTTP 412)")
+    ),
     417: lambda f: Conflict(f"Orchard: {f.message or f'{f.what} has failed'}"),
     500: lambda f: BackendUnavailable(
         f"the Orchard controller failed on {f.what} (HTTP 500)"
@@ -171,7 +177,9 @@ class OrchardClient:
         params: Mapping[str, str | int] | None = None,
         body: Any = None,
         timeout: float | None = None,
+        errors: Mapping[int, Callable[[Failure], TaartError]] | None = None,
     ) -> httpx.Response:
+        """One request; a failure leaves through `errors` (this call's own rows) or ERRORS."""
         self.requests += 1
         kwargs: dict[str, Any] = {"params": params}
         if body is not None:
@@ -183,15 +191,15 @@ class OrchardClient:
         except httpx.HTTPError as exc:
             raise transport_error(exc, self.base_url) from exc
         if response.status_code != 200:
-            raise translate(
-                Failure(
-                    status=response.status_code,
-                    message=_message(response),
-                    what=what,
-                    url=self.base_url,
-                    account=self.connection.service_account,
-                )
+            failure = Failure(
+                status=response.status_code,
+                message=_message(response),
+                what=what,
+                url=self.base_url,
+                account=self.connection.service_account,
             )
+            row = (errors or {}).get(failure.status)
+            raise row(failure) if row is not None else translate(failure)
         return response
 
     async def json(self, method: str, url: str, *, what: str, **kwargs: Any) -> Any:
@@ -235,12 +243,26 @@ class OrchardClient:
 
     async def ip(self, name: str, wait: int) -> str | None:
         wait = max(0, min(wait, 65535))
+
+        def timed_out(f: Failure) -> TaartError:
+            # the controller retries `tart ip` on the worker until `wait` runs out, then
+            # answers the context's deadline error as an empty 500
+            # (internal/controller/api_vms_ip.go:45-62, internal/responder/error.go:21-30)
+            if f.message:
+                return translate(f)
+            return BackendUnavailable(
+                f"the worker of VM {name!r} did not report its IP address within {wait} s "
+                "(the guest may still be booting, or has no network)",
+                status_code=504,
+            )
+
         data = await self.json(
             "GET",
             path("vms", name, "ip"),
             what=f"VM {name!r}",
             params={"wait": wait},
             timeout=wait + 30,
+            errors={500: timed_out},
         )
         ip = data.get("ip") if isinstance(data, dict) else None
         return ip if isinstance(ip, str) and ip else None
