@@ -131,6 +131,12 @@ def transport_error(exc: httpx.HTTPError, url: str) -> TaartError:
     )
 
 
+class WatchUnsupported(TaartError):
+    """The controller answered a watch with something else: poll instead."""
+
+    status_code = 501
+
+
 def _message(response: httpx.Response) -> str | None:
     try:
         data = response.json()
@@ -214,8 +220,10 @@ class OrchardClient:
 
     # --- endpoints -------------------------------------------------------------------------
 
-    async def info(self) -> Json:
-        data = await self.json("GET", path("controller", "info"), what="controller info")
+    async def info(self, *, timeout: float | None = None) -> Json:
+        data = await self.json(
+            "GET", path("controller", "info"), what="controller info", timeout=timeout
+        )
         return data if isinstance(data, dict) else {}
 
     async def list_vms(self, *, worker: str | None = None) -> list[Json]:
@@ -284,14 +292,20 @@ class OrchardClient:
         return events, response.headers.get("X-Next-Cursor") or None
 
     async def watch_vm(self, name: str) -> AsyncGenerator[tuple[str, Json], None]:
-        """`GET /v1/vms/{n}?watch=true`: (type, VM) per NDJSON line; never times out reading."""
+        """`GET /v1/vms/{n}?watch=true`: (type, VM) per NDJSON line.
+
+        Every read has the client's timeout: the controller writes no headers until the
+        VM's first event (internal/controller/api_vms.go:284-317), so the watch of a VM
+        that is gone would otherwise never answer. A quiet stream simply ends at the
+        timeout (the follower checks the VM and watches again). A first line that is not
+        `{"type", "object"}` is a controller that ignores `?watch=true` (before 0.41.0):
+        WatchUnsupported.
+        """
         url = path("vms", name)
         self.requests += 1
-        timeout = httpx.Timeout(self._http.timeout.connect, read=None)
+        first = True
         try:
-            async with self._http.stream(
-                "GET", url, params={"watch": "true"}, timeout=timeout
-            ) as response:
+            async with self._http.stream("GET", url, params={"watch": "true"}) as response:
                 if response.status_code != 200:
                     await response.aread()
                     raise translate(
@@ -309,9 +323,23 @@ class OrchardClient:
                     try:
                         event = json.loads(line)
                     except ValueError:
-                        continue
-                    if isinstance(event, dict) and isinstance(event.get("object"), dict):
-                        yield str(event.get("type", "")), event["object"]
+                        event = None
+                    valid = (
+                        isinstance(event, dict)
+                        and "type" in event
+                        and isinstance(event.get("object"), dict)
+                    )
+                    if first and not valid:
+                        raise WatchUnsupported(
+                            f"the Orchard controller at {self.base_url} does not stream "
+                            "`?watch=true` (it needs 0.41.0 or newer)"
+                        )
+                    first = False
+                    if valid:
+                        assert isinstance(event, dict)
+                        yield str(event["type"]), event["object"]
+        except httpx.ReadTimeout:
+            return
         except httpx.HTTPError as exc:
             raise transport_error(exc, self.base_url) from exc
 
