@@ -131,6 +131,19 @@ class VMImagesSummary(BaseModel):
     working_vms: list[VM]
 
 
+class OrchardController(BaseModel):
+    """What the Orchard controller is and can do (`/v1/controller/info`, read once)."""
+
+    version: str | None = Field(None, description="The controller's version; None if unread.")
+    watch: bool | None = Field(
+        None, description="Streams VM changes (Orchard 0.41.0+); else tasks poll. None: unknown."
+    )
+    exec: bool | None = Field(
+        None, description="Runs commands in VMs (Orchard 0.51.0+): the terminal. None: unknown."
+    )
+    detail: str | None = Field(None, description="Why the controller could not be asked.")
+
+
 class Health(BaseModel):
     status: Literal["ok"] = "ok"
     version: str
@@ -139,6 +152,9 @@ class Health(BaseModel):
     inventory_stale: bool = False
     inventory_age: float | None = Field(None, description="Seconds since the last good refresh.")
     demo: bool = False
+    orchard: OrchardController | None = Field(
+        None, description="With the Orchard backend: the controller's version and capabilities."
+    )
 
 
 class TartVersion(BaseModel):

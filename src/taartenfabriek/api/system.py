@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from .. import __version__
 from ..catalog import mask_token
-from ..models import GitHubTokenStatus, GitHubTokenUpdate, Health, TartVersion
+from ..models import GitHubTokenStatus, GitHubTokenUpdate, Health, OrchardController, TartVersion
 from .deps import Authenticated, ServicesDep
 
 router = APIRouter(prefix="/api", dependencies=[Authenticated])
@@ -16,6 +16,11 @@ router = APIRouter(prefix="/api", dependencies=[Authenticated])
 async def health(services: ServicesDep) -> Health:
     """Server status and version, and whether the inventory is current."""
     inventory = services.inventory
+    controller = getattr(services.backend, "controller", None)  # the Orchard backend's
+    orchard = None
+    if controller is not None:
+        facts = await controller()
+        orchard = OrchardController(**facts.as_dict())
     return Health(
         version=__version__,
         backend=services.backend.kind,
@@ -23,6 +28,7 @@ async def health(services: ServicesDep) -> Health:
         inventory_stale=inventory.stale,
         inventory_age=inventory.age,
         demo=services.settings.demo,
+        orchard=orchard,
     )
 
 
