@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from taartenfabriek.backends.orchard.client import Failure, translate
-from taartenfabriek.errors import InvalidInput
+from taartenfabriek.core.errors import InvalidInput
 from tests.fakes.orchard import FakeOrchard
 from tests.orchard.test_api_orchard import create, vms
 from tests.server import ServerProcess

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from ...errors import TaartError
+from ...core.errors import TaartError
 from .client import OrchardClient
 
 INFO_TIMEOUT = 5.0

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ...catalog.known import LINUX, ORG
-from ...models import VM, VMState, VMStatus, Worker
-from ...names import parse_remote
+from ...core.models import VM, VMState, VMStatus, Worker
+from ...core.names import parse_remote
 from ...tart.parse import memory_from_mib
 
 Json = dict[str, Any]
