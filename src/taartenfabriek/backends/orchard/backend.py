@@ -270,12 +270,13 @@ class OrchardBackend:
         cpu: int,
         memory_gb: int,
         disk_size_gb: int,
+        os: Literal["linux", "macos"] | None = None,
     ) -> dict[str, Any]:
         if is_remote(source):
             spec: Json = {"name": name, "image": source, "headless": True}
             # the controller defaults `os` to darwin and then reserves one of the worker's
             # two macOS slots (orchard internal/controller/api_vms.go:66-97): say linux
-            if image_os(source) == "linux":
+            if os == "linux" or (os is None and image_os(source) == "linux"):
                 spec["os"] = "linux"
         else:
             spec = await clone_spec(self.client, await self.client.get_vm(source), name)
