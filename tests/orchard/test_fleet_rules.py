@@ -105,3 +105,13 @@ def test_an_ip_lookup_that_runs_out_says_it_timed_out(
     (line,) = [line for line in task["logs"] if line.startswith("no IP address yet")]
     assert "did not report its IP address within 1 s" in line
     assert "HTTP 500" not in line
+
+
+def test_a_user_can_say_an_image_is_linux(fake: FakeOrchard, orchard_server: Start) -> None:
+    server = orchard_server(fake.url)
+    task = create(server, "own", source_vm="registry.example/team/arm-linux:1", os="linux")
+    assert task["status"] == "completed", task
+    assert fake.vm("own")["os"] == "linux"
+    macos = create(server, "mac", source_vm="registry.example/team/arm-mac:1")
+    assert macos["status"] == "completed", macos
+    assert fake.vm("mac")["os"] == "darwin"  # unknown and unsaid: Orchard's default

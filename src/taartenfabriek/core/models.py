@@ -266,6 +266,11 @@ class CreateRequest(BaseModel):
     cpu: int = Field(4, ge=1, le=128, description="Virtual CPUs.")
     memory: int = Field(8, ge=1, le=1024, description="Memory in GB.")
     disk_size: int = Field(50, ge=1, le=65535, description="Disk size in GB (grow only).")
+    os: Literal["linux", "macos"] | None = Field(
+        None,
+        description="The guest's OS, for an Orchard fleet: `linux` keeps the VM out of a "
+        "worker's two macOS slots. Unset: the catalog's word for an image it knows, else macOS.",
+    )
 
     _valid = field_validator("name")(_check_local)
 
