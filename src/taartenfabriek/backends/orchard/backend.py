@@ -152,7 +152,7 @@ class OrchardBackend:
         if current not in STARTABLE:
             raise advice.cannot_start(raw, current)
         ctx.set_command(["GET", f"{self.client.base_url}{path('vms', name)}?watch=true"])
-        vm = await self._settle(name, ctx, known=raw, cleanup=False)
+        vm = await self._settle(name, ctx, known=raw, cleanup=False, watch=await self._watching())
         if vm is None:
             return self._queued(name)
         return {"message": f"VM {name} is running", **await self._address(vm, ctx)}
@@ -165,6 +165,7 @@ class OrchardBackend:
         return await self._power(name, "suspended", ctx)
 
     async def _power(self, name: str, target: str, ctx: TaskContext) -> dict[str, Any]:
+        watch = await self._watching()  # asked before the change, so no step is missed
         raw = await self.client.get_vm(name)
         current = phase(raw)
         if current in UNPOWERED:
@@ -181,7 +182,7 @@ class OrchardBackend:
             ctx,
             known=raw,
             poll_interval=self.poll_interval,
-            watch=await self._watching(),
+            watch=watch,
         ) as f:
             vm = await f.until(lambda v: phase(v) in (*UNPOWERED, "failed"), self.timeout + 30)
         if vm is None:
@@ -302,12 +303,13 @@ class OrchardBackend:
         keys = ("image", "cpu", "memory", "diskSize")
         shown = ", ".join(f"{k}={spec[k]}" for k in keys if k in spec)
         ctx.log(f"POST /v1/vms {name}: {shown}")
+        watch = await self._watching()  # asked before the POST, so no step is missed
         created = await self.client.create_vm(spec)
         ctx.log(f"Orchard accepted {name} (uid {created.get('uid', '?')}); waiting for a worker")
-        return await self._settle(name, ctx, known=created, cleanup=True)
+        return await self._settle(name, ctx, known=created, cleanup=True, watch=watch)
 
     async def _settle(
-        self, name: str, ctx: TaskContext, *, known: Json, cleanup: bool
+        self, name: str, ctx: TaskContext, *, known: Json, cleanup: bool, watch: bool
     ) -> Json | None:
         """Follow the VM until it runs; None if no worker takes it within `queue_wait`.
 
@@ -321,7 +323,7 @@ class OrchardBackend:
                 ctx,
                 known=known,
                 poll_interval=self.poll_interval,
-                watch=await self._watching(),
+                watch=watch,
             ) as f:
                 placed = await f.until(
                     lambda v: bool(v.get("worker")) or phase(v) in SETTLED, self.queue_wait
