@@ -75,9 +75,10 @@ class OrchardBackend:
     async def version(self) -> str:
         return (await self._facts.read()).version or "unknown"
 
-    async def controller(self) -> ControllerFacts:
-        """The controller's version and what it can do, read once."""
-        return await self._facts.get()
+    async def controller(self, wait: float = 5.0) -> ControllerFacts:
+        """The controller's version and what it can do, read once; after `wait` seconds
+        without an answer: unknown (the question goes on)."""
+        return await self._facts.get(wait)
 
     async def _watching(self) -> bool:
         """Watch unless the controller is known to be too old (the follower also falls back

@@ -7,6 +7,7 @@ the first tag of cirruslabs/orchard whose source has them.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from dataclasses import dataclass
@@ -65,12 +66,15 @@ def capabilities(info: dict[str, Any]) -> ControllerFacts:
 
 
 class ControllerInfo:
-    """`/v1/controller/info`, read once; a controller that cannot be asked now is asked
-    again after INFO_RETRY seconds (not on every `/api/health`)."""
+    """`/v1/controller/info`, read once. A health check waits at most `wait` for it (the
+    question goes on in the background: the next check may have the answer), and a
+    controller that could not be asked is asked again after INFO_RETRY seconds, not on
+    every `/api/health`."""
 
     def __init__(self, client: OrchardClient) -> None:
         self.client = client
         self._facts: ControllerFacts | None = None
+        self._asking: asyncio.Task[ControllerFacts] | None = None
         self._unread: tuple[float, ControllerFacts] | None = None
 
     async def read(self, timeout: float | None = None) -> ControllerFacts:
@@ -78,15 +82,28 @@ class ControllerInfo:
         self._facts = capabilities(await self.client.info(timeout=timeout))
         return self._facts
 
-    async def get(self) -> ControllerFacts:
-        if self._facts is not None:
-            return self._facts
-        failed = self._unread
-        if failed is not None and time.monotonic() - failed[0] < INFO_RETRY:
-            return failed[1]
+    async def _ask(self) -> ControllerFacts:
         try:
             return await self.read(INFO_TIMEOUT)
         except TaartError as exc:
             unknown = ControllerFacts(version=None, watch=None, exec=None, detail=exc.detail)
             self._unread = (time.monotonic(), unknown)
             return unknown
+
+    async def get(self, wait: float = INFO_TIMEOUT) -> ControllerFacts:
+        if self._facts is not None:
+            return self._facts
+        failed = self._unread
+        if failed is not None and time.monotonic() - failed[0] < INFO_RETRY:
+            return failed[1]
+        if self._asking is None or self._asking.done():
+            self._asking = asyncio.ensure_future(self._ask())
+        done, _ = await asyncio.wait({self._asking}, timeout=wait)
+        if not done:
+            return ControllerFacts(
+                version=None,
+                watch=None,
+                exec=None,
+                detail="the Orchard controller has not answered /v1/controller/info yet",
+            )
+        return self._asking.result()
