@@ -112,6 +112,7 @@ def test_a_vms_tart_run_process() -> None:
     assert tart_run_of(["python", "-m", "taartenfabriek.sim", "run", "dev"], "dev")
     assert not tart_run_of(["/opt/homebrew/bin/tart", "run", "dev"], "other")
     assert not tart_run_of(["/opt/homebrew/bin/tart", "exec", "dev"], "dev")
+    assert tart_run_of(["python3", "/opt/stand-in/tart.py", "run", "dev"], "dev")
     assert not tart_run_of(["/usr/bin/vim", "run", "dev"], "dev")
 
 

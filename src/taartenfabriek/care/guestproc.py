@@ -70,11 +70,12 @@ def match_services(candidates: Iterable[Candidate], disks: Mapping[str, Path]) -
 
 
 def tart_run_of(cmdline: list[str], name: str) -> bool:
-    """`... run [flags] <name>` by `tart` (or tart-sim): a VM's `tart run` process."""
+    """`... run [flags] <name>` by `tart` (or a stand-in whose program or module is named
+    tart-something, as tart-sim's `python -m taartenfabriek.sim`): a VM's `tart run`."""
     if len(cmdline) < 3 or cmdline[-1] != name or "run" not in cmdline[1:-1]:
         return False
     head = cmdline[: cmdline.index("run", 1)]
-    return any(os.path.basename(part) == "tart" or part.endswith(".sim") for part in head)
+    return any(os.path.basename(part).startswith("tart") or part.endswith(".sim") for part in head)
 
 
 class ProcessFinder:
@@ -101,7 +102,10 @@ class ProcessFinder:
         fresh: list[Candidate] = []
         processes: dict[int, Any] = {}
         runs: dict[str, Any] = {}
-        for process in psutil.process_iter(["name", "cmdline", "create_time"]):
+        # a command line per process is most of a sample's cost: read them only when a VM's
+        # `tart run` is not one this server started (and so has no pid on record)
+        attrs = ["name", "create_time"] + (["cmdline"] if wanted - run_pids.keys() else [])
+        for process in psutil.process_iter(attrs):
             info = process.info
             name = info.get("name") or ""
             key = (process.pid, info.get("create_time") or 0.0)
