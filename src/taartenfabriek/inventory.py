@@ -19,6 +19,7 @@ from pydantic import TypeAdapter
 
 from .backends.base import Backend
 from .errors import Conflict, NotFound, TaartError, TartFailed
+from .inventory_watch import Follower
 from .models import VM, VMConfig
 from .tart.parse import config_fields
 
@@ -63,6 +64,7 @@ class Inventory:
         self._fill_task: asyncio.Task[None] | None = None
         self._fill_queue: set[str] = set()
         self.refresh_count = 0
+        self.follower = Follower(self)
 
     # --- life cycle ------------------------------------------------------------------------
 
@@ -78,7 +80,12 @@ class Inventory:
                 return
             await asyncio.sleep(self.refresh_interval)
 
+    def follow(self, name: str) -> None:
+        """`name` was seen stopping outside a task: show it once its lock is gone."""
+        self.follower.follow(name)
+
     async def close(self) -> None:
+        await self.follower.close()
         for task in (self._loop_task, self._fill_task, self._inflight):
             if task is not None and not task.done():
                 task.cancel()

@@ -1,0 +1,80 @@
+"""The inventory follows VMs that change outside its own tasks.
+
+A `tart stop` typed at a terminal ends the VM's VNC server and shell a moment before its
+`tart run` process lets go of the VM's lock, so a refresh made the instant the console notices
+still reads the VM as running, and with the periodic refresh off nothing looked again.
+`Follower.follow` looks at the VM's lock (in-process, `Backend.peek`) until it is gone, and
+only then refreshes; where the files cannot be trusted it asks `tart list` again, less often
+each time, until Tart agrees or `FOLLOW_FOR` has passed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from typing import TYPE_CHECKING
+
+from .errors import TaartError
+
+if TYPE_CHECKING:
+    from .inventory import Inventory
+
+FOLLOW_FOR = 60.0
+"""How long a stopping VM is followed: `tart stop` waits 30 s for the guest by default
+(tart-cli.md §4), then ends the run; twice that leaves room for a busy Mac."""
+LOCK_POLL = 0.2
+"""Seconds between two reads of the VM's lock (a few microseconds each)."""
+TART_BACKOFF_MAX = 5.0
+"""Longest pause between two `tart list` while the files cannot be trusted."""
+
+
+class Follower:
+    def __init__(self, inventory: Inventory) -> None:
+        self.inventory = inventory
+        self._following: dict[str, asyncio.Task[None]] = {}
+
+    def follow(self, name: str) -> None:
+        """Someone saw `name` stop (the console, the terminal): keep looking at it until
+        the inventory shows it stopped. One follower per VM; calling again is free."""
+        task = self._following.get(name)
+        if task is not None and not task.done():
+            return
+        task = asyncio.create_task(self._follow(name))
+        self._following[name] = task
+        task.add_done_callback(lambda done: self._forget(name, done))
+
+    def _forget(self, name: str, task: asyncio.Task[None]) -> None:
+        if self._following.get(name) is task:
+            del self._following[name]
+
+    async def _follow(self, name: str) -> None:
+        inventory = self.inventory
+        deadline = time.monotonic() + FOLLOW_FOR
+        pause = LOCK_POLL
+        while True:
+            seen = inventory.backend.peek(name)
+            if seen is None or seen.state != "running":
+                # the lock is gone (or cannot be read): a `tart list` begun before now may
+                # still have seen it held, so this one must start afresh
+                inventory.invalidate()
+                with contextlib.suppress(TaartError):
+                    await inventory.refresh()
+                vm = inventory.find(name)
+                if vm is None or vm.status != "running":
+                    return
+            if time.monotonic() >= deadline:
+                return
+            await asyncio.sleep(pause)
+            if seen is None:
+                pause = min(pause * 2, TART_BACKOFF_MAX)
+
+    @property
+    def following(self) -> list[str]:
+        return sorted(name for name, task in self._following.items() if not task.done())
+
+    async def close(self) -> None:
+        tasks = list(self._following.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
