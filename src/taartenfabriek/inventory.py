@@ -19,7 +19,7 @@ from pydantic import TypeAdapter
 
 from .backends.base import Backend
 from .errors import Conflict, NotFound, TaartError, TartFailed
-from .inventory_watch import Follower
+from .inventory_watch import Follower, OutsideChanges
 from .models import VM, VMConfig
 from .tart.parse import config_fields
 
@@ -65,12 +65,14 @@ class Inventory:
         self._fill_queue: set[str] = set()
         self.refresh_count = 0
         self.follower = Follower(self)
+        self.outside = OutsideChanges(self)
 
     # --- life cycle ------------------------------------------------------------------------
 
     def start(self) -> None:
         """Refresh now in the background, then every `refresh_interval` seconds."""
         self._loop_task = asyncio.create_task(self._loop())
+        self.outside.start()
 
     async def _loop(self) -> None:
         while True:
@@ -86,6 +88,7 @@ class Inventory:
 
     async def close(self) -> None:
         await self.follower.close()
+        await self.outside.close()
         for task in (self._loop_task, self._fill_task, self._inflight):
             if task is not None and not task.done():
                 task.cancel()

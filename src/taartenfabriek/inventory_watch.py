@@ -6,6 +6,10 @@ still reads the VM as running, and with the periodic refresh off nothing looked 
 `Follower.follow` looks at the VM's lock (in-process, `Backend.peek`) until it is gone, and
 only then refreshes; where the files cannot be trusted it asks `tart list` again, less often
 each time, until Tart agrees or `FOLLOW_FOR` has passed.
+
+`OutsideChanges` takes the backend's own news (`Backend.watch`: for the local backend, the
+VMs' locks and folders) and refreshes the inventory when something changed, so a VM started,
+stopped, cloned, renamed or deleted at a terminal shows without the periodic refresh.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ FOLLOW_FOR = 60.0
 (tart-cli.md §4), then ends the run; twice that leaves room for a busy Mac."""
 LOCK_POLL = 0.2
 """Seconds between two reads of the VM's lock (a few microseconds each)."""
+SETTLE = 0.1
+"""Seconds a change waits for its siblings (a clone or a rename moves several entries)."""
 TART_BACKOFF_MAX = 5.0
 """Longest pause between two `tart list` while the files cannot be trusted."""
 
@@ -78,3 +84,36 @@ class Follower:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class OutsideChanges:
+    def __init__(self, inventory: Inventory) -> None:
+        self.inventory = inventory
+        self.seen = 0
+        """Changes reported by the backend (for tests and the benchmark)."""
+        self._pending: set[str] = set()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self.inventory.backend.watch(self.changed)
+
+    def changed(self, names: frozenset[str]) -> None:
+        self.seen += 1
+        self._pending.update(names)
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._settle())
+
+    async def _settle(self) -> None:
+        """One refresh for a burst of changes, and another for changes during it."""
+        while self._pending:
+            await asyncio.sleep(SETTLE)
+            self._pending.clear()
+            self.inventory.invalidate()
+            with contextlib.suppress(TaartError):
+                await self.inventory.refresh()
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task

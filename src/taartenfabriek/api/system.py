@@ -16,12 +16,15 @@ router = APIRouter(prefix="/api", dependencies=[Authenticated])
 async def health(services: ServicesDep) -> Health:
     """Server status and version, and whether the inventory is current."""
     inventory = services.inventory
+    watch, reason = services.backend.watch_status()
     return Health(
         version=__version__,
         backend=services.backend.kind,
         tart_available=None if services.tart_version is None else True,
         inventory_stale=inventory.stale,
         inventory_age=inventory.age,
+        inventory_watch=watch,
+        inventory_watch_reason=reason,
         demo=services.settings.demo,
     )
 

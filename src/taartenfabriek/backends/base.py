@@ -6,6 +6,7 @@ controller. A backend method that takes time receives a `TaskContext` to report 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -92,6 +93,17 @@ class Backend(Protocol):
     def peek(self, name: str) -> OnDisk | None:
         """The VM's state and OS now without running anything, when this backend can read
         them reliably from where they live (tart/vmdir.py); None: ask `get_config`."""
+        ...
+
+    def watch(self, changed: Callable[[frozenset[str]], None]) -> None:
+        """Call `changed` (on the event loop, with the VM names concerned; "" for images)
+        whenever this backend notices a change it did not make, without running anything
+        while nothing changes; a backend that cannot leaves it to the periodic refresh."""
+        ...
+
+    def watch_status(self) -> tuple[Literal["files", "periodic"], str]:
+        """How outside changes reach the inventory now (`watch`'s or the periodic refresh),
+        and why: `/api/health` shows it."""
         ...
 
     async def list_vms(self) -> list[VM]:

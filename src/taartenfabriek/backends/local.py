@@ -18,7 +18,7 @@ from ..logs import redact
 from ..models import VM, Worker
 from ..names import parse_remote
 from ..runlogs import RUN_LOGS_KEPT, RunLogs
-from ..tart import argv, vmdir
+from ..tart import argv
 from ..tart.ocicache import linked_digest, paired_digests
 from ..tart.parse import (
     ListEntry,
@@ -32,6 +32,7 @@ from ..tart.parse import (
 )
 from ..tart.runner import RunResult, TartRunner, describe_failure
 from .base import StartOptions, TaskContext
+from .local_files import LocalFiles
 from .local_lifecycle import LocalLifecycle, start_flags
 
 __all__ = ["RUN_LOGS_KEPT", "LocalBackend", "fold_entries"]
@@ -46,7 +47,7 @@ NO_WORKERS = (
 )
 
 
-class LocalBackend(LocalLifecycle):
+class LocalBackend(LocalFiles, LocalLifecycle):
     kind = "local"
     list_has_config = False
 
@@ -73,11 +74,9 @@ class LocalBackend(LocalLifecycle):
         self.ip_errors: dict[str, str] = {}
         """Why the last `tart ip` of a VM found nothing (its stderr), for the IP doctor."""
         self._watchers: set[asyncio.Task[None]] = set()
-        self.tart_home: Path | None = None
-        """TART_HOME, when known: lets `get_config` keep the VM's access date."""
-        self.disk_agrees = False
-        """Whether TART_HOME's lock files have shown the running VMs `tart list` reported
-        (see `peek`)."""
+        self._init_files()
+        """TART_HOME (`tart_home`), when known: lets `get_config` keep the VM's access date,
+        and the files be read (local_files.py)."""
 
     # --- reads ---------------------------------------------------------------------------
 
@@ -119,29 +118,6 @@ class LocalBackend(LocalLifecycle):
             self._digests[tag_name] = fqn.split("@", 1)[1] if "@" in fqn else None
         return self._digests[tag_name]
 
-    def peek(self, name: str) -> vmdir.OnDisk | None:
-        """The VM's state from TART_HOME's files and locks (microseconds; a `tart get` costs
-        a process), once they have been seen to agree with `tart list` here. Until then, or
-        with a Tart stand-in that marks running VMs some other way, None: ask tart."""
-        if self.tart_home is None or not self.disk_agrees:
-            return None
-        return vmdir.read(self.tart_home, name)
-
-    def _compare_with_disk(self, running: list[str]) -> None:
-        """Trust `peek` while every VM `tart list` says is running shows its lock holder in
-        TART_HOME; stop trusting it when none does (a VM that stopped in between is a race,
-        not a disagreement, so a mixed answer keeps the previous verdict)."""
-        if self.tart_home is None or not running:
-            return
-        held = [
-            path is not None and vmdir.lock_holder(path / "config.json") != 0
-            for path in (vmdir.vm_path(self.tart_home, name) for name in running)
-        ]
-        if all(held):
-            self.disk_agrees = True
-        elif not any(held):
-            self.disk_agrees = False
-
     def forget(self, name: str | None = None) -> None:
         """Drop remembered tag digests (after a pull or a delete changed the cache)."""
         if name is None:
@@ -163,6 +139,7 @@ class LocalBackend(LocalLifecycle):
         running = [e.name for e in entries if e.source.lower() == "local" and e.state == "running"]
         self._last_running = running
         self._compare_with_disk(running)
+        self._compare_dirs([e.name for e in entries if e.source.lower() == "local"])
         self._drop(task for name, task in lookups.items() if name not in running)
         for name in running:
             if name not in lookups:
@@ -347,6 +324,7 @@ class LocalBackend(LocalLifecycle):
         raise Unsupported(NO_WORKERS)
 
     async def close(self) -> None:
+        await self._close_watch()
         for watcher in list(self._watchers):
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
