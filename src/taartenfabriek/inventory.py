@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import gzip
 import logging
+import secrets
 import time
 from collections.abc import Callable
 from typing import Any
@@ -39,10 +40,12 @@ class Inventory:
         backend: Backend,
         *,
         refresh_interval: float = 0,
+        watch: bool = True,
         decorate: Callable[[VM], VM] | None = None,
     ) -> None:
         self.backend = backend
         self.refresh_interval = refresh_interval
+        self.watch = watch
         self.decorate = decorate
         """Adds derived fields (e.g. the IP doctor's) to each VM whenever the inventory changes."""
         self._vms: list[VM] = []
@@ -53,6 +56,10 @@ class Inventory:
         self._body = b"[]"
         self._categorized = b'{"base_images":[],"working_vms":[]}'
         self._gzipped: dict[str, bytes] = {}
+        self._epoch = secrets.token_hex(4)
+        self._renders = 0
+        self.etag = b'"0"'
+        """Names the read bodies: a poll that sends it back (If-None-Match) gets a 304."""
         self._refreshed_at: float | None = None
         self.last_error: str | None = None
         self._inflight: asyncio.Task[list[VM]] | None = None
@@ -72,7 +79,8 @@ class Inventory:
     def start(self) -> None:
         """Refresh now in the background, then every `refresh_interval` seconds."""
         self._loop_task = asyncio.create_task(self._loop())
-        self.outside.start()
+        if self.watch:
+            self.outside.start()
 
     async def _loop(self) -> None:
         while True:
@@ -188,6 +196,8 @@ class Inventory:
         working = _VM_LIST.dump_json([vm for vm in vms if vm.kind != "base_image"])
         self._categorized = b'{"base_images":' + base + b',"working_vms":' + working + b"}"
         self._gzipped = {}
+        self._renders += 1
+        self.etag = f'"{self._epoch}-{self._renders}"'.encode()
 
     # --- background `tart get` filler ------------------------------------------------------
 
