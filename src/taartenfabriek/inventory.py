@@ -2,7 +2,9 @@
 
 Reads serve prepared JSON bodies, rebuilt only when the inventory changes. `os`, `cpu`,
 `memory` and `display` come from a per-VM `tart get` cache that a background filler keeps,
-so a refresh costs one `tart list` plus one parallel round of `tart ip`.
+so a refresh costs one `tart list` plus one parallel round of `tart ip`. The local backend's
+list already carries them for VMs whose files it can read (backends/local_files.py): the filler
+then runs `tart get` only for the others, at most `CONFIG_FILL_CONCURRENCY` at once.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from .tart.parse import config_fields
 
 log = logging.getLogger(__name__)
 
-CONFIG_FILL_CONCURRENCY = 4
+CONFIG_FILL_CONCURRENCY = 2
 FIRST_REFRESH_WAIT = 15.0
 GZIP_LEVEL = 6
 
@@ -70,6 +72,8 @@ class Inventory:
         self._loop_task: asyncio.Task[None] | None = None
         self._fill_task: asyncio.Task[None] | None = None
         self._fill_queue: set[str] = set()
+        self._listed: set[str] = set()
+        """VMs whose details came with the last list: a kept `tart get` does not override them."""
         self.refresh_count = 0
         self.follower = Follower(self)
         self.outside = OutsideChanges(self)
@@ -147,6 +151,13 @@ class Inventory:
         names = {vm.name for vm in vms}
         for stale in [name for name in self._configs if name not in names]:
             self._forget_config(stale)
+        # details the list carried (the local backend reads them from the VMs' files) are
+        # newer than a `tart get` kept from before: a `tart set` elsewhere shows at once
+        self._listed = {vm.name for vm in vms if vm.cpu is not None}
+        for vm in vms:
+            cached = self._config_updates.get(vm.name) if vm.name in self._listed else None
+            if cached and any(getattr(vm, key) != value for key, value in cached.items()):
+                self._forget_config(vm.name)
         self._install(vms)
         self._first.set()
         missing = [
@@ -175,7 +186,9 @@ class Inventory:
 
     def _with_config(self, vm: VM) -> VM:
         update = self._config_updates.get(vm.name)
-        return vm if not update else vm.model_copy(update=update)
+        if not update or vm.name in self._listed:
+            return vm
+        return vm.model_copy(update=update)
 
     def _store_config(self, name: str, raw: dict[str, Any]) -> None:
         self._configs[name] = raw
@@ -299,6 +312,8 @@ class Inventory:
                 f"{vm.name} is a base image: tart get reads local VMs only; clone it first"
             )
         raw = None if force_refresh else self._configs.get(vm.name)
+        if raw is None and not force_refresh:
+            raw = self.backend.known_config(vm.name)  # read from the VM's files: no tart
         if raw is None:
             try:
                 raw = await self.backend.get_config(vm.name)

@@ -114,6 +114,11 @@ class Backend(Protocol):
         """The VM's configuration, as `tart get --format json` prints it."""
         ...
 
+    def known_config(self, name: str) -> dict[str, Any] | None:
+        """`get_config`'s answer without running anything, where this backend can read it
+        reliably (the local backend: the VM's files); None: call `get_config`."""
+        ...
+
     async def start(self, name: str, ctx: TaskContext, options: StartOptions) -> dict[str, Any]:
         """Start the VM and wait for its IP; the result has message, ip_address, vnc_url."""
         ...

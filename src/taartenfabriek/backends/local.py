@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import re
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -28,18 +27,20 @@ from ..tart.parse import (
     ip_address,
     list_entries,
     progress,
-    vnc_url,
 )
 from ..tart.runner import RunResult, TartRunner, describe_failure
 from .base import StartOptions, TaskContext
 from .local_files import LocalFiles
-from .local_lifecycle import LocalLifecycle, start_flags
+from .local_lifecycle import LocalLifecycle, find_vnc_url, read_tail, start_flags
 
 __all__ = ["RUN_LOGS_KEPT", "LocalBackend", "fold_entries"]
 
 T = TypeVar("T")
-_USERINFO_RE = re.compile(r"^vnc://[^@/]*@")
 
+
+REFRESH_POOL = 3
+"""`tart ip` processes a refresh runs at once (the inventory's filler adds at most
+`inventory.CONFIG_FILL_CONCURRENCY` `tart get`: a handful in all, whatever the VM count)."""
 
 NO_WORKERS = (
     "workers exist only with the Orchard backend: this server drives tart on this Mac "
@@ -68,6 +69,7 @@ class LocalBackend(LocalFiles, LocalLifecycle):
         self._digests: dict[str, str | None] = {}
         self._last_running: list[str] = []
         self._dropped: set[asyncio.Future[str | None]] = set()
+        self._pool = asyncio.Semaphore(REFRESH_POOL)
         self.runlogs = RunLogs(logs_dir / "runs")
         self.resolver_for: Callable[[str], str | None] = lambda name: None
         """The `tart ip --resolver` to use for a VM (None: Tart's default, dhcp)."""
@@ -109,6 +111,11 @@ class LocalBackend(LocalFiles, LocalLifecycle):
             self.ip_errors.pop(name, None)
         return address
 
+    async def _listed_ip(self, name: str) -> str | None:
+        """A refresh's `tart ip`: at most `REFRESH_POOL` at once, however many VMs run."""
+        async with self._pool:
+            return await self.ip(name)
+
     async def _digest_of(self, tag_name: str) -> str | None:
         """Which `sha256:` a cached tag points to (`tart fqn`, when the tag's link in the OCI
         cache could not be read), remembered until it changes."""
@@ -130,7 +137,7 @@ class LocalBackend(LocalFiles, LocalLifecycle):
         # a refresh costs about max(list, ip) rather than list + ip. Lookups of VMs that are
         # no longer running are dropped (`tart ip` of a stopped VM waits a second before it
         # fails); VMs that started since get theirs once the list is in.
-        lookups = {name: asyncio.ensure_future(self.ip(name)) for name in self._last_running}
+        lookups = {n: asyncio.ensure_future(self._listed_ip(n)) for n in self._last_running}
         try:
             entries = _parsed(await self._check(argv.list_vms()), list_entries)
         except BaseException:
@@ -143,18 +150,20 @@ class LocalBackend(LocalFiles, LocalLifecycle):
         self._drop(task for name, task in lookups.items() if name not in running)
         for name in running:
             if name not in lookups:
-                lookups[name] = asyncio.ensure_future(self.ip(name))
+                lookups[name] = asyncio.ensure_future(self._listed_ip(name))
         tags = [e.name for e in entries if e.source.lower() == "oci" and "@" not in e.name]
         linked = {name: linked_digest(self.tart_home, name) for name in tags}
         asked = [name for name, digest in linked.items() if digest is None]
-        ips, answers = await asyncio.gather(
+        ips, answers, details = await asyncio.gather(
             asyncio.gather(*(lookups[name] for name in running)),
             asyncio.gather(*(self._digest_of(name) for name in asked)),
+            asyncio.to_thread(self._details_from_files, entries),  # no `tart get` a VM
         )
         linked.update(zip(asked, answers, strict=True))
-        return fold_entries(
+        vms = fold_entries(
             entries, dict(zip(running, ips, strict=True)), paired_digests(entries, linked)
         )
+        return self._with_details(vms, details)
 
     def _drop(self, lookups: Iterable[asyncio.Future[str | None]]) -> None:
         """Cancel `tart ip` lookups nobody needs; keep them referenced until they end."""
@@ -218,7 +227,7 @@ class LocalBackend(LocalFiles, LocalLifecycle):
         deadline = time.monotonic() + self.ip_timeout
         while True:
             if process.returncode is not None:
-                output = redact(_read_tail(log_path))  # it may hold the VNC password
+                output = redact(read_tail(log_path))  # it may hold the VNC password
                 lines = [clean_line(line) for line in output.splitlines() if line.strip()]
                 for line in lines[-20:]:
                     ctx.log(line)
@@ -235,7 +244,7 @@ class LocalBackend(LocalFiles, LocalLifecycle):
                 )
             ip = await self.ip(name)
             if ip is not None and process.returncode is None:
-                url = _find_vnc_url(log_path) or f"vnc://{ip}"
+                url = find_vnc_url(log_path) or f"vnc://{ip}"
                 ctx.log(f"IP address: {ip}")
                 return {"message": f"VM {name} is running", "ip_address": ip, "vnc_url": url}
             if time.monotonic() >= deadline:
@@ -243,7 +252,7 @@ class LocalBackend(LocalFiles, LocalLifecycle):
                 return {
                     "message": f"VM {name} is running but has no IP address yet",
                     "ip_address": None,
-                    "vnc_url": _find_vnc_url(log_path),
+                    "vnc_url": find_vnc_url(log_path),
                 }
             await asyncio.sleep(0.5)
 
@@ -379,25 +388,3 @@ def _parsed(result: RunResult, parser: Callable[[str], T]) -> T:
             exit_code=result.exit_code,
             stderr=result.stderr,
         ) from exc
-
-
-def _read_tail(path: Path, limit: int = 65536) -> str:
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(0, 2)
-            size = handle.tell()
-            handle.seek(max(0, size - limit))
-            return handle.read().decode("utf-8", "replace")
-    except OSError:
-        return ""
-
-
-def _find_vnc_url(path: Path) -> str | None:
-    """The run's VNC URL without its password (`vnc://:<pw>@127.0.0.1:<port>` of
-    `--vnc-experimental` -> `vnc://127.0.0.1:<port>`): task results are not secret; the
-    password goes to the UI only through GET /api/vms/{name}/console."""
-    for line in reversed(_read_tail(path).splitlines()):
-        url = vnc_url(line)
-        if url is not None:
-            return _USERINFO_RE.sub("vnc://", url)
-    return None

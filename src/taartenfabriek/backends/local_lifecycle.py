@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from .. import procs
 from ..errors import Conflict, TartFailed, TartTimeout
 from ..tart import argv
-from ..tart.parse import clean_line, config_fields, progress
+from ..tart.parse import clean_line, config_fields, progress, vnc_url
 from .base import RunHandle, StartOptions, TaskContext
 
 if TYPE_CHECKING:
@@ -227,3 +228,28 @@ class LocalLifecycle:
         return await self.runner.run(
             args, timeout=self.long_timeout, check=True, on_line=on_line, on_spawn=ctx.add_pid
         )
+
+
+_USERINFO_RE = re.compile(r"^vnc://[^@/]*@")
+
+
+def read_tail(path: Path, limit: int = 65536) -> str:
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, 2)
+            size = handle.tell()
+            handle.seek(max(0, size - limit))
+            return handle.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def find_vnc_url(path: Path) -> str | None:
+    """The run's VNC URL without its password (`vnc://:<pw>@127.0.0.1:<port>` of
+    `--vnc-experimental` -> `vnc://127.0.0.1:<port>`): task results are not secret; the
+    password goes to the UI only through GET /api/vms/{name}/console."""
+    for line in reversed(read_tail(path).splitlines()):
+        url = vnc_url(line)
+        if url is not None:
+            return _USERINFO_RE.sub("vnc://", url)
+    return None

@@ -86,6 +86,9 @@ class OrchardBackend:
     def watch_status(self) -> tuple[Literal["files", "periodic"], str]:
         return "periodic", "Orchard's VMs live on its workers: the controller is asked each refresh"
 
+    def known_config(self, name: str) -> dict[str, Any] | None:
+        return None
+
     async def get_config(self, name: str) -> dict[str, Any]:
         return to_config(await self._look(name))
 
