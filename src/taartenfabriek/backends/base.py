@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from ..models import VM, Worker
+from ..core.models import VM, Worker
 from ..tart.vmdir import OnDisk
 
 

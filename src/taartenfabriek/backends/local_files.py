@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from ..models import VM
+from ..core.models import VM
 from ..tart import vmconfig, vmdir
 from ..tart.parse import ListEntry, config_fields
 from .local_watch import Changed, LocalWatch

@@ -20,11 +20,11 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from .backends.base import Backend
-from .errors import Conflict, NotFound, TaartError, TartFailed
-from .inventory_watch import Follower, OutsideChanges
-from .models import VM, VMConfig
-from .tart.parse import config_fields
+from ..backends.base import Backend
+from ..core.errors import Conflict, NotFound, TaartError, TartFailed
+from ..core.models import VM, VMConfig
+from ..tart.parse import config_fields
+from .watch import Follower, OutsideChanges
 
 log = logging.getLogger(__name__)
 

@@ -19,10 +19,10 @@ import contextlib
 import time
 from typing import TYPE_CHECKING
 
-from .errors import TaartError
+from ..core.errors import TaartError
 
 if TYPE_CHECKING:
-    from .inventory import Inventory
+    from .service import Inventory
 
 FOLLOW_FOR = 60.0
 """How long a stopping VM is followed: `tart stop` waits 30 s for the guest by default
