@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from taartenfabriek.demo import write_tart_shim
+from taartenfabriek.inventory.service import CONFIG_FILL_CONCURRENCY
 from taartenfabriek.sim.seed import seed_vm
 from taartenfabriek.tart.parse import config_fields
 from tests.bench.test_rules import _invocations
@@ -117,3 +118,26 @@ def test_tart_set_outside_shows_at_the_next_refresh(server_factory, tmp_path: Pa
         assert after["vm-0"]["cpu"] == 7 and after["vm-0"]["memory"] == "6G"
         assert client.get("/api/vms/vm-0/config").json()["cpu"] == 7
     _same_as_tart(server, after)
+
+
+def test_tart_get_runs_in_a_bounded_pool(server_factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Where every VM needs `tart get` (kept elsewhere), at most a handful run at once."""
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    peaks = tmp_path / "peaks"
+    shim = _hidden_tart(tmp_path)
+    text = shim.read_text()
+    counting = (
+        f'if [ "$1" = get ]; then mkdir {busy}/$$; ls {busy} | wc -l >> {peaks}; '
+        f"sleep 0.3; rmdir {busy}/$$; fi\n"
+    )
+    shebang, rest = text.split("\n", 1)
+    shim.write_text(f"{shebang}\n{counting}{rest}")
+    server: ServerProcess = server_factory(env_overrides={"TARTVM_TART_PATH": str(shim)})
+    for index in range(12):
+        seed_vm(server.tart_home / "hidden", f"vm-{index}")
+    server.start()
+    _details(server, 12)
+    counts = [int(line) for line in peaks.read_text().split()]
+    assert len(counts) == 12
+    assert max(counts) <= CONFIG_FILL_CONCURRENCY

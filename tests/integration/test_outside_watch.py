@@ -12,10 +12,14 @@ from __future__ import annotations
 import subprocess
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
+from taartenfabriek.sim.seed import seed_vm
+from tests.bench.test_rules import _invocations
 from tests.integration.test_outside_changes import _hide_tart_home, _run_outside
 from tests.server import ServerProcess
 
@@ -71,6 +75,23 @@ def test_terminal_commands_show_without_a_refresh(
         server.tart("delete", "renamed")
         _until(client, lambda s: "renamed" not in s and "made" in s, "tart delete")
         assert client.get("/api/health").json()["inventory_watch"] == "files"
+
+
+def test_nothing_changes_nothing_runs(server_factory: Any, tmp_path: Path) -> None:
+    """The watcher reads files only: while nothing changes, it starts no `tart` (a few
+    of its once-a-second polls are let pass)."""
+    trace = tmp_path / "trace.log"
+    server = server_factory(env_overrides={"TART_SIM_TRACE": str(trace)})
+    for name in ("a", "b"):
+        seed_vm(server.tart_home, name)
+    server.start()
+    with server.client() as client:
+        _until(client, lambda s: s == {"a": "stopped", "b": "stopped"}, "first refresh")
+        time.sleep(0.5)  # the filler's and first poll's aftermath, if any
+        trace.unlink(missing_ok=True)
+        time.sleep(3)
+        assert client.get("/api/health").json()["inventory_watch"] == "files"
+    assert _invocations(trace) == []
 
 
 def test_pulled_and_deleted_images_show(server: ServerProcess) -> None:
