@@ -109,7 +109,7 @@ class OutsideChanges:
             await asyncio.sleep(SETTLE)
             self._pending.clear()
             self.inventory.invalidate()
-            with contextlib.suppress(TaartError):
+            with contextlib.suppress(Exception):  # logged and shown by the refresh itself
                 await self.inventory.refresh()
 
     async def close(self) -> None:
