@@ -1,9 +1,9 @@
 """Noticing what happens to local VMs outside this server, without running `tart`.
 
 Tart keeps no daemon: a VM is its folder in `$TART_HOME/vms` and "running" is a lock on its
-`config.json` (tart-cli.md §3; Tart's VMDirectory.swift `running()`, `state()`). So a `tart run`,
-`stop`, `clone`, `rename` or `delete` typed at a terminal shows in the files at once, and two
-cheap readers see it:
+`config.json` (tart-cli.md §3; Tart's VMDirectory.swift:49-70 `running()`, `state()`). So a
+`tart run`, `stop`, `clone`, `rename` or `delete` typed at a terminal shows in the files at
+once, and two cheap readers see it:
 
 - a poll of every VM folder's lock state about once a second (`vmdir.glance_all`: one
   `open` + `F_GETLK` + `close` a VM, in a worker thread): starts and stops, and folders that

@@ -81,11 +81,13 @@ def lock_holder(config: Path) -> int:
 
 
 def glance(path: str, before: State | None = None) -> State | None:
-    """The state of the VM folder at `path` as cheaply as it can be read: the watcher reads
-    every VM this way about once a second. None while its `config.json` cannot be opened (a
-    half-made or half-removed VM). `before`, the state read last time: a VM whose lock is still
-    not held kept its suspended or stopped state (only a run, which holds the lock, makes or
-    consumes `state.vzvmsave`), so the stat of that file is skipped."""
+    """The state of the VM folder at `path` as cheaply as it can be read (Tart's
+    VMDirectory.swift:49-70: running while the config.json lock has a holder, else suspended
+    while state.vzvmsave exists): the watcher reads every VM this way about once a second.
+    None while its `config.json` cannot be opened (a half-made or half-removed VM). `before`,
+    the state read last time: a VM whose lock is still not held kept its suspended or stopped
+    state (only a run, which holds the lock, makes or consumes `state.vzvmsave`), so the stat
+    of that file is skipped."""
     try:
         fd = os.open(os.path.join(path, "config.json"), os.O_RDONLY)
     except OSError:
