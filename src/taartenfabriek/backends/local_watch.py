@@ -8,9 +8,14 @@ once, and two cheap readers see it:
 - a poll of every VM folder's lock state about once a second (`vmdir.glance_all`: one
   `open` + `F_GETLK` + `close` a VM, in a worker thread): starts and stops, and folders that
   appear or go;
-- a filesystem watcher (watchdog: FSEvents on macOS, inotify on Linux) on `vms/` (not its
-  VMs' insides, where a running VM writes its disk all the time) and on the OCI cache, for
-  folders created, removed or moved at once, and for pulls and deletes of images.
+- a filesystem watcher (watchdog: FSEvents on macOS, inotify on Linux) on `vms/` and on the
+  OCI cache's top folder, not recursively, for folders created, removed or moved at once;
+- the OCI cache's tags and digests, listed with the same poll down to the folders that hold
+  them (`oci_entries`), for pulls and deletes of images.
+
+Never recursively: a recursive watch lists every folder it watches, inside a VM or image as
+well, and listing a folder moves its access date, by which `tart prune` picks what to remove
+(Tart's Prune.swift:80-86, by access date); and a running VM writes its disk all the time.
 
 Each change calls `changed` on the event loop with the names it concerns ("" for the OCI
 cache); the inventory refreshes. Neither reader decides a VM's state: that stays `tart list`'s.
@@ -21,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -70,6 +76,26 @@ class _Handler(FileSystemEventHandler):
             self.report(name if parent == self.vms else "")
 
 
+def oci_entries(tart_home: Path) -> frozenset[tuple[str, int]]:
+    """The OCI cache's entries (tag links and `sha256:` digest folders, tart-cli.md §3) with
+    their inode: lists `cache/OCIs/<host>/<namespace...>` but never an image's own folder
+    (see above). A handful of `scandir` for a handful of images."""
+    found: set[tuple[str, int]] = set()
+    pending = [str(tart_home / "cache" / "OCIs")]
+    while pending:
+        folder = pending.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_symlink() or entry.name.startswith("sha256:"):
+                found.add((entry.path, entry.inode()))
+            elif entry.is_dir(follow_symlinks=False):
+                pending.append(entry.path)
+    return frozenset(found)
+
+
 class LocalWatch:
     def __init__(self, tart_home: Path, changed: Changed, *, interval: float = POLL_INTERVAL):
         self.tart_home = tart_home
@@ -92,7 +118,7 @@ class LocalWatch:
         use); True when one was added, which is itself a change. The poll covers `vms/`
         regardless."""
         vms = self.tart_home / "vms"
-        targets = [(vms, False), (self.tart_home / "cache" / "OCIs", True)]
+        targets = [(vms, False), (self.tart_home / "cache" / "OCIs", False)]
         missing = [(f, r) for f, r in targets if str(f) not in self.observing and f.is_dir()]
         if not missing or self._broken:
             return False
@@ -130,6 +156,7 @@ class LocalWatch:
     async def _poll(self) -> None:
         await asyncio.to_thread(self._observe)
         before = await asyncio.to_thread(vmdir.glance_all, self.tart_home, {})
+        images = await asyncio.to_thread(oci_entries, self.tart_home)
         while True:
             await asyncio.sleep(self.interval)
             if len(self.observing) < 2 and await asyncio.to_thread(self._observe):
@@ -142,6 +169,10 @@ class LocalWatch:
             self.polls += 1
             differ = frozenset(n for n in before.keys() | now.keys() if before.get(n) != now.get(n))
             before = now
+            pulled = await asyncio.to_thread(oci_entries, self.tart_home)
+            if pulled != images:
+                images = pulled
+                differ |= {""}
             if differ:
                 self.changed(differ)
 

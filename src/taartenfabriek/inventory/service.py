@@ -66,6 +66,7 @@ class Inventory:
         self.last_error: str | None = None
         self._inflight: asyncio.Task[list[VM]] | None = None
         self._inflight_seq = 0
+        self._inflight_background = False
         self._change_seq = 0
         """Bumped by `invalidate`: runs started before the bump cannot show the change."""
         self._first = asyncio.Event()
@@ -115,20 +116,25 @@ class Inventory:
 
     # --- refresh ---------------------------------------------------------------------------
 
-    async def refresh(self) -> list[VM]:
+    async def refresh(self, *, background: bool = False) -> list[VM]:
         """Refresh from the backend; concurrent callers share one run.
 
         A run in flight is shared only if nothing was invalidated since it started: a task
         that just changed a VM must not be answered with a `tart list` begun before its
-        change, so its callers wait for that run and share the next one.
+        change, so its callers wait for that run and share the next one. A `background` run
+        (the watcher's, after files changed) is not shared by the others either: it may have
+        begun in the middle of what changed them.
         """
         while True:
             task = self._inflight
             if task is None or task.done():
                 self._inflight_seq = self._change_seq
+                self._inflight_background = background
                 task = self._inflight = asyncio.create_task(self._refresh())
                 return await asyncio.shield(task)
-            if self._inflight_seq == self._change_seq:
+            if self._inflight_seq == self._change_seq and (
+                background or not self._inflight_background
+            ):
                 return await asyncio.shield(task)
             with contextlib.suppress(Exception):
                 await asyncio.shield(task)

@@ -110,7 +110,7 @@ class OutsideChanges:
             self._pending.clear()
             self.inventory.invalidate()
             with contextlib.suppress(Exception):  # logged and shown by the refresh itself
-                await self.inventory.refresh()
+                await self.inventory.refresh(background=True)
 
     async def close(self) -> None:
         if self._task is not None:
