@@ -18,6 +18,7 @@ from ..core.logs import redact
 from ..core.models import VM, Worker
 from ..core.names import parse_remote
 from ..tart import argv
+from ..tart.host import Host, detect
 from ..tart.ocicache import linked_digest, paired_digests
 from ..tart.parse import (
     ListEntry,
@@ -31,9 +32,10 @@ from ..tart.parse import (
 from ..tart.runner import RunResult, TartRunner, describe_failure
 from .base import StartOptions, TaskContext
 from .local_files import LocalFiles
-from .local_lifecycle import LocalLifecycle, find_vnc_url, read_tail, start_flags
+from .local_lifecycle import LocalLifecycle, start_flags, tart_and_host
+from .local_runs import find_vnc_url, read_tail
 
-__all__ = ["RUN_LOGS_KEPT", "LocalBackend", "fold_entries"]
+__all__ = ["RUN_LOGS_KEPT", "LocalBackend", "fold_entries", "tart_and_host"]
 
 T = TypeVar("T")
 
@@ -79,6 +81,7 @@ class LocalBackend(LocalFiles, LocalLifecycle):
         self._init_files()
         """TART_HOME (`tart_home`), when known: lets `get_config` keep the VM's access date,
         and the files be read (local_files.py)."""
+        self.host: Host = detect()
 
     # --- reads ---------------------------------------------------------------------------
 
@@ -86,8 +89,7 @@ class LocalBackend(LocalFiles, LocalLifecycle):
         return await self.runner.run(args, timeout=timeout or self.timeout, check=True)
 
     async def version(self) -> str:
-        result = await self._check(argv.version())
-        return result.stdout.strip()
+        return (await self.runner.release()).raw
 
     async def get_config(self, name: str) -> dict[str, Any]:
         with kept_access_date(self.tart_home, name):  # reading is not using (prune by age)
@@ -103,6 +105,9 @@ class LocalBackend(LocalFiles, LocalLifecycle):
             result = await self.runner.run(args, timeout=self.timeout + wait)
         except TartTimeout:
             self.ip_errors[name] = "tart ip did not answer in time"
+            return None
+        except Unsupported as exc:  # a resolver this Tart does not have (tart/features.py)
+            self.ip_errors[name] = exc.detail
             return None
         address = ip_address(result.stdout) if result.ok else None
         if address is None:
@@ -321,10 +326,6 @@ class LocalBackend(LocalFiles, LocalLifecycle):
             "memory": f"{memory_gb}G",
             "disk_size": f"{disk_size_gb}G",
         }
-
-    async def check(self, action: str, vm: VM | None) -> None:
-        """Tart on this Mac can do every action of the API."""
-        return None
 
     async def workers(self) -> list[Worker]:
         raise Unsupported(NO_WORKERS)
