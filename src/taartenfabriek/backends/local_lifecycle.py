@@ -20,8 +20,10 @@ from ..tart import argv, features
 from ..tart.host import Host
 from ..tart.parse import clean_line, config_fields, progress
 from .base import Backend, RunHandle, StartOptions, TaskContext
+from .serial import SerialPort, SerialPorts
 
 if TYPE_CHECKING:
+    from ..care.runlogs import RunLogs
     from ..tart.runner import RunResult, TartRunner
 
 SUSPEND_TIMEOUT = 600.0
@@ -60,8 +62,30 @@ class LocalLifecycle:
     timeout: float
     long_timeout: float
     host: Host
+    runlogs: RunLogs
+    serial_ports: SerialPorts
+    _watchers: set[asyncio.Task[None]]
 
     _release_task: asyncio.Task[features.TartRelease | None] | None = None
+
+    def _watch(
+        self, process: asyncio.subprocess.Process, log_path: Path, port: SerialPort | None
+    ) -> None:
+        """Record in the run's sidecar when and how `tart run` ended (while we are up); its
+        serial console (backends/serial.py) is read from now on and ends with it."""
+        if port is not None:
+            port.begin()
+
+        async def wait() -> None:
+            try:
+                self.runlogs.record_exit(log_path, await process.wait())
+            finally:
+                if port is not None:
+                    self.serial_ports.release(port)
+
+        watcher = asyncio.create_task(wait())
+        self._watchers.add(watcher)
+        watcher.add_done_callback(self._watchers.discard)
 
     async def _read_release(self) -> features.TartRelease | None:
         try:

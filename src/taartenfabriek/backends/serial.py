@@ -21,6 +21,7 @@ import contextlib
 import logging
 import os
 import tty
+from collections.abc import Iterator
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +153,16 @@ class SerialPorts:
     def get(self, name: str) -> SerialPort | None:
         port = self.ports.get(name)
         return port if port is not None and not port.closed else None
+
+    @contextlib.contextmanager
+    def closed_on_error(self, port: SerialPort | None) -> Iterator[None]:
+        """Around the spawn of `tart run`: a run that did not start has no console."""
+        try:
+            yield
+        except BaseException:
+            if port is not None:
+                self.release(port)
+            raise
 
     def release(self, port: SerialPort) -> None:
         """The run that had `port` ended: close it (unless a newer run took the name)."""
