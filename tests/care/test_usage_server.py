@@ -96,7 +96,8 @@ def test_a_usage_sample_arrives_over_the_socket(server: Any) -> None:
     time.sleep(4.5)
     with _open(srv) as ws:
         points = _next(ws, "history")["vms"]["busy"]
-        assert len(points) >= 2 and points[-1][0] <= closed
+        # (one sample may have been under way while the server learnt the page had left)
+        assert len(points) >= 2 and points[-1][0] < closed + 2.5
         assert points[-1][2] == vm["process"]["memory"] or points[-1][2] > 0
         assert _next(ws)["at"] > closed + 4
 
