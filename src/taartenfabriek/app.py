@@ -36,8 +36,14 @@ from .core.errors import StorageError
 from .core.logs import register_secret
 from .core.settings import Settings
 from .inventory.service import Inventory
+from .operations.actions import ActionsOracle
 from .operations.checks import CareChecks
-from .operations.operations import Operations
+from .operations.context import OperationsContext
+from .operations.creates import CreateActions
+from .operations.deletes import DeleteActions
+from .operations.edits import EditActions
+from .operations.starts import StartActions
+from .operations.stops import StopActions
 from .operations.vmrecords import VMRecords
 from .security import (
     BodySizeLimit,
@@ -147,15 +153,22 @@ def build_services(settings: Settings) -> Services:
         # queues a VM no worker has room for, so a fleet-wide count would refuse wrongly
         macos_vm_limit=settings.macos_vm_limit if local is not None else 0,
     )
+    ctx = OperationsContext(
+        backend, engine, inventory, runlogs, VMRecords(settings.home / "vms.json"), checks
+    )
+    stops, edits = StopActions(ctx), EditActions(ctx)
     return Services(
         settings=settings,
         tokens=tokens,
         backend=backend,
         engine=engine,
         inventory=inventory,
-        operations=Operations(
-            backend, engine, inventory, runlogs, VMRecords(settings.home / "vms.json"), checks
-        ),
+        starts=StartActions(ctx),
+        stops=stops,
+        creates=CreateActions(ctx),
+        edits=edits,
+        deletes=DeleteActions(ctx),
+        actions=ActionsOracle(ctx, stops, edits),
         github_tokens=github_tokens,
         catalog=Catalog(
             github_tokens,

@@ -27,6 +27,12 @@ from ..backends.base import SharedDir as BackendDir
 from ..backends.base import StartOptions
 from ..core.errors import InvalidInput
 
+
+def validation_detail(exc: ValidationError) -> str:
+    """A pydantic error raised after the request was parsed, as one sentence for a 422."""
+    return "; ".join(str(error["msg"]).removeprefix("Value error, ") for error in exc.errors())
+
+
 SHARE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 """Shared-folder names and mount tags: a folder name in the guest, never a flag or a path."""
 INTERFACE_RE = re.compile(r"^[A-Za-z0-9][^\x00-\x1f\x7f]{0,63}$")
