@@ -1,4 +1,5 @@
-"""The running server's parts, assembled once by `app.create_app` and reached by the routers."""
+"""The running server's parts, assembled once by `app.create_app`; the routers reach them as
+`api.parts.Parts`, a Protocol this dataclass satisfies."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from ..operations.deletes import DeleteActions
 from ..operations.edits import EditActions
 from ..operations.starts import StartActions
 from ..operations.stops import StopActions
-from ..services import Services
+from .parts import Parts
 
 TOKEN_HEADER = "X-Local-Token"
 _token_header = APIKeyHeader(
@@ -24,12 +24,12 @@ _token_header = APIKeyHeader(
 )
 
 
-def get_services(request: Request) -> Services:
-    services: Services = request.app.state.services
+def get_services(request: Request) -> Parts:
+    services: Parts = request.app.state.services
     return services
 
 
-ServicesDep = Annotated[Services, Depends(get_services)]
+ServicesDep = Annotated[Parts, Depends(get_services)]
 
 
 # each router names the family of actions it calls, not the whole container

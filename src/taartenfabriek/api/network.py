@@ -6,13 +6,13 @@ from fastapi import APIRouter
 
 from ..core.care_models import IPResolverState, IPResolverUpdate
 from ..core.errors import Conflict
-from ..services import Services
 from .deps import Authenticated, ServicesDep
+from .parts import Parts
 
 router = APIRouter(prefix="/api/vms", dependencies=[Authenticated], tags=["vms"])
 
 
-async def _state(services: Services, vm_name: str) -> IPResolverState:
+async def _state(services: Parts, vm_name: str) -> IPResolverState:
     vm = await services.inventory.lookup(vm_name)
     if vm.kind == "base_image":
         raise Conflict(f"{vm.name} is a base image: it has no IP address; clone it first")

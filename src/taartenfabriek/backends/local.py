@@ -11,19 +11,18 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..care.accessdates import kept_access_date
-from ..care.limits import explain_limit
-from ..care.runlogs import RUN_LOGS_KEPT, RunLogs
 from ..core.errors import TartFailed, TartTimeout, Unsupported
 from ..core.logs import redact
 from ..core.models import VM, Worker
 from ..core.names import parse_remote
 from ..tart import argv, vmdir
+from ..tart.accessdates import kept_access_date
 from ..tart.ocicache import linked_digest, paired_digests
 from ..tart.parse import (
     ListEntry,
     clean_line,
     config_fields,
+    explain_limit,
     get_object,
     ip_address,
     list_entries,
@@ -31,10 +30,10 @@ from ..tart.parse import (
     vnc_url,
 )
 from ..tart.runner import RunResult, TartRunner, describe_failure
-from .base import StartOptions, TaskContext
+from .base import RunRecorder, StartOptions, TaskContext
 from .local_lifecycle import LocalLifecycle, start_flags
 
-__all__ = ["RUN_LOGS_KEPT", "LocalBackend", "fold_entries"]
+__all__ = ["LocalBackend", "fold_entries"]
 
 T = TypeVar("T")
 _USERINFO_RE = re.compile(r"^vnc://[^@/]*@")
@@ -54,20 +53,19 @@ class LocalBackend(LocalLifecycle):
         self,
         runner: TartRunner,
         *,
-        logs_dir: Path,
+        runlogs: RunRecorder,
         timeout: float = 60,
         long_timeout: float = 6 * 3600,
         ip_timeout: float = 90,
     ) -> None:
         self.runner = runner
-        self.logs_dir = logs_dir
         self.timeout = timeout
         self.long_timeout = long_timeout
         self.ip_timeout = ip_timeout
         self._digests: dict[str, str | None] = {}
         self._last_running: list[str] = []
         self._dropped: set[asyncio.Future[str | None]] = set()
-        self.runlogs = RunLogs(logs_dir / "runs")
+        self.runlogs = runlogs
         self.resolver_for: Callable[[str], str | None] = lambda name: None
         """The `tart ip --resolver` to use for a VM (None: Tart's default, dhcp)."""
         self.ip_errors: dict[str, str] = {}
@@ -118,6 +116,12 @@ class LocalBackend(LocalLifecycle):
             fqn = result.stdout.strip() if result.ok else ""
             self._digests[tag_name] = fqn.split("@", 1)[1] if "@" in fqn else None
         return self._digests[tag_name]
+
+    def config_fields(self, raw: dict[str, Any]) -> dict[str, Any]:
+        return config_fields(raw)
+
+    def describe_start(self, name: str, options: StartOptions) -> list[str]:
+        return ["tart", *argv.run(name, start_flags(options))]
 
     def peek(self, name: str) -> vmdir.OnDisk | None:
         """The VM's state from TART_HOME's files and locks (microseconds; a `tart get` costs

@@ -10,14 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..core import procs
 from ..core.errors import Conflict, TartFailed, TartTimeout
 from ..tart import argv
 from ..tart.parse import clean_line, config_fields, progress
-from .base import RunHandle, StartOptions, TaskContext
+from .base import RunHandle, RunRecorder, StartOptions, TaskContext
 
 if TYPE_CHECKING:
     from ..tart.runner import RunResult, TartRunner
@@ -46,7 +45,7 @@ def start_flags(options: StartOptions) -> list[str]:
 
 class LocalLifecycle:
     runner: TartRunner
-    logs_dir: Path
+    runlogs: RunRecorder
     timeout: float
     long_timeout: float
 
@@ -91,7 +90,7 @@ class LocalLifecycle:
 
     def _last_run_line(self, name: str, marker: str) -> str | None:
         """The last line holding `marker` in the VM's newest `tart run` log."""
-        logs = sorted((self.logs_dir / "runs" / name).glob("*.log"))
+        logs = sorted(self.runlogs.folder(name).glob("*.log"))
         if not logs:
             return None
         try:

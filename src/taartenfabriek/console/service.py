@@ -15,7 +15,6 @@ from ..core.errors import TaartError
 from ..core.logs import register_secret
 from ..core.models import VM
 from ..inventory.service import Inventory
-from ..tart.parse import config_fields
 from .credentials import CredentialStore
 from .endpoints import (
     SCREEN_SHARING_PORT,
@@ -102,7 +101,7 @@ class ConsoleService:
             config = await self.inventory.config(vm.name, force_refresh=True)
         except TaartError:
             return vm.state
-        return str(config_fields(config.raw)["state"])
+        return str(self.backend.config_fields(config.raw)["state"])
 
     def still_running(self, vm: VM, run: RunInfo | None) -> StillRunning:
         """A cheap check for the socket's watcher: our own run's process while we know it,

@@ -15,14 +15,12 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ..backends.base import Backend, RunHandle
+from ..backends.base import Backend, Peeked, RunHandle
 from ..care.runlogs import RunLogs
 from ..core.errors import Conflict, InvalidInput, NotFound, TaartError
 from ..core.models import VM, Task
 from ..core.names import is_remote
 from ..inventory.service import Inventory
-from ..tart.parse import config_fields
-from ..tart.vmdir import OnDisk
 from ..tasks.engine import ClaimMode, TaskEngine, TaskRun
 from .checks import CareChecks
 from .start_options import LastRun, VMStartOptions
@@ -98,7 +96,7 @@ class OperationsContext:
             config = await self.inventory.config(vm.name, force_refresh=True)
         except TaartError:
             return vm.state, vm.os, {}
-        fields = config_fields(config.raw)
+        fields = self.backend.config_fields(config.raw)
         return str(fields["state"]), fields["os"], config.raw
 
     def last_run(self, name: str) -> LastRun | None:
@@ -114,7 +112,7 @@ class OperationsContext:
             options=VMStartOptions.from_run(run.options) if run.options is not None else None,
         )
 
-    def peek(self, vm: VM) -> OnDisk | None:
+    def peek(self, vm: VM) -> Peeked | None:
         """`Backend.peek`, except where it would contradict a snapshot the inventory saw: Tart
         marks one by a `state.vzvmsave` file, and a Tart stand-in that keeps it some other way
         must not have its suspended VMs judged stopped, so `tart get` decides those."""
@@ -160,7 +158,7 @@ class OperationsContext:
                 raise
             except TaartError:
                 return vm  # the backend could not say: the cache is the best we know
-            fields = config_fields(config.raw)
+            fields = self.backend.config_fields(config.raw)
             state, os_name = str(fields["state"]), fields["os"] or vm.os
         if state not in ("running", "stopped", "suspended"):
             if self.backend.kind == "local":

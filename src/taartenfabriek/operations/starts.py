@@ -11,10 +11,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..backends.local_lifecycle import start_flags
 from ..core.errors import Conflict, InvalidInput
 from ..core.models import VM, Task
-from ..tart import argv
 from ..tasks.engine import TaskRun
 from .context import OperationsContext
 from .start_options import (
@@ -90,7 +88,7 @@ class StartActions:
         return options, resuming
 
     def _run_command(self, name: str, options: VMStartOptions) -> list[str]:
-        return ["tart", *argv.run(name, start_flags(options.to_backend()))]
+        return self.ctx.backend.describe_start(name, options.to_backend())
 
     async def _check_options(self, vm: VM, options: VMStartOptions) -> None:
         """What PUT and preview refuse alike: a base image (409), options this VM or this Mac

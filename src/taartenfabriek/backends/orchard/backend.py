@@ -17,8 +17,8 @@ from typing import Any, Literal
 from ...core.errors import BackendUnavailable, TaartError, Unsupported
 from ...core.models import VM, Worker
 from ...core.names import is_remote
-from ...tart.vmdir import OnDisk
-from ..base import RunHandle, StartOptions, TaskContext
+from ...tart.parse import config_fields
+from ..base import Peeked, RunHandle, StartOptions, TaskContext
 from . import advice
 from .client import OrchardClient, path
 from .context import Connection
@@ -75,9 +75,16 @@ class OrchardBackend:
         raws = await self.client.list_vms()
         return [to_vm(raw, self._ips.get(ip_key(raw))) for raw in raws]
 
-    def peek(self, name: str) -> OnDisk | None:
+    def peek(self, name: str) -> Peeked | None:
         """Orchard VMs live on workers: only the controller can say what they are now."""
         return None
+
+    def config_fields(self, raw: dict[str, Any]) -> dict[str, Any]:
+        return config_fields(raw)  # `get_config` speaks `tart get`'s keys (mapping.to_config)
+
+    def describe_start(self, name: str, options: StartOptions) -> list[str]:
+        """A start follows the VM's watch stream until a worker runs it (see `start`)."""
+        return ["GET", f"{self.client.base_url}{path('vms', name)}?watch=true"]
 
     async def get_config(self, name: str) -> dict[str, Any]:
         return to_config(await self._look(name))
@@ -170,7 +177,7 @@ class OrchardBackend:
         current = phase(raw)
         if current not in STARTABLE:
             raise advice.cannot_start(raw, current)
-        ctx.set_command(["GET", f"{self.client.base_url}{path('vms', name)}?watch=true"])
+        ctx.set_command(self.describe_start(name, options))
         vm = await self._settle(name, ctx, known=raw, cleanup=False)
         if vm is None:
             return self._queued(name)
