@@ -290,3 +290,13 @@ def test_the_ui_rules_catch_a_wrong_arrow_and_a_circle() -> None:
     assert graph["state.js"] == set()  # a comment is no import
     assert js_wrong_arrows(graph) == ["components/field.js -> views/create.js"]
     assert circles(graph) == [["views/create.js", "views/scratch.js"]]
+
+
+def test_no_module_over_400_lines() -> None:
+    """Split at a second thing: a module that grows past this holds more than one."""
+    long = {
+        module: text.count("\n")
+        for module, (text, _) in package_sources().items()
+        if text.count("\n") > 400
+    }
+    assert long == {}

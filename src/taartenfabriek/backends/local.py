@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
-import re
-import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from ..core.errors import TartFailed, TartTimeout, Unsupported
-from ..core.logs import redact
 from ..core.models import VM, Worker
 from ..core.names import parse_remote
 from ..tart import argv, vmdir
@@ -20,23 +16,18 @@ from ..tart.accessdates import kept_access_date
 from ..tart.ocicache import linked_digest, paired_digests
 from ..tart.parse import (
     ListEntry,
-    clean_line,
     config_fields,
-    explain_limit,
     get_object,
     ip_address,
     list_entries,
-    progress,
-    vnc_url,
 )
 from ..tart.runner import RunResult, TartRunner, describe_failure
-from .base import RunRecorder, StartOptions, TaskContext
-from .local_lifecycle import LocalLifecycle, start_flags
+from .base import RunHandle, RunRecorder, StartOptions, TaskContext
+from .local_lifecycle import LocalLifecycle, start_flags, stream
 
 __all__ = ["LocalBackend", "fold_entries"]
 
 T = TypeVar("T")
-_USERINFO_RE = re.compile(r"^vnc://[^@/]*@")
 
 
 NO_WORKERS = (
@@ -45,7 +36,7 @@ NO_WORKERS = (
 )
 
 
-class LocalBackend(LocalLifecycle):
+class LocalBackend:
     kind = "local"
     list_has_config = False
 
@@ -70,12 +61,20 @@ class LocalBackend(LocalLifecycle):
         """The `tart ip --resolver` to use for a VM (None: Tart's default, dhcp)."""
         self.ip_errors: dict[str, str] = {}
         """Why the last `tart ip` of a VM found nothing (its stderr), for the IP doctor."""
-        self._watchers: set[asyncio.Task[None]] = set()
         self.tart_home: Path | None = None
         """TART_HOME, when known: lets `get_config` keep the VM's access date."""
         self.disk_agrees = False
         """Whether TART_HOME's lock files have shown the running VMs `tart list` reported
         (see `peek`)."""
+        self.lifecycle = LocalLifecycle(
+            runner,
+            runlogs,
+            get_config=self.get_config,
+            ip=self.ip,
+            timeout=timeout,
+            long_timeout=long_timeout,
+            ip_timeout=ip_timeout,
+        )
 
     # --- reads ---------------------------------------------------------------------------
 
@@ -193,86 +192,10 @@ class LocalBackend(LocalLifecycle):
     # --- operations ----------------------------------------------------------------------
 
     async def _stream(self, args: list[str], ctx: TaskContext, timeout: float) -> RunResult:
-        """Run a long command with its output in the task's logs; raise if it fails."""
-        ctx.set_command(self.runner.argv(args))
-        ctx.log("$ " + " ".join(self.runner.argv(args)))
-
-        def on_line(stream: str, line: str) -> None:
-            percent = progress(line)
-            if percent is not None:
-                ctx.set_progress(percent)
-            ctx.log(line)
-
-        return await self.runner.run(
-            args, timeout=timeout, check=True, on_line=on_line, on_spawn=ctx.add_pid
-        )
-
-    def _watch(self, process: asyncio.subprocess.Process, log_path: Path) -> None:
-        """Record in the run's sidecar when and how `tart run` ended (while we are up)."""
-
-        async def wait() -> None:
-            code = await process.wait()
-            self.runlogs.record_exit(log_path, code)
-
-        watcher = asyncio.create_task(wait())
-        self._watchers.add(watcher)
-        watcher.add_done_callback(self._watchers.discard)
+        return await stream(self.runner, args, ctx, timeout)
 
     async def start(self, name: str, ctx: TaskContext, options: StartOptions) -> dict[str, Any]:
-        args = argv.run(name, start_flags(options))
-        log_path = self.runlogs.new_run(name, self.runner.argv(args), dataclasses.asdict(options))
-        ctx.set_command(self.runner.argv(args))
-        ctx.log("$ " + " ".join(self.runner.argv(args)))
-        started_at = time.time()
-        process = await self.runner.spawn_detached(args, log_path)
-        self.runlogs.record_pid(log_path, process.pid)
-        self._watch(process, log_path)
-        ctx.log(f"tart run started (pid {process.pid}); waiting for the guest's IP address")
-        try:
-            booted = await self._await_boot(name, ctx, process, log_path)
-            return {**booted, "pid": process.pid, "started_at": started_at}
-        except asyncio.CancelledError:
-            if not ctx.cancel_requested:
-                raise  # the server is shutting down: the VM keeps running
-            ctx.log("cancelled: stopping the VM that was being started")
-            with contextlib.suppress(Exception):
-                await asyncio.shield(self.runner.run(argv.stop(name, timeout=10), timeout=30))
-            raise
-
-    async def _await_boot(
-        self, name: str, ctx: TaskContext, process: asyncio.subprocess.Process, log_path: Path
-    ) -> dict[str, Any]:
-        deadline = time.monotonic() + self.ip_timeout
-        while True:
-            if process.returncode is not None:
-                output = redact(_read_tail(log_path))  # it may hold the VNC password
-                lines = [clean_line(line) for line in output.splitlines() if line.strip()]
-                for line in lines[-20:]:
-                    ctx.log(line)
-                reason = lines[-1] if lines else f"exit code {process.returncode}"
-                reason = reason.removeprefix("Error: ")
-                explained = explain_limit(reason)
-                if explained is not None:
-                    ctx.log(explained)
-                raise TartFailed(
-                    explained or f"tart run exited before the VM booted: {reason}",
-                    argv=self.runner.argv(argv.run(name)),
-                    exit_code=process.returncode,
-                    stderr=output[-4000:],
-                )
-            ip = await self.ip(name)
-            if ip is not None and process.returncode is None:
-                url = _find_vnc_url(log_path) or f"vnc://{ip}"
-                ctx.log(f"IP address: {ip}")
-                return {"message": f"VM {name} is running", "ip_address": ip, "vnc_url": url}
-            if time.monotonic() >= deadline:
-                ctx.log(f"no IP address after {self.ip_timeout:g} s; the VM keeps running")
-                return {
-                    "message": f"VM {name} is running but has no IP address yet",
-                    "ip_address": None,
-                    "vnc_url": _find_vnc_url(log_path),
-                }
-            await asyncio.sleep(0.5)
+        return await self.lifecycle.start(name, ctx, options)
 
     async def stop(self, name: str, ctx: TaskContext) -> dict[str, Any]:
         args = argv.stop(name, timeout=30)
@@ -351,10 +274,57 @@ class LocalBackend(LocalLifecycle):
         raise Unsupported(NO_WORKERS)
 
     async def close(self) -> None:
-        for watcher in list(self._watchers):
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await watcher
+        await self.lifecycle.close()
+
+    # --- a VM's whole life: local_lifecycle.py ---------------------------------------------
+
+    async def suspend(self, name: str, ctx: TaskContext) -> dict[str, Any]:
+        return await self.lifecycle.suspend(name, ctx)
+
+    async def shutdown(
+        self, name: str, ctx: TaskContext, run: RunHandle, *, timeout: float
+    ) -> dict[str, Any]:
+        return await self.lifecycle.shutdown(name, ctx, run, timeout=timeout)
+
+    async def owns_run(self, name: str, run: RunHandle) -> bool:
+        return await self.lifecycle.owns_run(name, run)
+
+    async def set_config(
+        self,
+        name: str,
+        ctx: TaskContext,
+        *,
+        cpu: int | None = None,
+        memory_mb: int | None = None,
+        display: str | None = None,
+        disk_size_gb: int | None = None,
+        random_mac: bool = False,
+    ) -> dict[str, Any]:
+        return await self.lifecycle.set_config(
+            name,
+            ctx,
+            cpu=cpu,
+            memory_mb=memory_mb,
+            display=display,
+            disk_size_gb=disk_size_gb,
+            random_mac=random_mac,
+        )
+
+    async def rename(self, name: str, new_name: str, ctx: TaskContext) -> dict[str, Any]:
+        return await self.lifecycle.rename(name, new_name, ctx)
+
+    async def create_empty(
+        self,
+        name: str,
+        ctx: TaskContext,
+        *,
+        os: Literal["linux", "macos"],
+        disk_size_gb: int,
+        ipsw: str | None = None,
+    ) -> dict[str, Any]:
+        return await self.lifecycle.create_empty(
+            name, ctx, os=os, disk_size_gb=disk_size_gb, ipsw=ipsw
+        )
 
 
 def fold_entries(
@@ -405,25 +375,3 @@ def _parsed(result: RunResult, parser: Callable[[str], T]) -> T:
             exit_code=result.exit_code,
             stderr=result.stderr,
         ) from exc
-
-
-def _read_tail(path: Path, limit: int = 65536) -> str:
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(0, 2)
-            size = handle.tell()
-            handle.seek(max(0, size - limit))
-            return handle.read().decode("utf-8", "replace")
-    except OSError:
-        return ""
-
-
-def _find_vnc_url(path: Path) -> str | None:
-    """The run's VNC URL without its password (`vnc://:<pw>@127.0.0.1:<port>` of
-    `--vnc-experimental` -> `vnc://127.0.0.1:<port>`): task results are not secret; the
-    password goes to the UI only through GET /api/vms/{name}/console."""
-    for line in reversed(_read_tail(path).splitlines()):
-        url = vnc_url(line)
-        if url is not None:
-            return _USERINFO_RE.sub("vnc://", url)
-    return None

@@ -1,30 +1,35 @@
-"""The local backend's share of a VM's whole life: suspend, guest shutdown, `tart set`, rename,
-create from scratch, and the `tart run` flags of the start options.
+"""The local backend's share of a VM's life that outlasts one command: `tart run` (started
+detached, its boot followed to an IP, its exit recorded), suspend, guest shutdown; and the
+commands that change a VM: `tart set`, rename, create from scratch.
 
-A mixin of `LocalBackend`, kept apart so the seed's recipes stay short; it uses the backend's
-runner and `_stream` and adds no state of its own.
+`LocalBackend` holds one `LocalLifecycle` and hands it the runner, the run recorder and the
+two reads it needs (`get_config`, `ip`); `stream` runs a command into a task's log for both.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import re
 import time
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, Literal
 
 from ..core import procs
 from ..core.errors import Conflict, TartFailed, TartTimeout
+from ..core.logs import redact
 from ..tart import argv
-from ..tart.parse import clean_line, config_fields, progress
+from ..tart.parse import clean_line, config_fields, explain_limit, progress, vnc_url
+from ..tart.runner import RunResult, TartRunner
 from .base import RunHandle, RunRecorder, StartOptions, TaskContext
-
-if TYPE_CHECKING:
-    from ..tart.runner import RunResult, TartRunner
 
 SUSPEND_TIMEOUT = 600.0
 """Seconds `tart run` may take to write a suspended VM's memory to disk and exit."""
 
 POLL = 0.25
+_USERINFO_RE = re.compile(r"^vnc://[^@/]*@")
 
 
 def start_flags(options: StartOptions) -> list[str]:
@@ -43,17 +48,123 @@ def start_flags(options: StartOptions) -> list[str]:
     return flags + list(options.extra_flags)
 
 
+async def stream(
+    runner: TartRunner, args: list[str], ctx: TaskContext, timeout: float
+) -> RunResult:
+    """Run a long command with its output in the task's logs; raise if it fails."""
+    ctx.set_command(runner.argv(args))
+    ctx.log("$ " + " ".join(runner.argv(args)))
+
+    def on_line(stream: str, line: str) -> None:
+        percent = progress(line)
+        if percent is not None:
+            ctx.set_progress(percent)
+        ctx.log(line)
+
+    return await runner.run(
+        args, timeout=timeout, check=True, on_line=on_line, on_spawn=ctx.add_pid
+    )
+
+
 class LocalLifecycle:
-    runner: TartRunner
-    runlogs: RunRecorder
-    timeout: float
-    long_timeout: float
+    def __init__(
+        self,
+        runner: TartRunner,
+        runlogs: RunRecorder,
+        *,
+        get_config: Callable[[str], Awaitable[dict[str, Any]]],
+        ip: Callable[[str], Awaitable[str | None]],
+        timeout: float,
+        long_timeout: float,
+        ip_timeout: float,
+    ) -> None:
+        self.runner = runner
+        self.runlogs = runlogs
+        self.get_config = get_config
+        self.ip = ip
+        self.timeout = timeout
+        self.long_timeout = long_timeout
+        self.ip_timeout = ip_timeout
+        self._watchers: set[asyncio.Task[None]] = set()
 
-    if TYPE_CHECKING:
+    async def _stream(self, args: list[str], ctx: TaskContext, timeout: float) -> RunResult:
+        return await stream(self.runner, args, ctx, timeout)
 
-        async def get_config(self, name: str) -> dict[str, Any]: ...
+    # --- tart run ---------------------------------------------------------------------------
 
-        async def _stream(self, args: list[str], ctx: TaskContext, timeout: float) -> RunResult: ...
+    def _watch(self, process: asyncio.subprocess.Process, log_path: Path) -> None:
+        """Record in the run's sidecar when and how `tart run` ended (while we are up)."""
+
+        async def wait() -> None:
+            code = await process.wait()
+            self.runlogs.record_exit(log_path, code)
+
+        watcher = asyncio.create_task(wait())
+        self._watchers.add(watcher)
+        watcher.add_done_callback(self._watchers.discard)
+
+    async def start(self, name: str, ctx: TaskContext, options: StartOptions) -> dict[str, Any]:
+        args = argv.run(name, start_flags(options))
+        log_path = self.runlogs.new_run(name, self.runner.argv(args), dataclasses.asdict(options))
+        ctx.set_command(self.runner.argv(args))
+        ctx.log("$ " + " ".join(self.runner.argv(args)))
+        started_at = time.time()
+        process = await self.runner.spawn_detached(args, log_path)
+        self.runlogs.record_pid(log_path, process.pid)
+        self._watch(process, log_path)
+        ctx.log(f"tart run started (pid {process.pid}); waiting for the guest's IP address")
+        try:
+            booted = await self._await_boot(name, ctx, process, log_path)
+            return {**booted, "pid": process.pid, "started_at": started_at}
+        except asyncio.CancelledError:
+            if not ctx.cancel_requested:
+                raise  # the server is shutting down: the VM keeps running
+            ctx.log("cancelled: stopping the VM that was being started")
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self.runner.run(argv.stop(name, timeout=10), timeout=30))
+            raise
+
+    async def _await_boot(
+        self, name: str, ctx: TaskContext, process: asyncio.subprocess.Process, log_path: Path
+    ) -> dict[str, Any]:
+        deadline = time.monotonic() + self.ip_timeout
+        while True:
+            if process.returncode is not None:
+                output = redact(_read_tail(log_path))  # it may hold the VNC password
+                lines = [clean_line(line) for line in output.splitlines() if line.strip()]
+                for line in lines[-20:]:
+                    ctx.log(line)
+                reason = lines[-1] if lines else f"exit code {process.returncode}"
+                reason = reason.removeprefix("Error: ")
+                explained = explain_limit(reason)
+                if explained is not None:
+                    ctx.log(explained)
+                raise TartFailed(
+                    explained or f"tart run exited before the VM booted: {reason}",
+                    argv=self.runner.argv(argv.run(name)),
+                    exit_code=process.returncode,
+                    stderr=output[-4000:],
+                )
+            ip = await self.ip(name)
+            if ip is not None and process.returncode is None:
+                url = _find_vnc_url(log_path) or f"vnc://{ip}"
+                ctx.log(f"IP address: {ip}")
+                return {"message": f"VM {name} is running", "ip_address": ip, "vnc_url": url}
+            if time.monotonic() >= deadline:
+                ctx.log(f"no IP address after {self.ip_timeout:g} s; the VM keeps running")
+                return {
+                    "message": f"VM {name} is running but has no IP address yet",
+                    "ip_address": None,
+                    "vnc_url": _find_vnc_url(log_path),
+                }
+            await asyncio.sleep(0.5)
+
+    async def close(self) -> None:
+        """Stop recording exits: the runs themselves outlive the server."""
+        for watcher in list(self._watchers):
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await watcher
 
     # --- suspend ---------------------------------------------------------------------------
 
@@ -226,3 +337,25 @@ class LocalLifecycle:
         return await self.runner.run(
             args, timeout=self.long_timeout, check=True, on_line=on_line, on_spawn=ctx.add_pid
         )
+
+
+def _read_tail(path: Path, limit: int = 65536) -> str:
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, 2)
+            size = handle.tell()
+            handle.seek(max(0, size - limit))
+            return handle.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def _find_vnc_url(path: Path) -> str | None:
+    """The run's VNC URL without its password (`vnc://:<pw>@127.0.0.1:<port>` of
+    `--vnc-experimental` -> `vnc://127.0.0.1:<port>`): task results are not secret; the
+    password goes to the UI only through GET /api/vms/{name}/console."""
+    for line in reversed(_read_tail(path).splitlines()):
+        url = vnc_url(line)
+        if url is not None:
+            return _USERINFO_RE.sub("vnc://", url)
+    return None

@@ -23,18 +23,21 @@ from . import advice
 from .client import OrchardClient, path
 from .context import Connection
 from .follow import Follower
-from .mapping import SETTLED, ip_key, phase, summarise_worker, summarise_workers, to_config, to_vm
+from .mapping import (
+    SETTLED,
+    UNPOWERED,
+    ip_key,
+    phase,
+    summarise_worker,
+    summarise_workers,
+    to_config,
+    to_vm,
+)
+from .pinning import clone_spec
 
 log = logging.getLogger(__name__)
 Json = dict[str, Any]
 
-COPIED_SPEC = (
-    "os", "arch", "runtime", "cpu", "memory", "diskSize", "headless", "nested", "net-bridged",
-    "netSoftnet", "netSoftnetAllow", "netSoftnetBlock", "suspendable", "username", "password",
-    "resources", "randomSerial",
-)  # fmt: skip
-"""What a clone keeps of its source; the disk itself comes from `image` = source localName."""
-UNPOWERED = ("stopped", "suspended")
 STARTABLE = ("queued", "creating", "running", "restarting")
 """A start of these follows the VM until it runs (Orchard starts it by itself)."""
 
@@ -134,39 +137,7 @@ class OrchardBackend:
         if action == "suspend" and (current != "running" or not raw.get("suspendable")):
             raise advice.cannot_suspend(raw, current)
         if action in ("clone", "create"):
-            await self._clone_spec(raw, "check")
-
-    async def _clone_spec(self, source: Json, new_name: str) -> Json:
-        """The spec of a VM made from `source`'s disk, pinned to the worker that holds it."""
-        current = phase(source)
-        if current not in UNPOWERED:
-            raise advice.cannot_clone(source, current)
-        home = source.get("worker")
-        if not home:
-            raise advice.cannot_clone(source, "never placed on a worker")
-        workers = await self.client.list_workers()
-        target = next((w for w in workers if w.get("name") == home), None)
-        if target is None:
-            raise advice.cannot_pin(source, home, "that worker no longer exists")
-        labels = _labels(target)
-        rivals = [
-            str(w.get("name"))
-            for w in workers
-            if w is not target
-            and w.get("arch", "arm64") == source.get("arch", "arm64")
-            and w.get("runtime", "tart") == source.get("runtime", "tart")
-            and labels.items() <= _labels(w).items()
-        ]
-        if rivals:
-            why = "it has no labels" if not labels else "its labels match other workers too"
-            raise advice.cannot_pin(source, home, f"{why} ({', '.join(sorted(rivals)[:5])})")
-        spec = {key: source[key] for key in COPIED_SPEC if key in source}
-        spec.update(
-            name=new_name,
-            image=source.get("localName") or source.get("tartName"),
-            labels={**(source.get("labels") or {}), **labels},
-        )
-        return spec
+            await clone_spec(self.client, raw, "check")
 
     # --- operations --------------------------------------------------------------------------
 
@@ -268,7 +239,7 @@ class OrchardBackend:
 
     async def clone(self, source: str, new_name: str, ctx: TaskContext) -> dict[str, Any]:
         raw = await self.client.get_vm(source)
-        spec = await self._clone_spec(raw, new_name)
+        spec = await clone_spec(self.client, raw, new_name)
         ctx.log(
             f"note: Orchard always starts the VMs it creates, so {new_name} runs as soon as "
             f"worker {raw.get('worker')} has cloned it (start_after_clone cannot keep it stopped)"
@@ -295,7 +266,7 @@ class OrchardBackend:
         if is_remote(source):
             spec: Json = {"name": name, "image": source, "headless": True}
         else:
-            spec = await self._clone_spec(await self.client.get_vm(source), name)
+            spec = await clone_spec(self.client, await self.client.get_vm(source), name)
         spec.update(cpu=cpu, memory=memory_gb * 1024, diskSize=disk_size_gb)
         vm = await self._make(spec, ctx)
         if vm is None:
@@ -403,8 +374,3 @@ class OrchardBackend:
 
     async def close(self) -> None:
         await self.client.close()
-
-
-def _labels(worker: Json) -> dict[str, str]:
-    labels = worker.get("labels")
-    return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}

@@ -34,6 +34,8 @@ PHASE_STATUS: dict[str, tuple[VMStatus, VMState]] = {
     "suspending": ("unknown", "unknown"),
 }
 SETTLED = frozenset({"running", "stopped", "suspended", "failed"})
+UNPOWERED = ("stopped", "suspended")
+"""Phases of a VM no worker runs, that keep its disk (a clone's source must be in one)."""
 SECRET_MASK = "********"
 
 
