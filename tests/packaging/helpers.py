@@ -53,19 +53,26 @@ def uv_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def uv(*args: str, cwd: Path = ROOT, timeout: float = 120, **extra: str) -> str:
+def uv(
+    *args: str, cwd: Path = ROOT, timeout: float = 120, cached: bool = False, **extra: str
+) -> str:
+    """Run uv; `cached` tries the cache alone first (no index round trips: the test stays fast
+    and works offline), then, only if something is missing from it, the registry."""
     assert UV is not None
-    done = subprocess.run(
-        [UV, *args],
-        cwd=cwd,
-        env=uv_env(**extra),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    assert done.returncode == 0, f"uv {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
-    return done.stdout
+    attempts = ([UV, *args, "--offline"], [UV, *args]) if cached else ([UV, *args],)
+    for argv in attempts:
+        done = subprocess.run(
+            argv,
+            cwd=cwd,
+            env=uv_env(**extra),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if done.returncode == 0:
+            return done.stdout
+    raise AssertionError(f"uv {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
 
 
 def copy_source(destination: Path) -> Path:

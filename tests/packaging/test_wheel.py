@@ -1,0 +1,155 @@
+"""The wheel stands alone: built by `uv build` (sdist, then the wheel from the sdist), installed
+into a fresh virtualenv with uv.lock's runtime packages only, it serves `--demo` with every UI
+asset and the vendored licences inside. The sdist holds everything the wheel is made of: a
+wheel built straight from the tree is the same, file for file."""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import re
+import sys
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.packaging.helpers import (
+    ROOT,
+    UV,
+    demo_server,
+    installed,
+    runtime_requirements,
+    site_packages,
+    uv,
+)
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.slow,
+    pytest.mark.skipif(UV is None, reason="uv is not on PATH"),
+]
+
+PACKAGE = ROOT / "src" / "taartenfabriek"
+STATIC = PACKAGE / "web" / "static"
+VENDOR = STATIC / "vendor"
+
+
+@dataclass
+class Built:
+    sdist: Path
+    wheel: Path
+    direct_wheel: Path
+    venv: Path
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
+    root = tmp_path_factory.mktemp("build")
+    uv("build", "--out-dir", str(root / "dist"), str(ROOT), cached=True)
+    uv("build", "--wheel", "--out-dir", str(root / "direct"), str(ROOT), cached=True)
+    (sdist,) = (root / "dist").glob("*.tar.gz")
+    (wheel,) = (root / "dist").glob("*.whl")
+    (direct,) = (root / "direct").glob("*.whl")
+    venv = root / "venv"
+    # uv.lock's runtime packages (no dev group, no editable project), then the wheel alone
+    uv(
+        "sync",
+        "--frozen",
+        "--no-dev",
+        "--no-install-project",
+        "--python",
+        sys.executable,
+        cached=True,
+        UV_PROJECT_ENVIRONMENT=str(venv),
+    )
+    uv(
+        "pip",
+        "install",
+        "--no-deps",
+        "--python",
+        str(venv / "bin" / "python"),
+        str(wheel),
+        cached=True,
+    )
+    yield Built(sdist, wheel, direct, venv)
+
+
+def members(wheel: Path) -> dict[str, str]:
+    with zipfile.ZipFile(wheel) as archive:
+        return {
+            info.filename: hashlib.sha256(archive.read(info)).hexdigest()
+            for info in archive.infolist()
+            if not info.is_dir()
+        }
+
+
+def source_files(folder: Path) -> list[str]:
+    """Files of the package under `folder` as wheel paths (no caches, no dotfiles)."""
+    return sorted(
+        "taartenfabriek/" + path.relative_to(PACKAGE).as_posix()
+        for path in folder.rglob("*")
+        if path.is_file()
+        and "__pycache__" not in path.parts
+        and not path.name.startswith(".")
+        and path.suffix != ".pyc"
+    )
+
+
+def test_the_wheel_holds_every_ui_asset_and_module(built: Built) -> None:
+    inside = members(built.wheel)
+    missing = [name for name in source_files(PACKAGE) if name not in inside]
+    assert missing == []
+    assert "taartenfabriek/py.typed" in inside
+
+
+def test_the_wheel_holds_the_vendored_licences(built: Built) -> None:
+    """Every licence, notice and authors file VERSIONS.md names, next to the code it covers."""
+    table = (VENDOR / "VERSIONS.md").read_text().split("## Updating")[0]
+    named = [
+        name
+        for name in re.findall(r"`([^`\s]+)`", table)
+        if re.search(r"LICEN[CS]E|NOTICE|AUTHORS", name) and not name.startswith("package/")
+    ]
+    inside = members(built.wheel)
+    prefix = "taartenfabriek/web/static/vendor/"
+    assert len(named) >= 8
+    for name in named:
+        assert fnmatch.filter(inside, prefix + name), f"{name} is not in the wheel"
+    licences = [p for p in VENDOR.rglob("*") if re.search(r"LICEN[CS]E|NOTICE|AUTHORS", p.name)]
+    for path in licences:
+        assert (
+            inside.get(prefix + path.relative_to(VENDOR).as_posix())
+            == hashlib.sha256(path.read_bytes()).hexdigest()
+        )
+
+
+def test_the_sdist_builds_the_same_wheel(built: Built) -> None:
+    from_sdist, from_tree = members(built.wheel), members(built.direct_wheel)
+    assert from_sdist.keys() == from_tree.keys()
+    assert [name for name in from_sdist if from_sdist[name] != from_tree[name]] == []
+    assert built.wheel.name == built.direct_wheel.name
+
+
+def test_the_wheel_alone_serves_the_demo(built: Built, tmp_path: Path) -> None:
+    packages = installed(site_packages(built.venv))
+    assert packages.pop("taartenfabriek") == built.wheel.name.split("-")[1]
+    assert packages == runtime_requirements()  # nothing of the dev group
+    command = built.venv / "bin" / "taartenfabriek"
+    with demo_server([str(command), "serve", "--demo"], tmp_path / "home", cwd=tmp_path) as srv:
+        headers = {"X-Local-Token": srv.token}
+        with httpx.Client(base_url=srv.base_url, timeout=10) as client:
+            health = client.get("/api/health", headers=headers).json()
+            assert health["status"] == "ok" and health["demo"] is True
+            assert health["version"] == built.wheel.name.split("-")[1]
+            page = client.get("/")
+            assert page.status_code == 200 and "<title>de taartenfabriek</title>" in page.text
+            script = re.search(r'src="(/static/app/main\.js\?v=[0-9a-f]+)"', page.text)
+            assert script is not None
+            asset = client.get(script.group(1))
+            assert asset.status_code == 200
+            assert asset.content == (STATIC / "app" / "main.js").read_bytes()
+            assert client.get("/api/vms", headers=headers).json()  # the demo's VMs
