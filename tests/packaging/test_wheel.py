@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import plistlib
 import re
+import subprocess
 import sys
 import zipfile
 from collections.abc import Iterator
@@ -25,6 +27,7 @@ from tests.packaging.helpers import (
     runtime_requirements,
     site_packages,
     uv,
+    uv_env,
 )
 
 pytestmark = [
@@ -153,3 +156,18 @@ def test_the_wheel_alone_serves_the_demo(built: Built, tmp_path: Path) -> None:
             assert asset.status_code == 200
             assert asset.content == (STATIC / "app" / "main.js").read_bytes()
             assert client.get("/api/vms", headers=headers).json()  # the demo's VMs
+
+
+def test_the_installed_command_is_what_the_login_item_runs(built: Built, tmp_path: Path) -> None:
+    """`service install` from a wheel install: the agent runs that install's command."""
+    command = built.venv / "bin" / "taartenfabriek"
+    done = subprocess.run(
+        [str(command), "service", "install", "--dry-run", "--home", str(tmp_path / "s")],
+        capture_output=True,
+        timeout=60,
+        check=True,
+        env={**uv_env(), "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )
+    plist = plistlib.loads(done.stdout.split(b"\n", 1)[1].split(b"\n$ ", 1)[0])
+    assert plist["ProgramArguments"][:2] == [str(command), "serve"]
+    assert b"checkout" not in done.stderr  # a wheel install is not an editable checkout
