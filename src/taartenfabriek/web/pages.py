@@ -46,7 +46,8 @@ def csp(script_hashes: tuple[str, ...] = (), *, inline_styles: bool = False) -> 
     styles = "'self' 'unsafe-inline'" if inline_styles else "'self'"
     return (
         f"default-src 'self'; script-src {scripts}; style-src {styles}; "
-        "img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+        "img-src 'self' data:; connect-src 'self'; font-src 'self'; manifest-src 'self'; "
+        "object-src 'none'; "
         "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
     )
 
@@ -144,6 +145,8 @@ class Page:
 
 def render_index(versions: dict[str, str] | None = None) -> Page:
     """The UI shell; it holds no data and never the token (the script reads it from the URL)."""
+    from .manifest import head_elements  # here: manifest.py builds on this module
+
     versions = asset_versions() if versions is None else versions
     mapping = import_map(versions)
     boot = inline_script(APP / "boot.js")
@@ -160,6 +163,7 @@ def render_index(versions: dict[str, str] | None = None) -> Page:
         .replace("{{early.js}}", escape(asset_url("app/early.js", versions)))
         .replace("{{main.js}}", escape(asset_url("app/main.js", versions)))
         .replace("{{favicon}}", escape(asset_url("app/favicon.svg", versions)))
+        .replace("{{manifest}}", head_elements(versions))
     )
     hashes = (sha256_source(mapping), sha256_source(boot))
     headers = {**BASE_HEADERS, "Content-Security-Policy": csp(hashes)}
