@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+from typing import Any
 
 import pytest
 from packaging.markers import Marker
@@ -74,12 +75,16 @@ def runtime_for_macos(python: str) -> dict[str, str]:
     return pins
 
 
+@functools.cache
+def lock() -> dict[str, Any]:
+    return tomllib.loads((ROOT / "uv.lock").read_text())
+
+
 def lock_source(name: str, version: str) -> tuple[str, str]:
     """uv.lock's sdist of name==version (its universal wheel if it has none): (url, sha256)."""
-    lock = tomllib.loads((ROOT / "uv.lock").read_text())
     (package,) = [
         p
-        for p in lock["package"]
+        for p in lock()["package"]
         if canonicalize_name(p["name"]) == name and p["version"] == version
     ]
     source = package.get("sdist") or next(

@@ -4,6 +4,7 @@ and icons that are what it says they are (PNG sizes read from the files)."""
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -11,6 +12,15 @@ import pytest
 from tests.server import ServerProcess
 
 pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """One server for the module: these tests only read."""
+    started = ServerProcess(root=tmp_path_factory.mktemp("manifest")).start()
+    yield started
+    started.stop()
+
 
 REQUIRED = {"name", "short_name", "start_url", "scope", "display", "icons", "theme_color"}
 
