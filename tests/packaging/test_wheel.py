@@ -171,3 +171,49 @@ def test_the_installed_command_is_what_the_login_item_runs(built: Built, tmp_pat
     plist = plistlib.loads(done.stdout.split(b"\n", 1)[1].split(b"\n$ ", 1)[0])
     assert plist["ProgramArguments"][:2] == [str(command), "serve"]
     assert b"checkout" not in done.stderr  # a wheel install is not an editable checkout
+
+
+def test_uv_tool_install_of_the_wheel_gives_the_login_item_its_link(
+    built: Built, tmp_path: Path
+) -> None:
+    """README's `uv tool install dist/*.whl` (uv.lock's versions as constraints): the command
+    works, and the LaunchAgent runs the link uv put in its bin folder, which survives
+    `uv tool upgrade`, rather than the tool's own virtualenv."""
+    constraints = tmp_path / "constraints.txt"
+    constraints.write_text(
+        "\n".join(f"{name}=={version}" for name, version in runtime_requirements().items())
+    )
+    tools, bin_dir = tmp_path / "tools", tmp_path / "bin"
+    folders = {"UV_TOOL_DIR": str(tools), "UV_TOOL_BIN_DIR": str(bin_dir)}
+    uv(
+        "tool",
+        "install",
+        "--python",
+        sys.executable,
+        "--constraints",
+        str(constraints),
+        str(built.wheel),
+        cached=True,
+        **folders,
+    )
+    command = bin_dir / "taartenfabriek"
+    assert command.is_symlink() and command.resolve().is_relative_to(tools)
+    env = {**uv_env(), "HOME": str(tmp_path), "PATH": f"{bin_dir}:/usr/bin:/bin"}
+    shown = subprocess.run(
+        ["taartenfabriek", "version"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=True,
+    )
+    assert shown.stdout.strip() == built.wheel.name.split("-")[1]
+    done = subprocess.run(
+        ["taartenfabriek", "service", "install", "--dry-run", "--home", str(tmp_path / "s")],
+        capture_output=True,
+        env=env,
+        timeout=60,
+        check=True,
+    )
+    plist = plistlib.loads(done.stdout.split(b"\n", 1)[1].split(b"\n$ ", 1)[0])
+    assert plist["ProgramArguments"][:2] == [str(command), "serve"]
