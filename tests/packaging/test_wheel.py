@@ -5,12 +5,14 @@ wheel built straight from the tree is the same, file for file."""
 
 from __future__ import annotations
 
+import email.parser
 import fnmatch
 import hashlib
 import plistlib
 import re
 import subprocess
 import sys
+import tomllib
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -217,3 +219,18 @@ def test_uv_tool_install_of_the_wheel_gives_the_login_item_its_link(
     )
     plist = plistlib.loads(done.stdout.split(b"\n", 1)[1].split(b"\n$ ", 1)[0])
     assert plist["ProgramArguments"][:2] == [str(command), "serve"]
+
+
+def test_the_wheels_metadata_is_pyprojects(built: Built) -> None:
+    """What PyPI and installers read: the version, Python, the runtime dependencies (and
+    nothing of the dev group), the two commands."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    with zipfile.ZipFile(built.wheel) as archive:
+        info = f"taartenfabriek-{project['version']}.dist-info"
+        metadata = email.parser.Parser().parsestr(archive.read(f"{info}/METADATA").decode())
+        entry_points = archive.read(f"{info}/entry_points.txt").decode()
+    assert metadata["Name"] == "taartenfabriek" and metadata["Version"] == project["version"]
+    assert metadata["Requires-Python"] == project["requires-python"]
+    assert sorted(metadata.get_all("Requires-Dist")) == sorted(project["dependencies"])
+    assert "taartenfabriek = taartenfabriek.cli:main" in entry_points
+    assert "tart-sim = taartenfabriek.sim.__main__:main" in entry_points
