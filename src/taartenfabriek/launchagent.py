@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import plistlib
+import re
 import shutil
 import subprocess
 import sys
@@ -94,6 +95,17 @@ def _editable_checkout() -> str | None:
     return url.removeprefix("file://") or "a checkout"
 
 
+def _temporary(prefix: str) -> str | None:
+    """What a throwaway environment is, when this one is: `uvx` and `pipx run` run from their
+    caches, which they clean (the agent would then start nothing)."""
+    real = os.path.realpath(prefix).replace(os.sep, "/")
+    if re.search(r"/uv/(archive|builds)-v\d+/", real):
+        return "uvx's cache, which uv may clean"
+    if "/pipx/.cache/" in real:
+        return "pipx run's cache, which pipx cleans"
+    return None
+
+
 def server_command(
     *,
     argv0: str | None = None,
@@ -105,14 +117,16 @@ def server_command(
 
     This installation's script (the one being run, else the one next to its Python), reached
     through a PATH entry when one links to it (/opt/homebrew/bin, ~/.local/bin: Homebrew's
-    Cellar path changes with every version, the link does not). From an editable checkout,
-    another installation on PATH is preferred (`uv tool install .` done, then `uv run
-    taartenfabriek service install` typed in the checkout); without one the checkout is used,
-    with a note. Arguments are for tests; by default they describe this process.
+    Cellar path changes with every version, the link does not). From an editable checkout or
+    a uvx / pipx run cache, another installation on PATH is preferred (`uv tool install .`
+    done, then `uv run taartenfabriek service install` typed in the checkout); without one
+    this one is used, with a note. Arguments are for tests; by default they describe this
+    process.
     """
     argv0 = sys.argv[0] if argv0 is None else argv0
     prefix = sys.prefix if prefix is None else prefix
     checkout = _editable_checkout() if checkout is None else checkout or None
+    unstable = f"the checkout at {checkout}" if checkout else _temporary(prefix)
     extra = [LAUNCHD_PATH.split(os.pathsep)[0], str(Path.home() / ".local" / "bin")]
     candidates = _on_path(extra) if search is None else list(search)
     own = None
@@ -121,21 +135,19 @@ def server_command(
     else:
         beside = os.path.join(prefix, "bin", COMMAND)
         own = beside if os.path.isfile(beside) else None
-    if checkout is not None:
+    if unstable is not None:
         inside = os.path.realpath(prefix) + os.sep
         elsewhere = [c for c in candidates if not os.path.realpath(c).startswith(inside)]
         if elsewhere:
             chosen = elsewhere[0]
-            return ServerCommand(
-                (chosen,), f"runs {chosen}, the installed command, not this checkout ({checkout})"
-            )
+            return ServerCommand((chosen,), f"runs {chosen}, the installed command, not {unstable}")
     if own is not None:
         linked = next((c for c in candidates if _same_file(c, own)), own)
         note = None
-        if checkout is not None:
+        if unstable is not None:
             note = (
-                f"runs the checkout at {checkout}: moving it or removing its .venv stops the "
-                "agent; `uv tool install .` (or pipx) and `taartenfabriek service install` "
+                f"runs {unstable}: once that is moved or gone the agent starts nothing; "
+                "`uv tool install .` (or pipx install) and `taartenfabriek service install` "
                 "from that command avoid this"
             )
         return ServerCommand((linked,), note)

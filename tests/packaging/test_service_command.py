@@ -67,7 +67,7 @@ def test_a_checkout_defers_to_an_installed_command(tmp_path: Path) -> None:
         search=[str(own), str(installed)],
     )
     assert command.argv == (str(installed),)
-    assert command.note is not None and "not this checkout" in command.note
+    assert command.note is not None and "not the checkout at" in command.note
 
 
 def test_a_checkout_alone_runs_itself_and_says_what_that_costs(tmp_path: Path) -> None:
@@ -78,6 +78,20 @@ def test_a_checkout_alone_runs_itself_and_says_what_that_costs(tmp_path: Path) -
     )
     assert command.argv == (str(own),)
     assert command.note is not None and "uv tool install" in command.note
+
+
+def test_uvx_runs_from_a_cache_so_an_installed_command_is_preferred(tmp_path: Path) -> None:
+    cached = tmp_path / ".cache/uv/archive-v0/Xy12/"
+    own = script(cached / "bin/taartenfabriek")
+    alone = launchagent.server_command(
+        argv0=str(own), prefix=str(cached), checkout="", search=[str(own)]
+    )
+    assert alone.argv == (str(own),) and alone.note and "uvx's cache" in alone.note
+    installed = script(tmp_path / "bin/taartenfabriek")
+    command = launchagent.server_command(
+        argv0=str(own), prefix=str(cached), checkout="", search=[str(own), str(installed)]
+    )
+    assert command.argv == (str(installed),)
 
 
 def test_without_any_command_it_falls_back_to_python_m(tmp_path: Path) -> None:
