@@ -146,7 +146,7 @@ def server_command(
         note = None
         if unstable is not None:
             note = (
-                f"runs {unstable}: once that is moved or gone the agent starts nothing; "
+                f"runs from {unstable}: once that is moved or gone the agent starts nothing; "
                 "`uv tool install .` (or pipx install) and `taartenfabriek service install` "
                 "from that command avoid this"
             )
