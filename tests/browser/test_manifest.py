@@ -59,6 +59,12 @@ def test_the_manifest_is_linked_valid_and_installable(
         # the launch URL's token is stored, not kept in the address an app would reopen
         assert "token=" not in page.url
         assert page.evaluate("localStorage.getItem('taartenfabriek.token')") == server.token
+        # the app window opens the start URL: the stored token lets the inventory in at once
+        app = context.new_page()
+        app.set_default_timeout(TIMEOUT_MS)
+        app.goto(server.base_url + fetched["start_url"])
+        app.get_by_role("heading", name="Virtual machines", exact=True).wait_for()
+        app.locator(".stats").filter(has_text="running").wait_for()
     finally:
         context.close()
 
