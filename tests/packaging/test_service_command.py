@@ -11,9 +11,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from taartenfabriek import launchagent
+from taartenfabriek.care import launchagent
 from taartenfabriek.cli import app
-from taartenfabriek.settings import Settings
+from taartenfabriek.core.settings import Settings
 from tests.packaging.helpers import ROOT
 
 
