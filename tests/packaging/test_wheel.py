@@ -8,6 +8,7 @@ from __future__ import annotations
 import email.parser
 import fnmatch
 import hashlib
+import json
 import plistlib
 import re
 import subprocess
@@ -234,3 +235,30 @@ def test_the_wheels_metadata_is_pyprojects(built: Built) -> None:
     assert sorted(metadata.get_all("Requires-Dist")) == sorted(project["dependencies"])
     assert "taartenfabriek = taartenfabriek.cli:main" in entry_points
     assert "tart-sim = taartenfabriek.sim.__main__:main" in entry_points
+
+
+def test_what_brew_test_runs_works_from_the_wheel(built: Built, tmp_path: Path) -> None:
+    """The formula's test block, on the wheel's install: `version`, then `doctor --json`
+    (which exits 1 here, no tart on the PATH: its JSON is what counts)."""
+    command = str(built.venv / "bin" / "taartenfabriek")
+    env = {
+        **uv_env(),
+        "HOME": str(tmp_path),
+        "TARTVM_HOME": str(tmp_path / "state"),
+        "PATH": "/usr/bin:/bin",
+    }
+    shown = subprocess.run(
+        [command, "version"], capture_output=True, text=True, env=env, timeout=60, check=True
+    )
+    assert shown.stdout.strip() == built.wheel.name.split("-")[1]
+    doctor = subprocess.run(
+        [command, "doctor", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert doctor.returncode in (0, 1), doctor.stderr
+    checks = json.loads(doctor.stdout)["checks"]
+    assert "tart" in [check["name"] for check in checks]
