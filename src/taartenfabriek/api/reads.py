@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..services import Services
+from .parts import Parts
 
 PREPARED = {"/api/vms": "body", "/api/vms/categorized": "categorized_body"}
 TOKEN = b"x-local-token"
@@ -39,7 +39,7 @@ class PreparedReads:
                 accept = value
             elif name == IF_NONE_MATCH:
                 known = value
-        services: Services = scope["app"].state.services
+        services: Parts = scope["app"].state.services
         if not services.tokens.check(token.decode("latin-1")):
             await self.app(scope, receive, send)  # the route answers 403 in the usual form
             return

@@ -18,7 +18,7 @@ from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from ..care.usage import UsageSampler
-from ..services import Services
+from .parts import Parts
 
 router = APIRouter()
 
@@ -28,7 +28,7 @@ MAX_MESSAGE = 4096
 
 @router.websocket("/ws/usage")
 async def usage_socket(websocket: WebSocket) -> None:
-    services: Services = websocket.app.state.services
+    services: Parts = websocket.app.state.services
     await websocket.accept()
     if not services.tokens.check(websocket.query_params.get("token")):
         await websocket.close(code=POLICY_VIOLATION, reason="missing or wrong token")

@@ -4,39 +4,34 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
-import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from ..care.accessdates import kept_access_date
-from ..care.limits import explain_limit
-from ..care.runlogs import RUN_LOGS_KEPT, RunLogs
 from ..core.errors import TartFailed, TartTimeout, Unsupported
-from ..core.logs import redact
+from ..core.health import TartCapabilities
 from ..core.models import VM, Worker
 from ..core.names import parse_remote
-from ..tart import argv
-from ..tart.host import Host, detect
+from ..tart import argv, vmdir
+from ..tart.accessdates import kept_access_date
+from ..tart.host import Host
 from ..tart.ocicache import linked_digest, paired_digests
 from ..tart.parse import (
-    ListEntry,
-    clean_line,
     config_fields,
     get_object,
     ip_address,
     list_entries,
-    progress,
 )
 from ..tart.runner import RunResult, TartRunner, describe_failure
-from .base import StartOptions, TaskContext
-from .local_files import LocalFiles
-from .local_lifecycle import LocalLifecycle, start_flags, tart_and_host
-from .local_runs import find_vnc_url, read_tail
+from .base import RunHandle, RunRecorder, StartOptions, TaskContext
+from .local_files import LocalFiles, WatchMode
+from .local_lifecycle import LocalLifecycle, start_flags, stream
+from .local_list import fold_entries
+from .local_tart import LocalTart
+from .local_watch import Changed
 from .serial import SerialPorts
 
-__all__ = ["RUN_LOGS_KEPT", "LocalBackend", "fold_entries", "tart_and_host"]
+__all__ = ["LocalBackend"]
 
 T = TypeVar("T")
 
@@ -51,7 +46,7 @@ NO_WORKERS = (
 )
 
 
-class LocalBackend(LocalFiles, LocalLifecycle):
+class LocalBackend:
     kind = "local"
     list_has_config = False
 
@@ -59,13 +54,13 @@ class LocalBackend(LocalFiles, LocalLifecycle):
         self,
         runner: TartRunner,
         *,
-        logs_dir: Path,
+        runlogs: RunRecorder,
         timeout: float = 60,
         long_timeout: float = 6 * 3600,
         ip_timeout: float = 90,
+        host: Host | None = None,
     ) -> None:
         self.runner = runner
-        self.logs_dir = logs_dir
         self.timeout = timeout
         self.long_timeout = long_timeout
         self.ip_timeout = ip_timeout
@@ -73,18 +68,43 @@ class LocalBackend(LocalFiles, LocalLifecycle):
         self._last_running: list[str] = []
         self._dropped: set[asyncio.Future[str | None]] = set()
         self._pool = asyncio.Semaphore(REFRESH_POOL)
-        self.runlogs = RunLogs(logs_dir / "runs")
+        self.runlogs = runlogs
         self.resolver_for: Callable[[str], str | None] = lambda name: None
         """The `tart ip --resolver` to use for a VM (None: Tart's default, dhcp)."""
         self.ip_errors: dict[str, str] = {}
         """Why the last `tart ip` of a VM found nothing (its stderr), for the IP doctor."""
-        self._watchers: set[asyncio.Task[None]] = set()
-        self._init_files()
-        """TART_HOME (`tart_home`), when known: lets `get_config` keep the VM's access date,
-        and the files be read (local_files.py)."""
-        self.host: Host = detect()
-        self.serial_ports = SerialPorts()
-        """The serial consoles of the runs this server started (`StartOptions.serial`)."""
+        self.files = LocalFiles()
+        """TART_HOME's own reads (locks, folders, config.json) and when to trust them."""
+        self.tart = LocalTart(runner, host)
+        """Which Tart this is and what it and this Mac allow."""
+        self.lifecycle = LocalLifecycle(
+            runner,
+            runlogs,
+            get_config=self.get_config,
+            ip=self.ip,
+            timeout=timeout,
+            long_timeout=long_timeout,
+            ip_timeout=ip_timeout,
+        )
+
+    @property
+    def serial_ports(self) -> SerialPorts:
+        """The serial consoles of the runs this server started (backends/serial.py)."""
+        return self.lifecycle.serial_ports
+
+    @property
+    def tart_home(self) -> Path | None:
+        """TART_HOME, when known: lets `get_config` keep the VM's access date, and the files
+        be read (local_files.py)."""
+        return self.files.tart_home
+
+    @tart_home.setter
+    def tart_home(self, value: Path | None) -> None:
+        self.files.tart_home = value
+
+    @property
+    def host(self) -> Host:
+        return self.tart.host
 
     # --- reads ---------------------------------------------------------------------------
 
@@ -94,12 +114,15 @@ class LocalBackend(LocalFiles, LocalLifecycle):
     async def version(self) -> str:
         return (await self.runner.release()).raw
 
+    async def capabilities(self, wait: float = 10.0) -> TartCapabilities | None:
+        return await self.tart.capabilities(wait)
+
     async def get_config(self, name: str) -> dict[str, Any]:
         with kept_access_date(self.tart_home, name):  # reading is not using (prune by age)
             result = await self._check(argv.get(name))
         config = _parsed(result, get_object)
         if config_fields(config)["state"] == "running":
-            self._compare_with_disk([name])
+            self.files.compare_with_disk([name])
         return config
 
     async def ip(self, name: str, wait: int = 0) -> str | None:
@@ -133,6 +156,24 @@ class LocalBackend(LocalFiles, LocalLifecycle):
             self._digests[tag_name] = fqn.split("@", 1)[1] if "@" in fqn else None
         return self._digests[tag_name]
 
+    def config_fields(self, raw: dict[str, Any]) -> dict[str, Any]:
+        return config_fields(raw)
+
+    def describe_start(self, name: str, options: StartOptions) -> list[str]:
+        return ["tart", *argv.run(name, start_flags(options))]
+
+    def peek(self, name: str) -> vmdir.OnDisk | None:
+        return self.files.peek(name)
+
+    def known_config(self, name: str) -> dict[str, Any] | None:
+        return self.files.known_config(name)
+
+    def watch(self, changed: Changed) -> None:
+        self.files.watch(changed)
+
+    def watch_status(self) -> tuple[WatchMode, str]:
+        return self.files.watch_status()
+
     def forget(self, name: str | None = None) -> None:
         """Drop remembered tag digests (after a pull or a delete changed the cache)."""
         if name is None:
@@ -153,8 +194,8 @@ class LocalBackend(LocalFiles, LocalLifecycle):
             raise
         running = [e.name for e in entries if e.source.lower() == "local" and e.state == "running"]
         self._last_running = running
-        self._compare_with_disk(running)
-        self._compare_dirs([e.name for e in entries if e.source.lower() == "local"])
+        self.files.compare_with_disk(running)
+        self.files.compare_dirs([e.name for e in entries if e.source.lower() == "local"])
         self._drop(task for name, task in lookups.items() if name not in running)
         for name in running:
             if name not in lookups:
@@ -165,13 +206,13 @@ class LocalBackend(LocalFiles, LocalLifecycle):
         ips, answers, details = await asyncio.gather(
             asyncio.gather(*(lookups[name] for name in running)),
             asyncio.gather(*(self._digest_of(name) for name in asked)),
-            asyncio.to_thread(self._details_from_files, entries),  # no `tart get` a VM
+            asyncio.to_thread(self.files.details_from_files, entries),  # no `tart get` a VM
         )
         linked.update(zip(asked, answers, strict=True))
         vms = fold_entries(
             entries, dict(zip(running, ips, strict=True)), paired_digests(entries, linked)
         )
-        return self._with_details(vms, details)
+        return self.files.with_details(vms, details)
 
     def _drop(self, lookups: Iterable[asyncio.Future[str | None]]) -> None:
         """Cancel `tart ip` lookups nobody needs; keep them referenced until they end."""
@@ -183,77 +224,10 @@ class LocalBackend(LocalFiles, LocalLifecycle):
     # --- operations ----------------------------------------------------------------------
 
     async def _stream(self, args: list[str], ctx: TaskContext, timeout: float) -> RunResult:
-        """Run a long command with its output in the task's logs; raise if it fails."""
-        ctx.set_command(self.runner.argv(args))
-        ctx.log("$ " + " ".join(self.runner.argv(args)))
-
-        def on_line(stream: str, line: str) -> None:
-            percent = progress(line)
-            if percent is not None:
-                ctx.set_progress(percent)
-            ctx.log(line)
-
-        return await self.runner.run(
-            args, timeout=timeout, check=True, on_line=on_line, on_spawn=ctx.add_pid
-        )
+        return await stream(self.runner, args, ctx, timeout)
 
     async def start(self, name: str, ctx: TaskContext, options: StartOptions) -> dict[str, Any]:
-        port = self.serial_ports.open(name) if options.serial else None
-        args = argv.run(name, start_flags(options, port.path if port else None))
-        log_path = self.runlogs.new_run(name, self.runner.argv(args), dataclasses.asdict(options))
-        ctx.set_command(self.runner.argv(args))
-        ctx.log("$ " + " ".join(self.runner.argv(args)))
-        started_at = time.time()
-        with self.serial_ports.closed_on_error(port):
-            process = await self.runner.spawn_detached(args, log_path)
-        self.runlogs.record_pid(log_path, process.pid)
-        self._watch(process, log_path, port)
-        ctx.log(f"tart run started (pid {process.pid}); waiting for the guest's IP address")
-        try:
-            booted = await self._await_boot(name, ctx, process, log_path)
-            return {**booted, "pid": process.pid, "started_at": started_at}
-        except asyncio.CancelledError:
-            if not ctx.cancel_requested:
-                raise  # the server is shutting down: the VM keeps running
-            ctx.log("cancelled: stopping the VM that was being started")
-            with contextlib.suppress(Exception):
-                await asyncio.shield(self.runner.run(argv.stop(name, timeout=10), timeout=30))
-            raise
-
-    async def _await_boot(
-        self, name: str, ctx: TaskContext, process: asyncio.subprocess.Process, log_path: Path
-    ) -> dict[str, Any]:
-        deadline = time.monotonic() + self.ip_timeout
-        while True:
-            if process.returncode is not None:
-                output = redact(read_tail(log_path))  # it may hold the VNC password
-                lines = [clean_line(line) for line in output.splitlines() if line.strip()]
-                for line in lines[-20:]:
-                    ctx.log(line)
-                reason = lines[-1] if lines else f"exit code {process.returncode}"
-                reason = reason.removeprefix("Error: ")
-                explained = explain_limit(reason)
-                if explained is not None:
-                    ctx.log(explained)
-                raise TartFailed(
-                    explained or f"tart run exited before the VM booted: {reason}",
-                    argv=self.runner.argv(argv.run(name)),
-                    exit_code=process.returncode,
-                    stderr=output[-4000:],
-                )
-            ip = await self.ip(name)
-            if ip is not None and process.returncode is None:
-                url = find_vnc_url(log_path) or f"vnc://{ip}"
-                ctx.log(f"IP address: {ip}")
-                return {"message": f"VM {name} is running", "ip_address": ip, "vnc_url": url}
-            if time.monotonic() >= deadline:
-                ctx.log(f"no IP address after {self.ip_timeout:g} s; the VM keeps running")
-                return {
-                    "message": f"VM {name} is running but has no IP address yet",
-                    "ip_address": None,
-                    "vnc_url": find_vnc_url(log_path),
-                }
-            await asyncio.sleep(0.5)
+        return await self.lifecycle.start(name, ctx, options)
 
     async def stop(self, name: str, ctx: TaskContext) -> dict[str, Any]:
         args = argv.stop(name, timeout=30)
@@ -322,6 +296,11 @@ class LocalBackend(LocalFiles, LocalLifecycle):
             "disk_size": f"{disk_size_gb}G",
         }
 
+    async def check(self, action: str, vm: VM | None) -> None:
+        """Tart on this Mac can do every action of the API, as far as this Tart release and
+        this Mac allow (local_tart.py)."""
+        await self.tart.check(action)
+
     async def workers(self) -> list[Worker]:
         raise Unsupported(NO_WORKERS)
 
@@ -329,49 +308,58 @@ class LocalBackend(LocalFiles, LocalLifecycle):
         raise Unsupported(NO_WORKERS)
 
     async def close(self) -> None:
-        await self._close_watch()
-        for watcher in list(self._watchers):
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await watcher
-        self.serial_ports.close_all()
+        await self.files.close_watch()
+        await self.lifecycle.close()
 
+    # --- a VM's whole life: local_lifecycle.py ---------------------------------------------
 
-def fold_entries(
-    entries: list[ListEntry], ips: dict[str, str | None], digests: dict[str, str | None]
-) -> list[VM]:
-    """Turn `tart list` rows into VMs: each pulled tag carries its digest, and the digest row
-    it points to disappears; a digest row no tag points to keeps its own name."""
-    pointed = {
-        f"{name.rsplit(':', 1)[0]}@{digest}"
-        for name, digest in digests.items()
-        if digest is not None and ":" in name
-    }
-    vms: list[VM] = []
-    for entry in entries:
-        is_oci = entry.source.lower() == "oci"
-        if is_oci and entry.name in pointed:
-            continue
-        state = entry.state if entry.state in {"running", "stopped", "suspended"} else "unknown"
-        status = "running" if state == "running" else "unknown" if state == "unknown" else "stopped"
-        digest = digests.get(entry.name) if is_oci else None
-        if is_oci and "@" in entry.name:
-            digest = entry.name.split("@", 1)[1]
-        vms.append(
-            VM(
-                name=entry.name,
-                status=status,
-                state=state,
-                ip_address=ips.get(entry.name) if status == "running" else None,
-                source=entry.source,
-                disk_size=entry.disk,
-                size=entry.size,
-                accessed=entry.accessed,
-                digest=digest,
-                kind="base_image" if is_oci else "working_vm",
-            )
+    async def suspend(self, name: str, ctx: TaskContext) -> dict[str, Any]:
+        return await self.lifecycle.suspend(name, ctx)
+
+    async def shutdown(
+        self, name: str, ctx: TaskContext, run: RunHandle, *, timeout: float
+    ) -> dict[str, Any]:
+        return await self.lifecycle.shutdown(name, ctx, run, timeout=timeout)
+
+    async def owns_run(self, name: str, run: RunHandle) -> bool:
+        return await self.lifecycle.owns_run(name, run)
+
+    async def set_config(
+        self,
+        name: str,
+        ctx: TaskContext,
+        *,
+        cpu: int | None = None,
+        memory_mb: int | None = None,
+        display: str | None = None,
+        disk_size_gb: int | None = None,
+        random_mac: bool = False,
+    ) -> dict[str, Any]:
+        return await self.lifecycle.set_config(
+            name,
+            ctx,
+            cpu=cpu,
+            memory_mb=memory_mb,
+            display=display,
+            disk_size_gb=disk_size_gb,
+            random_mac=random_mac,
         )
-    return vms
+
+    async def rename(self, name: str, new_name: str, ctx: TaskContext) -> dict[str, Any]:
+        return await self.lifecycle.rename(name, new_name, ctx)
+
+    async def create_empty(
+        self,
+        name: str,
+        ctx: TaskContext,
+        *,
+        os: Literal["linux", "macos"],
+        disk_size_gb: int,
+        ipsw: str | None = None,
+    ) -> dict[str, Any]:
+        return await self.lifecycle.create_empty(
+            name, ctx, os=os, disk_size_gb=disk_size_gb, ipsw=ipsw
+        )
 
 
 def _parsed(result: RunResult, parser: Callable[[str], T]) -> T:

@@ -1,9 +1,10 @@
 """The local backend's reads of `$TART_HOME` itself, and when they may be trusted.
 
-A mixin of `LocalBackend`. Tart's files say what a VM is (tart/vmdir.py) in microseconds where
-`tart` costs a process, but only where `tart` keeps its VMs in the `TART_HOME` this server
-knows: a stand-in that keeps them elsewhere, or marks running VMs some other way, must be
-asked instead. So every verdict here is earned against what `tart list` reported:
+A part of `LocalBackend` (it holds one). Tart's files say what a VM is (tart/vmdir.py) in
+microseconds where `tart` costs a process, but only where `tart` keeps its VMs in the
+`TART_HOME` this server knows: a stand-in that keeps them elsewhere, or marks running VMs some
+other way, must be asked instead. So every verdict here is earned against what `tart list`
+reported:
 
 - the locks (`peek`) once a VM `tart list` calls running shows its lock holder;
 - the folders (the watcher, `watch_status`) while every local VM `tart list` reports has its
@@ -28,25 +29,19 @@ WatchMode = Literal["files", "periodic"]
 
 
 class LocalFiles:
-    tart_home: Path | None
-    disk_agrees: bool
-    """Whether TART_HOME's lock files have shown the running VMs `tart list` reported."""
-    dirs_agree: bool | None
-    """Whether every local VM of the last `tart list` has its folder in TART_HOME (None: not
-    compared yet)."""
-    locks_disagree: bool
-    """Whether `tart list` reported running VMs none of whose locks is held here."""
-    watcher: LocalWatch | None
-    _details: dict[str, tuple[vmconfig.Stamp, dict[str, Any] | None]]
-    """Each VM's details from its files, kept while its files' stamp stays the same."""
-
-    def _init_files(self) -> None:
-        self.tart_home = None
+    def __init__(self) -> None:
+        self.tart_home: Path | None = None
+        """TART_HOME, when known (set by the assembly): lets the files be read."""
         self.disk_agrees = False
-        self.dirs_agree = None
+        """Whether TART_HOME's lock files have shown the running VMs `tart list` reported."""
+        self.dirs_agree: bool | None = None
+        """Whether every local VM of the last `tart list` has its folder in TART_HOME (None:
+        not compared yet)."""
         self.locks_disagree = False
-        self.watcher = None
+        """Whether `tart list` reported running VMs none of whose locks is held here."""
+        self.watcher: LocalWatch | None = None
         self._details: dict[str, tuple[vmconfig.Stamp, dict[str, Any] | None]] = {}
+        """Each VM's details from its files, kept while its files' stamp stays the same."""
         self._trusted: dict[str, dict[str, Any]] = {}
         self._listed_state: dict[str, str] = {}
 
@@ -58,7 +53,7 @@ class LocalFiles:
             return None
         return vmdir.read(self.tart_home, name)
 
-    def _compare_with_disk(self, running: list[str]) -> None:
+    def compare_with_disk(self, running: list[str]) -> None:
         """Trust `peek` while every VM `tart list` says is running shows its lock holder in
         TART_HOME; stop trusting it when none does (a VM that stopped in between is a race,
         not a disagreement, so a mixed answer keeps the previous verdict)."""
@@ -74,7 +69,7 @@ class LocalFiles:
             self.disk_agrees = False
         self.locks_disagree = not self.disk_agrees
 
-    def _compare_dirs(self, local: list[str]) -> None:
+    def compare_dirs(self, local: list[str]) -> None:
         """Do the local VMs `tart list` reported live in this TART_HOME's `vms/`? One
         `scandir`; a VM made or removed between the list and now is too rare to matter,
         and the next refresh compares again."""
@@ -87,7 +82,7 @@ class LocalFiles:
             folders = set()
         self.dirs_agree = all(name in folders for name in local)
 
-    def _details_from_files(self, entries: list[ListEntry]) -> dict[str, dict[str, Any]]:
+    def details_from_files(self, entries: list[ListEntry]) -> dict[str, dict[str, Any]]:
         """`tart get`'s shown fields of the local VMs `tart list` reported whose files agree
         with it: three stats a VM, and config.json read again only when it changed. None at
         all while one of them has no folder here (a same-named VM here is not that VM)."""
@@ -119,7 +114,7 @@ class LocalFiles:
 
     def known_config(self, name: str) -> dict[str, Any] | None:
         """The VM's `tart get --format json` from its files, when the last list trusted
-        them (see `_details_from_files`): the shown fields, the allocated size (Get.swift:30:
+        them (see `details_from_files`): the shown fields, the allocated size (Get.swift:30:
         allocatedSizeBytes / 10^9, "%.3f"; VMDirectory.swift:278) and the state (`peek`, else
         the last list's). None: ask `tart get`."""
         shown = self._trusted.get(name)
@@ -139,7 +134,7 @@ class LocalFiles:
             "State": state,
         }
 
-    def _with_details(self, vms: list[VM], details: dict[str, dict[str, Any]]) -> list[VM]:
+    def with_details(self, vms: list[VM], details: dict[str, dict[str, Any]]) -> list[VM]:
         out = []
         for vm in vms:
             raw = details.get(vm.name)
@@ -171,7 +166,7 @@ class LocalFiles:
             return "periodic", "tart marks running VMs without a lock on their config.json"
         return "files", f"watching {self.tart_home / 'vms'} and the VMs' locks"
 
-    async def _close_watch(self) -> None:
+    async def close_watch(self) -> None:
         if self.watcher is not None:
             await self.watcher.close()
             self.watcher = None

@@ -16,8 +16,6 @@ from ..core.errors import TaartError
 from ..core.logs import register_secret
 from ..core.models import VM
 from ..inventory.service import Inventory
-from ..tart import features
-from ..tart.parse import config_fields
 from .credentials import CredentialStore
 from .endpoints import (
     SCREEN_SHARING_PORT,
@@ -104,7 +102,7 @@ class ConsoleService:
             config = await self.inventory.config(vm.name, force_refresh=True)
         except TaartError:
             return vm.state
-        return str(config_fields(config.raw)["state"])
+        return str(self.backend.config_fields(config.raw)["state"])
 
     def still_running(self, vm: VM, run: RunInfo | None) -> StillRunning:
         """A cheap check for the socket's watcher: our own run's process while we know it,
@@ -281,10 +279,8 @@ class ConsoleService:
 
     async def _check_exec(self) -> None:
         """`tart exec` came with Tart 2.27.0 and needs macOS 14 (tart/features.py, host.py)."""
-        from ..backends.local import tart_and_host
-
-        release, host = await tart_and_host(self.backend)
-        reason = features.refusal(release, "exec") or (host.refusal("exec") if host else None)
+        capabilities = await self.backend.capabilities()
+        reason = capabilities.refusals.get("exec") if capabilities is not None else None
         if reason is not None:
             raise ConsoleUnavailable("unsupported", reason)
 

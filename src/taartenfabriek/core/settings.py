@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from .hosts import is_loopback_address
+
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
@@ -160,6 +162,5 @@ class Settings(BaseSettings):
 
     @property
     def is_loopback(self) -> bool:
-        from ..security import is_loopback_address  # `127.evil.com` is a name, not loopback
-
+        """`127.evil.com` is a name, not loopback."""
         return is_loopback_address(self.host)

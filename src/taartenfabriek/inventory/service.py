@@ -23,7 +23,6 @@ from pydantic import TypeAdapter
 from ..backends.base import Backend
 from ..core.errors import Conflict, NotFound, TaartError, TartFailed
 from ..core.models import VM, VMConfig
-from ..tart.parse import config_fields
 from .watch import Follower, OutsideChanges
 
 log = logging.getLogger(__name__)
@@ -198,7 +197,7 @@ class Inventory:
 
     def _store_config(self, name: str, raw: dict[str, Any]) -> None:
         self._configs[name] = raw
-        fields = config_fields(raw)
+        fields = self.backend.config_fields(raw)
         self._config_updates[name] = {
             key: fields[key] for key in CONFIG_KEYS if fields[key] is not None
         }
@@ -331,7 +330,7 @@ class Inventory:
             self._store_config(vm.name, raw)
             if vm.name in self._by_name:
                 self._install(self._vms)
-        fields = config_fields(raw)
+        fields = self.backend.config_fields(raw)
         return VMConfig(
             name=vm.name,
             cpu=fields["cpu"],

@@ -17,12 +17,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from ..backends.base import Backend
 from ..core.errors import TaartError
+from ..core.models import VM
 
-if TYPE_CHECKING:
-    from .service import Inventory
+
+class Inventory(Protocol):
+    """What following and watching need of the inventory (service.py), named here so the two
+    modules do not import each other."""
+
+    @property
+    def backend(self) -> Backend: ...
+
+    def invalidate(self, *names: str) -> None: ...
+
+    async def refresh(self, *, background: bool = False) -> list[VM]: ...
+
+    def find(self, name: str) -> VM | None: ...
+
 
 FOLLOW_FOR = 60.0
 """How long a stopping VM is followed: `tart stop` waits 30 s for the guest by default

@@ -110,3 +110,14 @@ def cannot_pin(vm: Json, worker: str, reason: str) -> TaartError:
         "has (`orchard worker run --labels ...`), or create a new VM from its image "
         f"{vm.get('image')}"
     )
+
+
+def queued(name: str) -> dict[str, Any]:
+    """A start or create whose VM no worker has room for yet: not an error in Orchard."""
+    return {
+        "message": f"VM {name} is queued: no worker has a free slot for it now; Orchard "
+        "starts it as soon as one frees up",
+        "queued": True,
+        "ip_address": None,
+        "vnc_url": None,
+    }

@@ -16,11 +16,14 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from ...core.errors import BackendUnavailable, TaartError, Unsupported
+from ...core.health import TartCapabilities
+from ...core.images import image_os
 from ...core.models import VM, Worker
 from ...core.names import is_remote
-from ...tart.vmdir import OnDisk
-from ..base import RunHandle, StartOptions, TaskContext
+from ...tart.parse import config_fields
+from ..base import Peeked, RunHandle, StartOptions, TaskContext
 from . import advice
+from .addresses import address
 from .capabilities import ControllerFacts, ControllerInfo
 from .client import OrchardClient, path
 from .clones import clone_spec
@@ -28,7 +31,7 @@ from .context import Connection
 from .follow import Follower
 from .mapping import (
     SETTLED,
-    image_os,
+    UNPOWERED,
     ip_key,
     phase,
     summarise_worker,
@@ -40,7 +43,6 @@ from .mapping import (
 log = logging.getLogger(__name__)
 Json = dict[str, Any]
 
-UNPOWERED = ("stopped", "suspended")
 STARTABLE = ("queued", "creating", "running", "restarting")
 """A start of these follows the VM until it runs (Orchard starts it by itself)."""
 
@@ -90,7 +92,7 @@ class OrchardBackend:
         raws = await self.client.list_vms()
         return [to_vm(raw, self._ips.get(ip_key(raw))) for raw in raws]
 
-    def peek(self, name: str) -> OnDisk | None:
+    def peek(self, name: str) -> Peeked | None:
         """Orchard VMs live on workers: only the controller can say what they are now."""
         return None
 
@@ -102,6 +104,17 @@ class OrchardBackend:
 
     def known_config(self, name: str) -> dict[str, Any] | None:
         return None
+
+    async def capabilities(self, wait: float = 10.0) -> TartCapabilities | None:
+        """Tart runs on the workers: what their Macs allow is the controller's to say."""
+        return None
+
+    def config_fields(self, raw: dict[str, Any]) -> dict[str, Any]:
+        return config_fields(raw)  # `get_config` speaks `tart get`'s keys (mapping.to_config)
+
+    def describe_start(self, name: str, options: StartOptions) -> list[str]:
+        """A start follows the VM's watch stream until a worker runs it (see `start`)."""
+        return ["GET", f"{self.client.base_url}{path('vms', name)}?watch=true"]
 
     async def get_config(self, name: str) -> dict[str, Any]:
         return to_config(await self._look(name))
@@ -162,10 +175,10 @@ class OrchardBackend:
         current = phase(raw)
         if current not in STARTABLE:
             raise advice.cannot_start(raw, current)
-        ctx.set_command(["GET", f"{self.client.base_url}{path('vms', name)}?watch=true"])
+        ctx.set_command(self.describe_start(name, options))
         vm = await self._settle(name, ctx, known=raw, cleanup=False, watch=await self._watching())
         if vm is None:
-            return self._queued(name)
+            return advice.queued(name)
         return {"message": f"VM {name} is running", **await self._address(vm, ctx)}
 
     async def stop(self, name: str, ctx: TaskContext) -> dict[str, Any]:
@@ -266,7 +279,7 @@ class OrchardBackend:
         )
         vm = await self._make(spec, ctx)
         if vm is None:
-            return {**self._queued(new_name), "name": new_name}
+            return {**advice.queued(new_name), "name": new_name}
         return {
             "message": f"cloned {source} to {new_name} on worker {vm.get('worker')}",
             "name": new_name,
@@ -295,7 +308,7 @@ class OrchardBackend:
         spec.update(cpu=cpu, memory=memory_gb * 1024, diskSize=disk_size_gb)
         vm = await self._make(spec, ctx)
         if vm is None:
-            return {**self._queued(name), "name": name}
+            return {**advice.queued(name), "name": name}
         return {
             "message": f"created {name} from {source} on worker {vm.get('worker')}",
             "name": name,
@@ -362,31 +375,8 @@ class OrchardBackend:
                 await self.client.delete_vm(name)
         raise BackendUnavailable(reason, status_code=502)
 
-    def _queued(self, name: str) -> dict[str, Any]:
-        return {
-            "message": f"VM {name} is queued: no worker has a free slot for it now; Orchard "
-            "starts it as soon as one frees up",
-            "queued": True,
-            "ip_address": None,
-            "vnc_url": None,
-        }
-
     async def _address(self, vm: Json, ctx: TaskContext) -> dict[str, Any]:
-        """Ask the worker for the IP (`tart ip` there), waiting up to `ip_timeout`."""
-        name, worker = str(vm.get("name")), vm.get("worker")
-        ip: str | None = None
-        try:
-            ip = await self.client.ip(name, wait=int(self.ip_timeout))
-        except TaartError as exc:
-            ctx.log(f"no IP address yet: {exc.detail}")
-        if ip is not None:
-            self._ips[ip_key(vm)] = ip
-            ctx.log(f"IP address: {ip} (on worker {worker}'s private network)")
-        ctx.log(
-            "VNC: Orchard reaches the guest through its port-forward (`orchard vnc vm "
-            f"{name}`), not at vnc://<ip>"
-        )
-        return {"ip_address": ip, "vnc_url": None, "worker": worker}
+        return await address(self.client, vm, self._ips, self.ip_timeout, ctx)
 
     # --- workers -----------------------------------------------------------------------------
 

@@ -12,9 +12,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from ...catalog.known import LINUX, ORG
 from ...core.models import VM, VMState, VMStatus, Worker
-from ...core.names import parse_remote
 from ...tart.parse import memory_from_mib
 
 Json = dict[str, Any]
@@ -36,6 +34,8 @@ PHASE_STATUS: dict[str, tuple[VMStatus, VMState]] = {
     "suspending": ("unknown", "unknown"),
 }
 SETTLED = frozenset({"running", "stopped", "suspended", "failed"})
+UNPOWERED = ("stopped", "suspended")
+"""Phases of a VM no worker runs, that keep its disk (a clone's source must be in one)."""
 SECRET_MASK = "********"
 
 
@@ -56,20 +56,6 @@ def is_scheduled(vm: Json) -> bool:
     if state is not None:
         return state == "true"
     return bool(vm.get("worker"))
-
-
-def image_os(image: str) -> str | None:
-    """`linux` for the Linux images the catalog knows (`ghcr.io/cirruslabs/ubuntu`, ...),
-    `darwin` for its macOS ones, None for images it does not know."""
-    parsed = parse_remote(image)
-    if parsed is None or parsed.host != "ghcr.io":
-        return None
-    owner, _, repository = parsed.namespace.partition("/")
-    if owner != ORG or "/" in repository:
-        return None
-    if repository.startswith("macos-"):
-        return "darwin"
-    return "linux" if repository in LINUX else None
 
 
 def _uint(value: Any) -> int:
