@@ -177,7 +177,7 @@ def build_services(settings: Settings) -> Services:
                 idle_timeout=settings.console_idle_timeout,
                 check_interval=settings.console_check_interval,
                 terminal_command=settings.terminal_command or DEFAULT_SHELL,
-                tart_argv=(settings.tart_path,),
+                tart_path=settings.tart_path,
             ),
             env=env,
         ),

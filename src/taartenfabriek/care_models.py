@@ -76,15 +76,6 @@ class PruneRequest(BaseModel):
             raise ValueError("give older_than_days, space_budget_gb or both")
         return self
 
-    def tart_argv(self) -> list[str]:
-        """The `tart prune` command these criteria mirror (shown to the user)."""
-        argv = ["tart", "prune", "--entries", self.entries]
-        if self.older_than_days is not None:
-            argv += ["--older-than", str(self.older_than_days)]
-        if self.space_budget_gb is not None:
-            argv += ["--space-budget", str(self.space_budget_gb)]
-        return argv
-
 
 class PruneEntry(BaseModel):
     name: str = Field(..., description="What is removed: a VM, `repo@sha256:...` or an IPSW.")

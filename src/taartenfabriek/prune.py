@@ -18,6 +18,7 @@ from typing import Literal
 from .care_models import PruneEntry, PrunePlan, PruneRequest
 from .models import VM
 from .names import parse_remote
+from .tart import argv
 
 GB = 1_000_000_000
 GIB = 1024**3
@@ -179,6 +180,12 @@ def plan(
         keep=[item.entry(reason) for item, reason in sorted(keep, key=lambda p: p[0].name)],
         remove_bytes=sum(item.size_bytes for item in removed),
         keep_bytes=sum(item.size_bytes for item, _ in keep),
-        argv_equivalent=request.tart_argv(),
+        argv_equivalent=argv.shown(
+            argv.prune(
+                entries=request.entries,
+                older_than_days=request.older_than_days,
+                space_budget_gb=request.space_budget_gb,
+            )
+        ),
     )
     return result, removed

@@ -208,7 +208,7 @@ class StartOperations:
         return options, resuming
 
     def _run_command(self, name: str, options: VMStartOptions) -> list[str]:
-        return ["tart", *argv.run(name, start_flags(options.to_backend()))]
+        return argv.shown(argv.run(name, start_flags(options.to_backend())))
 
     async def _check_options(self, vm: VM, options: VMStartOptions) -> None:
         """What PUT and preview refuse alike: a base image (409), options this VM or this Mac

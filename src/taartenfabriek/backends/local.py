@@ -97,7 +97,11 @@ class LocalBackend(LocalLifecycle):
         return config
 
     async def ip(self, name: str, wait: int = 0) -> str | None:
-        args = argv.ip(name, wait=wait, resolver=self.resolver_for(name))
+        try:
+            args = argv.ip(name, wait=wait, resolver=self.resolver_for(name))
+        except argv.UnsafeName as exc:  # `-x`, made outside the app: no IP, the list still works
+            self.ip_errors[name] = exc.detail
+            return None
         try:
             result = await self.runner.run(args, timeout=self.timeout + wait)
         except TartTimeout:

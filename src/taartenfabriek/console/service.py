@@ -41,8 +41,8 @@ class ConsoleSettings:
     idle_timeout: float = 1800.0
     check_interval: float = 2.0
     terminal_command: str = ""
-    tart_argv: tuple[str, ...] = ("tart",)
-    """How to start tart (the runner's executable), for `tart exec`."""
+    tart_path: str = "tart"
+    """The runner's executable, for `tart exec`."""
 
 
 class ConsoleService:
@@ -245,10 +245,6 @@ class ConsoleService:
 
     # --- the terminal --------------------------------------------------------------------
 
-    def terminal_argv(self, name: str) -> list[str]:
-        command = ["/bin/sh", "-c", self.settings.terminal_command]
-        return [*self.settings.tart_argv, "exec", "-i", "-t", name, *command]
-
     async def open_shell(self, name: str, *, cols: int, rows: int) -> Shell:
         orchard = self._orchard()
         if orchard is not None:
@@ -256,8 +252,9 @@ class ConsoleService:
 
             command = self.settings.terminal_command
             return await OrchardShell.open(orchard, name, command, cols=cols, rows=rows)
-        argv = self.terminal_argv(name)
-        return await TerminalProcess.start(name, argv, self.env, cols=cols, rows=rows)
+        shell = ["/bin/sh", "-c", self.settings.terminal_command]
+        tart = self.settings.tart_path
+        return await TerminalProcess.start(name, tart, shell, self.env, cols=cols, rows=rows)
 
     # --- sessions ------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ import tty
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from ..tart import argv, spawn
 from .endpoints import ConsoleUnavailable
 
 READ_CHUNK = 64 * 1024
@@ -104,21 +105,24 @@ class TerminalProcess:
 
     @classmethod
     async def start(
-        cls, name: str, argv: Sequence[str], env: Mapping[str, str], *, cols: int, rows: int
+        cls,
+        name: str,
+        tart_path: str,
+        command: Sequence[str],
+        env: Mapping[str, str],
+        *,
+        cols: int,
+        rows: int,
     ) -> TerminalProcess:
+        """`tart exec` of `command` in VM `name`; the driver builds and spawns the command line
+        (an option-like name is refused there, before any pty is opened)."""
+        argv.exec_(name, command)  # refuses `-x` before a pty is opened
         master, slave = os.openpty()
         try:
             tty.setraw(slave)
             fcntl.ioctl(slave, termios.TIOCSWINSZ, winsize(cols, rows))
             os.set_blocking(master, False)
-            process = await asyncio.create_subprocess_exec(
-                *argv,
-                stdin=slave,
-                stdout=slave,
-                stderr=asyncio.subprocess.PIPE,
-                env=dict(env),
-                start_new_session=True,
-            )
+            process = await spawn.exec_on_pty(tart_path, name, command, env, pty=slave)
         except (FileNotFoundError, PermissionError) as exc:
             os.close(master)
             raise ConsoleUnavailable("unsupported", f"tart cannot be started: {exc}") from exc
