@@ -18,6 +18,7 @@ from .api import logs as logs_api
 from .api import network, service, system, tasks, vm_actions, vms, workers, ws
 from .api import storage as storage_api
 from .api.reads import PreparedReads
+from .api.socket_tokens import SocketTokens
 from .backends.base import Backend
 from .backends.local import LocalBackend
 from .catalog import Catalog, GitHubTokenStore
@@ -244,6 +245,7 @@ def create_app(settings: Settings) -> FastAPI:
     # gzip for everything else.
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM)
     app.add_middleware(PreparedReads)
+    app.add_middleware(SocketTokens, tokens=services.tokens)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(RequestGuard, allowed_hosts=_allowed_hosts(settings))
     app.add_middleware(SecurityHeaders)

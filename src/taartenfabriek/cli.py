@@ -71,6 +71,7 @@ def serve(
     from .app import create_app
     from .logs import install_redaction, log_config
     from .security import MAX_BODY_BYTES
+    from .slowclients import with_header_deadline
 
     settings = _settings(
         host=host,
@@ -133,6 +134,7 @@ def serve(
         log_config=log_config(settings.log_level),
         ws_max_size=MAX_BODY_BYTES,
         server_header=False,
+        http=with_header_deadline(settings.header_timeout),
     )
 
 

@@ -8,9 +8,9 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
 
 from ..errors import Unauthorized
+from ..security import TOKEN_HEADER
 from ..services import Services
 
-TOKEN_HEADER = "X-Local-Token"
 _token_header = APIKeyHeader(
     name=TOKEN_HEADER,
     auto_error=False,
@@ -27,8 +27,10 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 
 
 def require_token(
-    services: ServicesDep, token: Annotated[str | None, Depends(_token_header)]
+    request: Request, services: ServicesDep, token: Annotated[str | None, Depends(_token_header)]
 ) -> None:
+    if len(request.headers.getlist(TOKEN_HEADER)) > 1:
+        raise Unauthorized(f"more than one {TOKEN_HEADER} header")
     if not services.tokens.check(token):
         raise Unauthorized(
             "missing or wrong X-Local-Token header" if token else "missing X-Local-Token header"

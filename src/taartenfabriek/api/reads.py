@@ -27,15 +27,15 @@ class PreparedReads:
         if which is None or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
-        token = b""
+        tokens = []
         accept = b""
         for name, value in scope["headers"]:
             if name == TOKEN:
-                token = value
+                tokens.append(value)
             elif name == ACCEPT_ENCODING:
                 accept = value
         services: Services = scope["app"].state.services
-        if not services.tokens.check(token.decode("latin-1")):
+        if len(tokens) != 1 or not services.tokens.check(tokens[0].decode("latin-1")):
             await self.app(scope, receive, send)  # the route answers 403 in the usual form
             return
         inventory = services.inventory
