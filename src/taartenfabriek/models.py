@@ -179,6 +179,11 @@ class ErrorResponse(BaseModel):
     detail: str | list[dict[str, Any]]
 
 
+GITHUB_TOKEN_RE = re.compile(r"[!-~]*")
+GITHUB_TOKEN_PATTERN = f"^{GITHUB_TOKEN_RE.pattern}$"
+"""For the OpenAPI document (ECMA `$` ends the input; Python's would allow a newline)."""
+
+
 class GitHubTokenStatus(BaseModel):
     configured: bool
     masked_token: str | None = None
@@ -187,15 +192,17 @@ class GitHubTokenStatus(BaseModel):
 
 class GitHubTokenUpdate(BaseModel):
     token: str = Field(
-        "", max_length=1024, description="Empty clears it.", json_schema_extra={"pattern": r"^\S*$"}
+        "",
+        max_length=1024,
+        description="Empty clears it. Printable ASCII without spaces, as GitHub issues them.",
+        json_schema_extra={"pattern": GITHUB_TOKEN_PATTERN},
     )
 
     @field_validator("token")
     @classmethod
-    def _strip(cls, value: str) -> str:
-        value = value.strip()
-        if any(ch.isspace() for ch in value) or not value.isprintable():
-            raise ValueError("a GitHub token has no spaces or control characters")
+    def _printable(cls, value: str) -> str:
+        if not GITHUB_TOKEN_RE.fullmatch(value):
+            raise ValueError("a GitHub token is printable ASCII, without spaces")
         return value
 
 
@@ -210,7 +217,6 @@ def _check_local(value: str) -> str:
 
 
 def _check_remote(value: str) -> str:
-    value = value.strip()
     error = remote_name_error(value)
     if error is not None:
         raise ValueError(error)
@@ -256,7 +262,6 @@ class CreateRequest(BaseModel):
     @field_validator("source_vm")
     @classmethod
     def _source(cls, value: str) -> str:
-        value = value.strip()
         if local_name_error(value) is None or remote_name_error(value) is None:
             return value
         raise ValueError(f"{value!r} is neither a local VM name nor an OCI reference")
@@ -344,7 +349,7 @@ class CreateEmptyRequest(BaseModel):
     def _ipsw(cls, value: str | None) -> str | None:
         if value is None or value == "latest":
             return value
-        if re.match(r"^https?://[^\s]+$", value) or (
+        if re.fullmatch(r"https?://[^\s]+", value) or (
             value.startswith("/") and value.lower().endswith(".ipsw")
         ):
             return value

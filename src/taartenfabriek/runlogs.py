@@ -35,7 +35,7 @@ DEFAULT_TAIL_LINES = 200
 MAX_TAIL_BYTES = 1024 * 1024
 """A read never returns more than this much of the end of a log."""
 
-_RUN_ID_RE = re.compile(r"^[0-9]{8}T[0-9]{6}(?:-[0-9]{3,6})?$")
+_RUN_ID_RE = re.compile(r"^[0-9]{8}T[0-9]{6}(?:-[0-9]{3,6})?\Z")
 _UNSAFE_RE = re.compile(r"[^A-Za-z0-9._:@-]")
 
 

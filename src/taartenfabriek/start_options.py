@@ -27,9 +27,9 @@ from .backends.base import SharedDir as BackendDir
 from .backends.base import StartOptions
 from .errors import InvalidInput
 
-SHARE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+SHARE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
 """Shared-folder names and mount tags: a folder name in the guest, never a flag or a path."""
-INTERFACE_RE = re.compile(r"^[A-Za-z0-9][^\x00-\x1f\x7f]{0,63}$")
+INTERFACE_RE = re.compile(r"^[A-Za-z0-9][^\x00-\x1f\x7f]{0,63}\Z")
 """A bridged interface: `en0`, or a display name such as `Wi-Fi` or `Thunderbolt Bridge`."""
 MAX_DIRS = 16
 MAX_DISKS = 8
