@@ -52,7 +52,13 @@ class Operations(ActionOperations):
         claims: dict[str, ClaimMode],
         work: Callable[[TaskRun], Awaitable[dict[str, Any]]],
         changed: tuple[str, ...],
+        *,
+        macos_start: tuple[str, str | None] | None = None,
     ) -> Task:
+        """Submit `work` as a task. `macos_start` (VM, its OS as known): the task starts that
+        VM, so it needs one of the macOS slots; the slot is taken here, without awaiting
+        between the decision and the claim, and given back when the task is over."""
+
         async def body(run: TaskRun) -> dict[str, Any]:
             try:
                 return await work(run)
@@ -62,7 +68,22 @@ class Operations(ActionOperations):
                     with contextlib.suppress(TaartError):
                         await self.inventory.refresh()
 
-        return await self.engine.submit(action, body, vm=vm, claims=claims)
+        release: Callable[[], None] | None = None
+        if macos_start is not None and self.checks is not None:
+            release = self.checks.reserve_start(*macos_start)  # no await before the submit
+        on_done = None
+        if release is not None:
+            give_back = release
+
+            async def on_done(task: Task) -> None:
+                give_back()
+
+        try:
+            return await self.engine.submit(action, body, vm=vm, claims=claims, on_done=on_done)
+        except BaseException:
+            if release is not None:
+                release()
+            raise
 
     def _require_local(self, vm: VM, action: str) -> None:
         if vm.kind == "base_image":
@@ -87,8 +108,9 @@ class Operations(ActionOperations):
         vm = await self._judge(name, "start", rules)
         options, resuming = await self._plan_start(vm, request)
         opts = options.to_backend(suspendable=options.suspendable or resuming)
+        os_name = vm.os
         if self.checks is not None:
-            await self.checks.before_start(vm)
+            os_name = await self.checks.before_start(vm)
 
         async def work(run: TaskRun) -> dict[str, Any]:
             result = await self.backend.start(vm.name, run, opts)
@@ -96,7 +118,9 @@ class Operations(ActionOperations):
                 result = self.checks.after_start(vm.name, result, run)
             return result
 
-        return await self._submit(action, vm.name, {vm.name: "exclusive"}, work, (vm.name,))
+        claims: dict[str, ClaimMode] = {vm.name: "exclusive"}
+        macos = (vm.name, os_name)
+        return await self._submit(action, vm.name, claims, work, (vm.name,), macos_start=macos)
 
     async def stop(self, name: str) -> Task:
         self.engine.check_claims({name: "exclusive"})
@@ -163,10 +187,12 @@ class Operations(ActionOperations):
         await self.backend.check("clone", source)
         await self._check_new_name(request.new_name, source)
         new_name = request.new_name
+        macos: tuple[str, str | None] | None = None
         if request.start_after_clone and self.checks is not None:
             clone = VM(name=new_name, status="stopped", kind="working_vm")
             guess = "darwin" if "macos" in source.name.lower() else None  # OCI: no tart get
-            await self.checks.before_start(clone, os_hint=source.os or guess)
+            os_name = await self.checks.before_start(clone, os_hint=source.os or guess)
+            macos = (new_name, os_name)
 
         async def work(run: TaskRun) -> dict[str, Any]:
             result = await self.backend.clone(source.name, new_name, run)
@@ -185,7 +211,7 @@ class Operations(ActionOperations):
             }
 
         claims: dict[str, ClaimMode] = {source.name: "shared", new_name: "exclusive"}
-        return await self._submit("clone", new_name, claims, work, (new_name,))
+        return await self._submit("clone", new_name, claims, work, (new_name,), macos_start=macos)
 
     async def create(self, request: CreateRequest) -> Task:
         source_name = request.source_vm
