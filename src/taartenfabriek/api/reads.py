@@ -2,9 +2,9 @@
 
 The UI polls these, so each costs only a header scan and two `send` calls: the bodies are
 prepared by the inventory when it changes (and gzipped at most once per change). Anything
-off the happy path (no or wrong token, another method) falls through to the FastAPI routes
-in `vms.py`, which stay the documented definition and produce every error response. Sits
-inside the Host/Origin guard, so it never widens who may read.
+off the happy path (no or wrong token, another method, a query string) falls through to the
+FastAPI routes in `vms.py`, which stay the documented definition and produce every error
+response. Sits inside the Host/Origin guard, so it never widens who may read.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ class PreparedReads:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         which = PREPARED.get(scope["path"]) if scope["type"] == "http" else None
-        if which is None or scope["method"] != "GET":
+        if which is None or scope["method"] != "GET" or scope.get("query_string"):
             await self.app(scope, receive, send)
             return
         tokens = []
