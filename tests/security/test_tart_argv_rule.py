@@ -34,7 +34,7 @@ SPAWNERS = {
 """`module.function` calls that start a process (`os.exec*`/`os.spawn*` are matched by prefix)."""
 
 ALLOWED_SPAWNS = {
-    "launchagent.py": "runs launchctl, never tart",
+    "care/launchagent.py": "runs launchctl, never tart",
 }
 
 TART_SUBCOMMANDS = frozenset(

@@ -9,7 +9,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader
 
-from ..errors import InvalidInput, Unauthorized
+from ..core.errors import InvalidInput, Unauthorized
 from ..security import TOKEN_HEADER
 from ..services import Services
 

@@ -13,8 +13,8 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import TaartError
-from ..models import ErrorResponse
+from ..core.errors import TaartError
+from ..core.models import ErrorResponse
 
 log = logging.getLogger(__name__)
 

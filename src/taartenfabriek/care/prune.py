@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from .care_models import PruneEntry, PrunePlan, PruneRequest
-from .models import VM
-from .names import parse_remote
-from .tart import argv
+from ..core.care_models import PruneEntry, PrunePlan, PruneRequest
+from ..core.models import VM
+from ..core.names import parse_remote
+from ..tart import argv
 
 GB = 1_000_000_000
 GIB = 1024**3
