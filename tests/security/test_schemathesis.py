@@ -33,12 +33,14 @@ BASE_URL = "http://127.0.0.1"
 # Schema, and their 422s are the only "schema-valid request rejected" let through, by their
 # exact text: the shared folders of a start need distinct names, compared case-insensitively
 # (Tart would keep only the last of two with one name: Sources/tart/Commands/Run.swift:716-717),
-# and what this Mac has: no more CPU cores or memory than it (lifecycle.py `_check_host`), and
-# the files a body names must exist on it.
+# what this Mac has: no more CPU cores or memory than it (lifecycle.py `_check_host`), and the
+# files a body names must exist on it (and be files); and what the source VM has: a disk only grows.
 UNSTATABLE_RULES = (
     "each shared folder needs its own name",
     "this Mac has ",
-    "does not exist on this Mac",
+    " on this Mac",  # "does not exist on this Mac", "is not a file on this Mac"
+    "is a folder: share it with dirs",
+    "Tart can only grow a disk",
 )
 
 
@@ -85,7 +87,7 @@ def token(tmp_path_factory: pytest.TempPathFactory, fake_github: str) -> Iterato
 
 @pytest.mark.slow
 @schema.parametrize()
-@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=15, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_schema(case: schemathesis.Case, token: str) -> None:
     case.call_and_validate(
         base_url=BASE_URL,

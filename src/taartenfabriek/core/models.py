@@ -340,7 +340,7 @@ class CreateEmptyRequest(BaseModel):
     iso: str | None = Field(
         None,
         description="Linux only: an installer ISO (absolute path) to attach at start.",
-        examples=["/Users/me/Downloads/debian-12-arm64-netinst.iso"],
+        json_schema_extra=rules.ISO,
     )
     cpu: WireInt | None = Field(None, ge=1, le=128)
     memory: WireInt | None = Field(None, ge=1, le=1024, description="GB.")

@@ -35,6 +35,12 @@ CREATE_EMPTY: JsonDict = {  # models.CreateEmptyRequest._per_os
     ]
 }
 
+DISK_PATH: JsonDict = {"pattern": "^/[^:\\x00-\\x1f]*$"}
+DIR_PATH: JsonDict = {"pattern": "^/[^:,\\x00-\\x1f]*$"}
+"""start_options._absolute: an absolute path without ':' or control characters (a shared
+folder's: nor ',', after which tart reads options)."""
+ISO: JsonDict = {**DISK_PATH, "examples": ["/Users/me/Downloads/debian-12-arm64-netinst.iso"]}
+
 IPSW_PATTERN = r"^(?:latest|https?://[^\s]+|/[\s\S]*\.[iI][pP][sS][wW])$"
 """models.CreateEmptyRequest._ipsw: `latest`, an http(s) URL, or an absolute `.ipsw` path."""
 

@@ -27,6 +27,7 @@ from ..backends.base import ExtraDisk as BackendDisk
 from ..backends.base import SharedDir as BackendDir
 from ..backends.base import StartOptions
 from ..core.errors import InvalidInput
+from ..core.schema_rules import DIR_PATH, DISK_PATH
 
 SHARE_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 """Shared-folder names and mount tags: a folder name in the guest, never a flag or a path."""
@@ -35,9 +36,6 @@ INTERFACE_RE = re.compile(r"[A-Za-z0-9][^\x00-\x1f\x7f]{0,63}")
 SHARE_NAME_SCHEMA: JsonDict = {"pattern": f"^{SHARE_NAME_RE.pattern}$"}
 INTERFACE_SCHEMA: JsonDict = {"pattern": f"^{INTERFACE_RE.pattern}$"}
 """The same rules for the OpenAPI document (used with `fullmatch` here; ECMA `$` is the end)."""
-DISK_PATH_SCHEMA: JsonDict = {"pattern": "^/[^:\\x00-\\x1f]*$"}
-DIR_PATH_SCHEMA: JsonDict = {"pattern": "^/[^:,\\x00-\\x1f]*$"}
-"""`_absolute`'s rule: an absolute path without ':' or control characters (dirs: nor ',')."""
 MAX_DIRS = 16
 MAX_DISKS = 8
 
@@ -79,7 +77,7 @@ class SharedDir(BaseModel):
         ...,
         description="Absolute host path of a folder.",
         examples=["/Users/me/src"],
-        json_schema_extra=DIR_PATH_SCHEMA,
+        json_schema_extra=DIR_PATH,
     )
     read_only: bool = False
     tag: str | None = Field(
@@ -129,7 +127,7 @@ class ExtraDisk(BaseModel):
     path: str = Field(
         ...,
         examples=["/Users/me/Downloads/debian-12-arm64-netinst.iso"],
-        json_schema_extra=DISK_PATH_SCHEMA,
+        json_schema_extra=DISK_PATH,
     )
     read_only: bool = False
 
