@@ -1,5 +1,5 @@
-"""The `tart` processes that are not tasks: the terminal's `tart exec` on a pty, and the demo's
-own simulated VM started and stopped from synchronous code.
+"""The `tart` processes that are not tasks: the terminal's `tart exec` on a pty, the demo's
+own simulated VM started and stopped, and the doctor's quick looks, from synchronous code.
 
 They live here so that the driver stays the one place that turns a request into a `tart`
 command line and starts it (a rule test holds every other module to that).
@@ -53,3 +53,27 @@ def stop_sync(tart_path: str, name: str, env: Mapping[str, str], *, timeout: int
         timeout=30,
         check=False,
     )
+
+
+def run_captured(
+    tart_path: str, args: Sequence[str], env: Mapping[str, str], timeout: float
+) -> tuple[int, str, str]:
+    """(exit code, stdout, stderr) of `tart <args>` (args from `argv`); a missing, hanging or
+    unstartable tart is an exit code (127, 124, 126) with a sentence, never an exception."""
+    try:
+        done = subprocess.run(
+            [tart_path, *args],
+            env=dict(env),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except FileNotFoundError:
+        return 127, "", f"{tart_path}: not found"
+    except subprocess.TimeoutExpired:
+        shown = " ".join([tart_path, *args[:1]])
+        return 124, "", f"{shown} did not answer within {timeout:g} s"
+    except OSError as exc:
+        return 126, "", str(exc)
+    return done.returncode, done.stdout, done.stderr
