@@ -7,7 +7,14 @@ from fastapi import APIRouter
 from .. import __version__
 from ..backends.local_lifecycle import tart_and_host
 from ..catalog import mask_token
-from ..core.models import GitHubTokenStatus, GitHubTokenUpdate, Health, HostInfo, TartVersion
+from ..core.models import (
+    GitHubTokenStatus,
+    GitHubTokenUpdate,
+    Health,
+    HostInfo,
+    OrchardController,
+    TartVersion,
+)
 from ..tart.features import MINIMUM, minimum_refusal, release_text
 from ..tart.host import allowances
 from .deps import Authenticated, ServicesDep
@@ -21,6 +28,11 @@ async def health(services: ServicesDep) -> Health:
     inventory = services.inventory
     release, host = await tart_and_host(services.backend, wait=1.0)
     limits = allowances(release, host) if services.backend.kind == "local" else {}
+    controller = getattr(services.backend, "controller", None)  # the Orchard backend's
+    orchard = None
+    if controller is not None:
+        facts = await controller(wait=1.0)  # as for tart above: health never hangs
+        orchard = OrchardController(**facts.as_dict())
     return Health(
         version=__version__,
         backend=services.backend.kind,
@@ -36,6 +48,7 @@ async def health(services: ServicesDep) -> Health:
         else HostInfo(is_mac=host.is_mac, apple_silicon=host.apple_silicon, macos=host.macos_text),
         allows={key: reason is None for key, reason in limits.items()},
         refusals={key: reason for key, reason in limits.items() if reason is not None},
+        orchard=orchard,
     )
 
 

@@ -123,8 +123,10 @@ class Backend(Protocol):
         cpu: int,
         memory_gb: int,
         disk_size_gb: int,
+        os: Literal["linux", "macos"] | None = None,
     ) -> dict[str, Any]:
-        """Make a configured VM from `source`; a half-made VM is removed on failure."""
+        """Make a configured VM from `source`; a half-made VM is removed on failure. `os`:
+        what the user says the image holds (Tart reads it from the image itself)."""
         ...
 
     async def workers(self) -> list[Worker]:

@@ -9,7 +9,7 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from ..care.accessdates import kept_access_date
 from ..care.limits import explain_limit
@@ -322,6 +322,7 @@ class LocalBackend(LocalLifecycle):
         cpu: int,
         memory_gb: int,
         disk_size_gb: int,
+        os: Literal["linux", "macos"] | None = None,
     ) -> dict[str, Any]:
         await self._stream(argv.clone(source, name), ctx, self.long_timeout)
         try:

@@ -251,6 +251,14 @@ class ConsoleService:
         if orchard is not None:
             from .orchard import OrchardShell  # Orchard mode only (a WebSocket client)
 
+            controller = getattr(self.backend, "controller", None)
+            facts = await controller() if controller is not None else None
+            if facts is not None and facts.exec is False:
+                raise ConsoleUnavailable(
+                    "unsupported",
+                    f"the Orchard controller ({facts.version}) cannot run commands in VMs: "
+                    "the terminal needs Orchard 0.51.0 or newer (`/v1/vms/{{name}}/exec`)",
+                )
             command = self.settings.terminal_command
             return await OrchardShell.open(orchard, name, command, cols=cols, rows=rows)
         await self._check_exec()

@@ -139,6 +139,19 @@ class HostInfo(BaseModel):
     macos: str | None = Field(None, description="macOS version, e.g. `15.5`.")
 
 
+class OrchardController(BaseModel):
+    """What the Orchard controller is and can do (`/v1/controller/info`, read once)."""
+
+    version: str | None = Field(None, description="The controller's version; None if unread.")
+    watch: bool | None = Field(
+        None, description="Streams VM changes (Orchard 0.41.0+); else tasks poll. None: unknown."
+    )
+    exec: bool | None = Field(
+        None, description="Runs commands in VMs (Orchard 0.51.0+): the terminal. None: unknown."
+    )
+    detail: str | None = Field(None, description="Why the controller could not be asked.")
+
+
 class Health(BaseModel):
     status: Literal["ok"] = "ok"
     version: str
@@ -163,6 +176,9 @@ class Health(BaseModel):
     )
     refusals: dict[str, str] = Field(
         default_factory=dict, description="Feature -> why it is not allowed (what is needed)."
+    )
+    orchard: OrchardController | None = Field(
+        None, description="With the Orchard backend: the controller's version and capabilities."
     )
 
 
@@ -284,6 +300,11 @@ class CreateRequest(BaseModel):
     cpu: WireInt = Field(4, ge=1, le=128, description="Virtual CPUs.")
     memory: WireInt = Field(8, ge=1, le=1024, description="Memory in GB.")
     disk_size: WireInt = Field(50, ge=1, le=65535, description="Disk size in GB (grow only).")
+    os: Literal["linux", "macos"] | None = Field(
+        None,
+        description="The guest's OS, for an Orchard fleet: `linux` keeps the VM out of a "
+        "worker's two macOS slots. Unset: the catalog's word for an image it knows, else macOS.",
+    )
     _numbers = json_numbers("cpu", "memory", "disk_size")
 
     _valid = field_validator("name")(_check_local)

@@ -246,6 +246,7 @@ class Operations(ActionOperations):
                 cpu=request.cpu,
                 memory_gb=request.memory,
                 disk_size_gb=request.disk_size,
+                os=request.os,
             )
 
         claims: dict[str, ClaimMode] = {source_ref: "shared", request.name: "exclusive"}

@@ -20,20 +20,25 @@ from ...core.names import is_remote
 from ...tart.vmdir import OnDisk
 from ..base import RunHandle, StartOptions, TaskContext
 from . import advice
+from .capabilities import ControllerFacts, ControllerInfo
 from .client import OrchardClient, path
+from .clones import clone_spec
 from .context import Connection
 from .follow import Follower
-from .mapping import SETTLED, ip_key, phase, summarise_worker, summarise_workers, to_config, to_vm
+from .mapping import (
+    SETTLED,
+    image_os,
+    ip_key,
+    phase,
+    summarise_worker,
+    summarise_workers,
+    to_config,
+    to_vm,
+)
 
 log = logging.getLogger(__name__)
 Json = dict[str, Any]
 
-COPIED_SPEC = (
-    "os", "arch", "runtime", "cpu", "memory", "diskSize", "headless", "nested", "net-bridged",
-    "netSoftnet", "netSoftnetAllow", "netSoftnetBlock", "suspendable", "username", "password",
-    "resources", "randomSerial",
-)  # fmt: skip
-"""What a clone keeps of its source; the disk itself comes from `image` = source localName."""
 UNPOWERED = ("stopped", "suspended")
 STARTABLE = ("queued", "creating", "running", "restarting")
 """A start of these follows the VM until it runs (Orchard starts it by itself)."""
@@ -62,14 +67,23 @@ class OrchardBackend:
         self.offline_after = offline_after
         self.poll_interval = poll_interval
         self._ips: dict[str, str] = {}
+        self._facts = ControllerInfo(self.client)
         self._looks: dict[str, asyncio.Future[Json]] = {}
 
     # --- reads -----------------------------------------------------------------------------
 
     async def version(self) -> str:
-        info = await self.client.info()
-        version = info.get("version")
-        return str(version) if version else "unknown"
+        return (await self._facts.read()).version or "unknown"
+
+    async def controller(self, wait: float = 5.0) -> ControllerFacts:
+        """The controller's version and what it can do, read once; after `wait` seconds
+        without an answer: unknown (the question goes on)."""
+        return await self._facts.get(wait)
+
+    async def _watching(self) -> bool:
+        """Watch unless the controller is known to be too old (the follower also falls back
+        by itself when a watch answers something else)."""
+        return (await self.controller()).watch is not False
 
     async def list_vms(self) -> list[VM]:
         raws = await self.client.list_vms()
@@ -127,39 +141,7 @@ class OrchardBackend:
         if action == "suspend" and (current != "running" or not raw.get("suspendable")):
             raise advice.cannot_suspend(raw, current)
         if action in ("clone", "create"):
-            await self._clone_spec(raw, "check")
-
-    async def _clone_spec(self, source: Json, new_name: str) -> Json:
-        """The spec of a VM made from `source`'s disk, pinned to the worker that holds it."""
-        current = phase(source)
-        if current not in UNPOWERED:
-            raise advice.cannot_clone(source, current)
-        home = source.get("worker")
-        if not home:
-            raise advice.cannot_clone(source, "never placed on a worker")
-        workers = await self.client.list_workers()
-        target = next((w for w in workers if w.get("name") == home), None)
-        if target is None:
-            raise advice.cannot_pin(source, home, "that worker no longer exists")
-        labels = _labels(target)
-        rivals = [
-            str(w.get("name"))
-            for w in workers
-            if w is not target
-            and w.get("arch", "arm64") == source.get("arch", "arm64")
-            and w.get("runtime", "tart") == source.get("runtime", "tart")
-            and labels.items() <= _labels(w).items()
-        ]
-        if rivals:
-            why = "it has no labels" if not labels else "its labels match other workers too"
-            raise advice.cannot_pin(source, home, f"{why} ({', '.join(sorted(rivals)[:5])})")
-        spec = {key: source[key] for key in COPIED_SPEC if key in source}
-        spec.update(
-            name=new_name,
-            image=source.get("localName") or source.get("tartName"),
-            labels={**(source.get("labels") or {}), **labels},
-        )
-        return spec
+            await clone_spec(self.client, raw, "check")
 
     # --- operations --------------------------------------------------------------------------
 
@@ -171,7 +153,7 @@ class OrchardBackend:
         if current not in STARTABLE:
             raise advice.cannot_start(raw, current)
         ctx.set_command(["GET", f"{self.client.base_url}{path('vms', name)}?watch=true"])
-        vm = await self._settle(name, ctx, known=raw, cleanup=False)
+        vm = await self._settle(name, ctx, known=raw, cleanup=False, watch=await self._watching())
         if vm is None:
             return self._queued(name)
         return {"message": f"VM {name} is running", **await self._address(vm, ctx)}
@@ -184,6 +166,7 @@ class OrchardBackend:
         return await self._power(name, "suspended", ctx)
 
     async def _power(self, name: str, target: str, ctx: TaskContext) -> dict[str, Any]:
+        watch = await self._watching()  # asked before the change, so no step is missed
         raw = await self.client.get_vm(name)
         current = phase(raw)
         if current in UNPOWERED:
@@ -195,7 +178,12 @@ class OrchardBackend:
             ctx.log(f"PUT {path('vms', name)} powerState={target}")
             await self.client.update_vm(raw)
         async with Follower(
-            self.client, name, ctx, known=raw, poll_interval=self.poll_interval
+            self.client,
+            name,
+            ctx,
+            known=raw,
+            poll_interval=self.poll_interval,
+            watch=watch,
         ) as f:
             vm = await f.until(lambda v: phase(v) in (*UNPOWERED, "failed"), self.timeout + 30)
         if vm is None:
@@ -261,7 +249,7 @@ class OrchardBackend:
 
     async def clone(self, source: str, new_name: str, ctx: TaskContext) -> dict[str, Any]:
         raw = await self.client.get_vm(source)
-        spec = await self._clone_spec(raw, new_name)
+        spec = await clone_spec(self.client, raw, new_name)
         ctx.log(
             f"note: Orchard always starts the VMs it creates, so {new_name} runs as soon as "
             f"worker {raw.get('worker')} has cloned it (start_after_clone cannot keep it stopped)"
@@ -284,11 +272,16 @@ class OrchardBackend:
         cpu: int,
         memory_gb: int,
         disk_size_gb: int,
+        os: Literal["linux", "macos"] | None = None,
     ) -> dict[str, Any]:
         if is_remote(source):
             spec: Json = {"name": name, "image": source, "headless": True}
+            # the controller defaults `os` to darwin and then reserves one of the worker's
+            # two macOS slots (orchard internal/controller/api_vms.go:66-97): say linux
+            if os == "linux" or (os is None and image_os(source) == "linux"):
+                spec["os"] = "linux"
         else:
-            spec = await self._clone_spec(await self.client.get_vm(source), name)
+            spec = await clone_spec(self.client, await self.client.get_vm(source), name)
         spec.update(cpu=cpu, memory=memory_gb * 1024, diskSize=disk_size_gb)
         vm = await self._make(spec, ctx)
         if vm is None:
@@ -311,12 +304,13 @@ class OrchardBackend:
         keys = ("image", "cpu", "memory", "diskSize")
         shown = ", ".join(f"{k}={spec[k]}" for k in keys if k in spec)
         ctx.log(f"POST /v1/vms {name}: {shown}")
+        watch = await self._watching()  # asked before the POST, so no step is missed
         created = await self.client.create_vm(spec)
         ctx.log(f"Orchard accepted {name} (uid {created.get('uid', '?')}); waiting for a worker")
-        return await self._settle(name, ctx, known=created, cleanup=True)
+        return await self._settle(name, ctx, known=created, cleanup=True, watch=watch)
 
     async def _settle(
-        self, name: str, ctx: TaskContext, *, known: Json, cleanup: bool
+        self, name: str, ctx: TaskContext, *, known: Json, cleanup: bool, watch: bool
     ) -> Json | None:
         """Follow the VM until it runs; None if no worker takes it within `queue_wait`.
 
@@ -325,7 +319,12 @@ class OrchardBackend:
         """
         try:
             async with Follower(
-                self.client, name, ctx, known=known, poll_interval=self.poll_interval
+                self.client,
+                name,
+                ctx,
+                known=known,
+                poll_interval=self.poll_interval,
+                watch=watch,
             ) as f:
                 placed = await f.until(
                     lambda v: bool(v.get("worker")) or phase(v) in SETTLED, self.queue_wait
@@ -396,8 +395,3 @@ class OrchardBackend:
 
     async def close(self) -> None:
         await self.client.close()
-
-
-def _labels(worker: Json) -> dict[str, str]:
-    labels = worker.get("labels")
-    return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}

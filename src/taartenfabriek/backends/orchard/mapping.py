@@ -12,7 +12,9 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from ...catalog.known import LINUX, ORG
 from ...core.models import VM, VMState, VMStatus, Worker
+from ...core.names import parse_remote
 from ...tart.parse import memory_from_mib
 
 Json = dict[str, Any]
@@ -44,6 +46,30 @@ def condition(vm: Json, kind: str) -> str | None:
             state = item.get("state")
             return state if isinstance(state, str) else None
     return None
+
+
+def is_scheduled(vm: Json) -> bool:
+    """The controller's own rule (orchard pkg/resource/v1/v1.go:132-138): the `scheduled`
+    condition when there is one, else whether a worker is named (VMs written before
+    conditions existed, or by other tools)."""
+    state = condition(vm, "scheduled")
+    if state is not None:
+        return state == "true"
+    return bool(vm.get("worker"))
+
+
+def image_os(image: str) -> str | None:
+    """`linux` for the Linux images the catalog knows (`ghcr.io/cirruslabs/ubuntu`, ...),
+    `darwin` for its macOS ones, None for images it does not know."""
+    parsed = parse_remote(image)
+    if parsed is None or parsed.host != "ghcr.io":
+        return None
+    owner, _, repository = parsed.namespace.partition("/")
+    if owner != ORG or "/" in repository:
+        return None
+    if repository.startswith("macos-"):
+        return "darwin"
+    return "linux" if repository in LINUX else None
 
 
 def _uint(value: Any) -> int:
@@ -184,7 +210,7 @@ def summarise_worker(worker: Json, vms: list[Json], now: datetime, offline_after
     for vm in vms:
         if phase(vm) in ("running", "restarting"):
             running += 1
-        if condition(vm, "scheduled") != "true":
+        if not is_scheduled(vm):
             continue
         for key, amount in (vm.get("resources") or {}).items():
             if isinstance(amount, int):
