@@ -127,6 +127,7 @@ def build_services(settings: Settings) -> Services:
     inventory = Inventory(
         backend,
         refresh_interval=settings.refresh_interval,
+        watch=settings.watch_files,
         # `tart ip` resolvers and run logs are this Mac's; Orchard VMs run on workers
         decorate=doctor.decorate if local is not None else None,
     )

@@ -26,6 +26,7 @@ router = APIRouter(prefix="/api", dependencies=[Authenticated])
 async def health(services: ServicesDep) -> Health:
     """Server status and version, and whether the inventory is current."""
     inventory = services.inventory
+    watch, watch_reason = services.backend.watch_status()
     release, host = await tart_and_host(services.backend, wait=1.0)
     limits = allowances(release, host) if services.backend.kind == "local" else {}
     controller = getattr(services.backend, "controller", None)  # the Orchard backend's
@@ -39,6 +40,8 @@ async def health(services: ServicesDep) -> Health:
         tart_available=None if services.tart_version is None and release is None else True,
         inventory_stale=inventory.stale,
         inventory_age=inventory.age,
+        inventory_watch=watch,
+        inventory_watch_reason=watch_reason,
         demo=services.settings.demo,
         tart_version=release.raw if release is not None else None,
         tart_minimum=release_text(MINIMUM) if services.backend.kind == "local" else None,

@@ -6,6 +6,7 @@ controller. A backend method that takes time receives a `TaskContext` to report 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -94,12 +95,28 @@ class Backend(Protocol):
         them reliably from where they live (tart/vmdir.py); None: ask `get_config`."""
         ...
 
+    def watch(self, changed: Callable[[frozenset[str]], None]) -> None:
+        """Call `changed` (on the event loop, with the VM names concerned; "" for images)
+        whenever this backend notices a change it did not make, without running anything
+        while nothing changes; a backend that cannot leaves it to the periodic refresh."""
+        ...
+
+    def watch_status(self) -> tuple[Literal["files", "periodic"], str]:
+        """How outside changes reach the inventory now (`watch`'s or the periodic refresh),
+        and why: `/api/health` shows it."""
+        ...
+
     async def list_vms(self) -> list[VM]:
         """The full inventory, with IPs of running VMs; OCI digests folded into their tags."""
         ...
 
     async def get_config(self, name: str) -> dict[str, Any]:
         """The VM's configuration, as `tart get --format json` prints it."""
+        ...
+
+    def known_config(self, name: str) -> dict[str, Any] | None:
+        """`get_config`'s answer without running anything, where this backend can read it
+        reliably (the local backend: the VM's files); None: call `get_config`."""
         ...
 
     async def start(self, name: str, ctx: TaskContext, options: StartOptions) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import re
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -18,7 +17,7 @@ from ..core.errors import TartFailed, TartTimeout, Unsupported
 from ..core.logs import redact
 from ..core.models import VM, Worker
 from ..core.names import parse_remote
-from ..tart import argv, vmdir
+from ..tart import argv
 from ..tart.host import Host, detect
 from ..tart.ocicache import linked_digest, paired_digests
 from ..tart.parse import (
@@ -29,17 +28,21 @@ from ..tart.parse import (
     ip_address,
     list_entries,
     progress,
-    vnc_url,
 )
 from ..tart.runner import RunResult, TartRunner, describe_failure
 from .base import StartOptions, TaskContext
+from .local_files import LocalFiles
 from .local_lifecycle import LocalLifecycle, start_flags, tart_and_host
+from .local_runs import find_vnc_url, read_tail
 
 __all__ = ["RUN_LOGS_KEPT", "LocalBackend", "fold_entries", "tart_and_host"]
 
 T = TypeVar("T")
-_USERINFO_RE = re.compile(r"^vnc://[^@/]*@")
 
+
+REFRESH_POOL = 3
+"""`tart ip` processes a refresh runs at once (the inventory's filler adds at most
+`inventory.CONFIG_FILL_CONCURRENCY` `tart get`: a handful in all, whatever the VM count)."""
 
 NO_WORKERS = (
     "workers exist only with the Orchard backend: this server drives tart on this Mac "
@@ -47,7 +50,7 @@ NO_WORKERS = (
 )
 
 
-class LocalBackend(LocalLifecycle):
+class LocalBackend(LocalFiles, LocalLifecycle):
     kind = "local"
     list_has_config = False
 
@@ -68,17 +71,16 @@ class LocalBackend(LocalLifecycle):
         self._digests: dict[str, str | None] = {}
         self._last_running: list[str] = []
         self._dropped: set[asyncio.Future[str | None]] = set()
+        self._pool = asyncio.Semaphore(REFRESH_POOL)
         self.runlogs = RunLogs(logs_dir / "runs")
         self.resolver_for: Callable[[str], str | None] = lambda name: None
         """The `tart ip --resolver` to use for a VM (None: Tart's default, dhcp)."""
         self.ip_errors: dict[str, str] = {}
         """Why the last `tart ip` of a VM found nothing (its stderr), for the IP doctor."""
         self._watchers: set[asyncio.Task[None]] = set()
-        self.tart_home: Path | None = None
-        """TART_HOME, when known: lets `get_config` keep the VM's access date."""
-        self.disk_agrees = False
-        """Whether TART_HOME's lock files have shown the running VMs `tart list` reported
-        (see `peek`)."""
+        self._init_files()
+        """TART_HOME (`tart_home`), when known: lets `get_config` keep the VM's access date,
+        and the files be read (local_files.py)."""
         self.host: Host = detect()
 
     # --- reads ---------------------------------------------------------------------------
@@ -118,6 +120,11 @@ class LocalBackend(LocalLifecycle):
             self.ip_errors.pop(name, None)
         return address
 
+    async def _listed_ip(self, name: str) -> str | None:
+        """A refresh's `tart ip`: at most `REFRESH_POOL` at once, however many VMs run."""
+        async with self._pool:
+            return await self.ip(name)
+
     async def _digest_of(self, tag_name: str) -> str | None:
         """Which `sha256:` a cached tag points to (`tart fqn`, when the tag's link in the OCI
         cache could not be read), remembered until it changes."""
@@ -126,29 +133,6 @@ class LocalBackend(LocalLifecycle):
             fqn = result.stdout.strip() if result.ok else ""
             self._digests[tag_name] = fqn.split("@", 1)[1] if "@" in fqn else None
         return self._digests[tag_name]
-
-    def peek(self, name: str) -> vmdir.OnDisk | None:
-        """The VM's state from TART_HOME's files and locks (microseconds; a `tart get` costs
-        a process), once they have been seen to agree with `tart list` here. Until then, or
-        with a Tart stand-in that marks running VMs some other way, None: ask tart."""
-        if self.tart_home is None or not self.disk_agrees:
-            return None
-        return vmdir.read(self.tart_home, name)
-
-    def _compare_with_disk(self, running: list[str]) -> None:
-        """Trust `peek` while every VM `tart list` says is running shows its lock holder in
-        TART_HOME; stop trusting it when none does (a VM that stopped in between is a race,
-        not a disagreement, so a mixed answer keeps the previous verdict)."""
-        if self.tart_home is None or not running:
-            return
-        held = [
-            path is not None and vmdir.lock_holder(path / "config.json") != 0
-            for path in (vmdir.vm_path(self.tart_home, name) for name in running)
-        ]
-        if all(held):
-            self.disk_agrees = True
-        elif not any(held):
-            self.disk_agrees = False
 
     def forget(self, name: str | None = None) -> None:
         """Drop remembered tag digests (after a pull or a delete changed the cache)."""
@@ -162,7 +146,7 @@ class LocalBackend(LocalLifecycle):
         # a refresh costs about max(list, ip) rather than list + ip. Lookups of VMs that are
         # no longer running are dropped (`tart ip` of a stopped VM waits a second before it
         # fails); VMs that started since get theirs once the list is in.
-        lookups = {name: asyncio.ensure_future(self.ip(name)) for name in self._last_running}
+        lookups = {n: asyncio.ensure_future(self._listed_ip(n)) for n in self._last_running}
         try:
             entries = _parsed(await self._check(argv.list_vms()), list_entries)
         except BaseException:
@@ -171,21 +155,24 @@ class LocalBackend(LocalLifecycle):
         running = [e.name for e in entries if e.source.lower() == "local" and e.state == "running"]
         self._last_running = running
         self._compare_with_disk(running)
+        self._compare_dirs([e.name for e in entries if e.source.lower() == "local"])
         self._drop(task for name, task in lookups.items() if name not in running)
         for name in running:
             if name not in lookups:
-                lookups[name] = asyncio.ensure_future(self.ip(name))
+                lookups[name] = asyncio.ensure_future(self._listed_ip(name))
         tags = [e.name for e in entries if e.source.lower() == "oci" and "@" not in e.name]
         linked = {name: linked_digest(self.tart_home, name) for name in tags}
         asked = [name for name, digest in linked.items() if digest is None]
-        ips, answers = await asyncio.gather(
+        ips, answers, details = await asyncio.gather(
             asyncio.gather(*(lookups[name] for name in running)),
             asyncio.gather(*(self._digest_of(name) for name in asked)),
+            asyncio.to_thread(self._details_from_files, entries),  # no `tart get` a VM
         )
         linked.update(zip(asked, answers, strict=True))
-        return fold_entries(
+        vms = fold_entries(
             entries, dict(zip(running, ips, strict=True)), paired_digests(entries, linked)
         )
+        return self._with_details(vms, details)
 
     def _drop(self, lookups: Iterable[asyncio.Future[str | None]]) -> None:
         """Cancel `tart ip` lookups nobody needs; keep them referenced until they end."""
@@ -249,7 +236,7 @@ class LocalBackend(LocalLifecycle):
         deadline = time.monotonic() + self.ip_timeout
         while True:
             if process.returncode is not None:
-                output = redact(_read_tail(log_path))  # it may hold the VNC password
+                output = redact(read_tail(log_path))  # it may hold the VNC password
                 lines = [clean_line(line) for line in output.splitlines() if line.strip()]
                 for line in lines[-20:]:
                     ctx.log(line)
@@ -266,7 +253,7 @@ class LocalBackend(LocalLifecycle):
                 )
             ip = await self.ip(name)
             if ip is not None and process.returncode is None:
-                url = _find_vnc_url(log_path) or f"vnc://{ip}"
+                url = find_vnc_url(log_path) or f"vnc://{ip}"
                 ctx.log(f"IP address: {ip}")
                 return {"message": f"VM {name} is running", "ip_address": ip, "vnc_url": url}
             if time.monotonic() >= deadline:
@@ -274,7 +261,7 @@ class LocalBackend(LocalLifecycle):
                 return {
                     "message": f"VM {name} is running but has no IP address yet",
                     "ip_address": None,
-                    "vnc_url": _find_vnc_url(log_path),
+                    "vnc_url": find_vnc_url(log_path),
                 }
             await asyncio.sleep(0.5)
 
@@ -352,6 +339,7 @@ class LocalBackend(LocalLifecycle):
         raise Unsupported(NO_WORKERS)
 
     async def close(self) -> None:
+        await self._close_watch()
         for watcher in list(self._watchers):
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -406,25 +394,3 @@ def _parsed(result: RunResult, parser: Callable[[str], T]) -> T:
             exit_code=result.exit_code,
             stderr=result.stderr,
         ) from exc
-
-
-def _read_tail(path: Path, limit: int = 65536) -> str:
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(0, 2)
-            size = handle.tell()
-            handle.seek(max(0, size - limit))
-            return handle.read().decode("utf-8", "replace")
-    except OSError:
-        return ""
-
-
-def _find_vnc_url(path: Path) -> str | None:
-    """The run's VNC URL without its password (`vnc://:<pw>@127.0.0.1:<port>` of
-    `--vnc-experimental` -> `vnc://127.0.0.1:<port>`): task results are not secret; the
-    password goes to the UI only through GET /api/vms/{name}/console."""
-    for line in reversed(_read_tail(path).splitlines()):
-        url = vnc_url(line)
-        if url is not None:
-            return _USERINFO_RE.sub("vnc://", url)
-    return None

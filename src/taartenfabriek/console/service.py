@@ -109,12 +109,20 @@ class ConsoleService:
         """A cheap check for the socket's watcher: our own run's process while we know it,
         else Tart's state."""
 
-        async def check() -> bool:
+        async def running() -> bool:
             if run is not None:
                 return run.is_live()
             with contextlib.suppress(TaartError):
                 return await self._state(vm) == "running"
             return True  # tart could not say: keep the socket rather than guess
+
+        async def check() -> bool:
+            if await running():
+                return True
+            # the VNC server or shell goes a moment before the run lets go of the VM's
+            # lock: the inventory follows the VM until it has (inventory_watch.py)
+            self.inventory.follow(vm.name)
+            return False
 
         return check
 

@@ -159,6 +159,12 @@ class Health(BaseModel):
     tart_available: bool | None = None
     inventory_stale: bool = False
     inventory_age: float | None = Field(None, description="Seconds since the last good refresh.")
+    inventory_watch: Literal["files", "periodic"] = Field(
+        "periodic",
+        description="`files`: changes made outside the server (a `tart` command in a terminal) "
+        "are seen as they happen, from Tart's files; `periodic`: at the next periodic refresh.",
+    )
+    inventory_watch_reason: str | None = Field(None, description="Why `inventory_watch` is so.")
     demo: bool = False
     tart_version: str | None = Field(
         None, description="`tart --version` here (`SNAPSHOT` for a development build)."

@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     refresh_interval: float = Field(
         15, ge=0, description="Seconds between background inventory refreshes (0 = never)."
     )
+    watch_files: bool = Field(
+        True,
+        description="Watch Tart's files (the VMs' locks, vms/, the OCI cache) to notice VMs "
+        "started, stopped, made or removed outside the server at once, without running tart.",
+    )
     tart_timeout: float = Field(
         60, gt=0, description="Seconds a quick tart command (list, get, ip, set...) may take."
     )

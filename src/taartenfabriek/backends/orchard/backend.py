@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import copy
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -91,6 +92,15 @@ class OrchardBackend:
 
     def peek(self, name: str) -> OnDisk | None:
         """Orchard VMs live on workers: only the controller can say what they are now."""
+        return None
+
+    def watch(self, changed: Callable[[frozenset[str]], None]) -> None:
+        """Nothing to watch here: the controller is asked at every refresh."""
+
+    def watch_status(self) -> tuple[Literal["files", "periodic"], str]:
+        return "periodic", "Orchard's VMs live on its workers: the controller is asked each refresh"
+
+    def known_config(self, name: str) -> dict[str, Any] | None:
         return None
 
     async def get_config(self, name: str) -> dict[str, Any]:
