@@ -14,8 +14,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import BackendUnavailable, InvalidInput, StorageError, TartFailed
-from ..image_models import PushRequest
+from ..core.errors import BackendUnavailable, InvalidInput, StorageError, TartFailed
+from ..core.image_models import PushRequest
 from ..tart import argv
 from ..tart.runner import RunResult, TartRunner, describe_failure
 from .base import TaskContext

@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 from typing import Protocol
 
-from .errors import InvalidInput
-from .image_models import Registry, RegistryList, RegistryLogin, check_host
+from ..core.errors import InvalidInput
+from ..core.image_models import Registry, RegistryList, RegistryLogin, check_host
 
 log = logging.getLogger(__name__)
 

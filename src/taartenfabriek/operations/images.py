@@ -13,12 +13,12 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from .backends.base import TaskContext
-from .errors import Conflict, InsufficientStorage, InvalidInput
-from .image_models import ExportRequest, ImportRequest, PushRequest
-from .inventory import Inventory
-from .models import VM, Task
-from .tasks.engine import ClaimMode, TaskEngine, TaskRun
+from ..backends.base import TaskContext
+from ..core.errors import Conflict, InsufficientStorage, InvalidInput
+from ..core.image_models import ExportRequest, ImportRequest, PushRequest
+from ..core.models import VM, Task
+from ..inventory.service import Inventory
+from ..tasks.engine import ClaimMode, TaskEngine, TaskRun
 
 
 class ImageTransfer(Protocol):
