@@ -14,6 +14,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from . import __version__, web
 from .api import console as console_api
 from .api import errors as api_errors
+from .api import images as images_api
 from .api import logs as logs_api
 from .api import network, service, system, tasks, vm_actions, vms, workers, ws
 from .api import storage as storage_api
@@ -37,7 +38,9 @@ from .core.logs import register_secret
 from .core.settings import Settings
 from .inventory.service import Inventory
 from .operations.checks import CareChecks
+from .operations.images import ImageOperations
 from .operations.operations import Operations
+from .operations.registries import Registries
 from .operations.vmrecords import VMRecords
 from .security import (
     BodySizeLimit,
@@ -147,14 +150,27 @@ def build_services(settings: Settings) -> Services:
         # queues a VM no worker has room for, so a fleet-wide count would refuse wrongly
         macos_vm_limit=settings.macos_vm_limit if local is not None else 0,
     )
+    operations = Operations(
+        backend, engine, inventory, runlogs, VMRecords(settings.home / "vms.json"), checks
+    )
     return Services(
         settings=settings,
         tokens=tokens,
         backend=backend,
         engine=engine,
         inventory=inventory,
-        operations=Operations(
-            backend, engine, inventory, runlogs, VMRecords(settings.home / "vms.json"), checks
+        operations=operations,
+        registries=Registries(
+            settings.home / "registries.json", local.images if local is not None else None
+        ),
+        images=ImageOperations(
+            backend,
+            local.images if local is not None else None,
+            engine,
+            inventory,
+            submit=operations._submit,
+            judge=operations._judge,
+            check_new_name=operations._check_new_name,
         ),
         github_tokens=github_tokens,
         catalog=Catalog(
@@ -231,6 +247,8 @@ def create_app(settings: Settings) -> FastAPI:
         vm_actions.reads,
         vms.router,
         vm_actions.router,
+        images_api.router,
+        images_api.registries,
         tasks.router,
         workers.router,
     )

@@ -12,7 +12,9 @@ from .catalog import Catalog, GitHubTokenStore
 from .console import ConsoleService
 from .core.settings import Settings
 from .inventory.service import Inventory
+from .operations.images import ImageOperations
 from .operations.operations import Operations
+from .operations.registries import Registries
 from .security import TokenStore
 from .tasks.engine import TaskEngine
 
@@ -32,4 +34,6 @@ class Services:
     ip_resolvers: ResolverStore
     ip_doctor: IPDoctor
     console: ConsoleService
+    registries: Registries
+    images: ImageOperations
     tart_version: str | None = None

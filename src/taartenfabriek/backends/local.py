@@ -32,6 +32,7 @@ from ..tart.parse import (
 )
 from ..tart.runner import RunResult, TartRunner, describe_failure
 from .base import StartOptions, TaskContext
+from .local_images import LocalImages
 from .local_lifecycle import LocalLifecycle, start_flags
 
 __all__ = ["RUN_LOGS_KEPT", "LocalBackend", "fold_entries"]
@@ -75,6 +76,14 @@ class LocalBackend(LocalLifecycle):
         self._watchers: set[asyncio.Task[None]] = set()
         self.tart_home: Path | None = None
         """TART_HOME, when known: lets `get_config` keep the VM's access date."""
+        self.images = LocalImages(
+            runner,
+            self._stream,
+            timeout=timeout,
+            long_timeout=long_timeout,
+            tart_home=lambda: self.tart_home,
+        )
+        """Registry login, push, export and import (backends/local_images.py)."""
         self.disk_agrees = False
         """Whether TART_HOME's lock files have shown the running VMs `tart list` reported
         (see `peek`)."""

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..backends.base import TaskContext
+from ..backends.base import Backend, TaskContext
 from ..core.errors import Conflict, InsufficientStorage, InvalidInput
 from ..core.image_models import ExportRequest, ImportRequest, PushRequest
 from ..core.models import VM, Task
@@ -75,6 +75,7 @@ class ImageOperations:
 
     def __init__(
         self,
+        backend: Backend,
         transfer: ImageTransfer | None,
         engine: TaskEngine,
         inventory: Inventory,
@@ -82,6 +83,7 @@ class ImageOperations:
         judge: Callable[[str, str, Callable[[VM], None]], Awaitable[VM]],
         check_new_name: Callable[[str], Awaitable[None]],
     ) -> None:
+        self.backend = backend
         self.transfer = transfer
         self.engine = engine
         self.inventory = inventory
@@ -150,6 +152,7 @@ class ImageOperations:
         return await self._submit("export", vm.name, {vm.name: "shared"}, work, ())
 
     async def import_(self, request: ImportRequest) -> Task:
+        await self.backend.check("import", None)
         path = checked_path("path", request.path)
         self.engine.check_claims({request.name: "exclusive"})
         transfer = self._require()

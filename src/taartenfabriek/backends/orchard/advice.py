@@ -39,6 +39,13 @@ START_OPTIONS = (
     "(headless, networking, suspendable): there is no `tart run` here to give start options "
     "to. Create a VM with the settings you need instead (POST /api/vms/create)"
 )
+IMAGES = (
+    "Orchard has no registry login, push, export or import: each worker pulls images itself "
+    "with the credentials of its own Tart (run `tart login` on each worker Mac; "
+    "internal/worker/vmmanager/tart/tart.go pulls with the worker's tart). Push, export and "
+    "import from a Mac served by the local backend (`taartenfabriek serve`), then create "
+    "Orchard VMs from the pushed image (POST /api/vms/create)"
+)
 OTHER = "the Orchard backend cannot {action}: only create, clone, stop and delete are offered"
 
 

@@ -114,6 +114,8 @@ class OrchardBackend:
             raise Unsupported(advice.CREATE_EMPTY)
         if action == "start-options":
             raise Unsupported(advice.START_OPTIONS)
+        if action in ("registry-login", "push", "export", "import"):
+            raise Unsupported(advice.IMAGES)
         if action not in ("start", "stop", "suspend", "delete", "clone", "create"):
             raise Unsupported(advice.OTHER.format(action=action))
         if vm is None or action == "delete":
