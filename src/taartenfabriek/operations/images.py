@@ -96,7 +96,8 @@ class ImageOperations:
         return self.transfer
 
     async def push(self, name: str, request: PushRequest) -> Task:
-        self.engine.check_claims({name: "shared"})
+        await self.backend.check("push", None)  # what the backend cannot do comes first
+        self.engine.check_claims({name: "exclusive"})
 
         def rules(vm: VM) -> None:
             # Push locks the VM for the whole upload and refuses a running one
@@ -117,6 +118,7 @@ class ImageOperations:
         return await self._submit("push", vm.name, {vm.name: "exclusive"}, work, (vm.name,))
 
     async def export(self, name: str, request: ExportRequest) -> Task:
+        await self.backend.check("export", None)
         path = checked_path("path", request.path)
         self.engine.check_claims({name: "shared"})
         vm = await self._judge(name, "export", lambda vm: None)
