@@ -15,6 +15,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from . import __version__, web
 from .api import console as console_api
 from .api import errors as api_errors
+from .api import images as images_api
 from .api import logs as logs_api
 from .api import network, service, system, tasks, vm_actions, vms, workers, ws
 from .api import storage as storage_api
@@ -47,6 +48,8 @@ from .operations.context import OperationsContext
 from .operations.creates import CreateActions
 from .operations.deletes import DeleteActions
 from .operations.edits import EditActions
+from .operations.images import ImageOperations
+from .operations.registries import Registries
 from .operations.starts import StartActions
 from .operations.stops import StopActions
 from .operations.vmrecords import VMRecords
@@ -177,6 +180,10 @@ def build_services(settings: Settings) -> Services:
         edits=edits,
         deletes=DeleteActions(ctx),
         actions=ActionsOracle(ctx, stops, edits),
+        registries=Registries(
+            settings.home / "registries.json", local.images if local is not None else None
+        ),
+        images=ImageOperations(ctx, local.images if local is not None else None),
         github_tokens=github_tokens,
         catalog=Catalog(
             github_tokens,
@@ -253,6 +260,8 @@ def create_app(settings: Settings) -> FastAPI:
         vm_actions.reads,
         vms.router,
         vm_actions.router,
+        images_api.router,
+        images_api.registries,
         tasks.router,
         workers.router,
     )

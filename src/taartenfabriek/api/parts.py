@@ -20,6 +20,8 @@ from ..operations.actions import ActionsOracle
 from ..operations.creates import CreateActions
 from ..operations.deletes import DeleteActions
 from ..operations.edits import EditActions
+from ..operations.images import ImageOperations
+from ..operations.registries import Registries
 from ..operations.starts import StartActions
 from ..operations.stops import StopActions
 from ..security import TokenStore
@@ -45,4 +47,6 @@ class Parts(Protocol):
     ip_resolvers: ResolverStore
     ip_doctor: IPDoctor
     console: ConsoleService
+    registries: Registries
+    images: ImageOperations
     tart_version: str | None

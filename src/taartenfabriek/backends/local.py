@@ -25,6 +25,7 @@ from ..tart.parse import (
 from ..tart.runner import RunResult, TartRunner, describe_failure
 from .base import RunHandle, RunRecorder, StartOptions, TaskContext
 from .local_files import LocalFiles, WatchMode
+from .local_images import LocalImages
 from .local_lifecycle import LocalLifecycle, start_flags, stream
 from .local_list import fold_entries
 from .local_tart import LocalTart
@@ -76,6 +77,14 @@ class LocalBackend:
         """TART_HOME's own reads (locks, folders, config.json) and when to trust them."""
         self.tart = LocalTart(runner, host)
         """Which Tart this is and what it and this Mac allow."""
+        self.images = LocalImages(
+            runner,
+            self._stream,
+            timeout=timeout,
+            long_timeout=long_timeout,
+            tart_home=lambda: self.tart_home,
+        )
+        """Registry login, push, export and import (backends/local_images.py)."""
         self.lifecycle = LocalLifecycle(
             runner,
             runlogs,

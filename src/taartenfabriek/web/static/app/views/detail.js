@@ -16,6 +16,7 @@ import { LifecycleActions } from './lifecycle.js';
 import { RunLog } from './runlog.js';
 import { IpLookup, StartOptionsSection, useLocalTart } from './startsummary.js';
 import { IpDiagnosis } from './ipdiag.js';
+import { ShareSection } from './images.js';
 
 function useConfig(name, version) {
   const [state, setState] = useState({ loading: true });
@@ -190,6 +191,7 @@ export function Detail({ name, onClose }) {
     </section>
     ${isBaseImage(vm) ? null : html`<${StartOptionsSection} vm=${vm} version=${version} />`}
     ${isBaseImage(vm) ? null : html`<${ConfigSection} name=${name} version=${version} orchard=${orchard} />`}
+    <${ShareSection} vm=${vm} />
     <section class="detail-section" aria-labelledby="inv-title">
       <h3 id="inv-title" class="section-title">Inventory</h3>
       <${Facts} rows=${[
