@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 from collections.abc import AsyncIterator, Callable
@@ -14,12 +15,14 @@ from starlette.middleware.gzip import GZipMiddleware
 from . import __version__, web
 from .api import console as console_api
 from .api import errors as api_errors
+from .api import images as images_api
 from .api import logs as logs_api
 from .api import network, service, system, tasks, vm_actions, vms, workers, ws
 from .api import storage as storage_api
 from .api import usage as usage_api
 from .api.parts import Parts
 from .api.reads import PreparedReads
+from .api.socket_tokens import SocketTokens
 from .backends.base import Backend
 from .backends.local import LocalBackend
 from .care.imagesize import ImageSizes
@@ -47,6 +50,8 @@ from .operations.context import OperationsContext
 from .operations.creates import CreateActions
 from .operations.deletes import DeleteActions
 from .operations.edits import EditActions
+from .operations.images import ImageOperations
+from .operations.registries import Registries
 from .operations.starts import StartActions
 from .operations.stops import StopActions
 from .operations.vmrecords import VMRecords
@@ -57,6 +62,7 @@ from .security import (
     TokenStore,
 )
 from .services import Services
+from .tart import spawn
 from .tart.home import resolve_tart_home
 from .tart.runner import TartRunner
 from .tasks.engine import TaskEngine
@@ -176,6 +182,10 @@ def build_services(settings: Settings) -> Services:
         edits=edits,
         deletes=DeleteActions(ctx),
         actions=ActionsOracle(ctx, stops, edits),
+        registries=Registries(
+            settings.home / "registries.json", local.images if local is not None else None
+        ),
+        images=ImageOperations(ctx, local.images if local is not None else None),
         github_tokens=github_tokens,
         catalog=Catalog(
             github_tokens,
@@ -197,7 +207,7 @@ def build_services(settings: Settings) -> Services:
                 idle_timeout=settings.console_idle_timeout,
                 check_interval=settings.console_check_interval,
                 terminal_command=settings.terminal_command or DEFAULT_SHELL,
-                tart_argv=(settings.tart_path,),
+                spawn_exec=functools.partial(spawn.exec_on_pty, settings.tart_path),
             ),
             env=env,
         ),
@@ -258,6 +268,8 @@ def create_app(settings: Settings) -> FastAPI:
         vm_actions.reads,
         vms.router,
         vm_actions.router,
+        images_api.router,
+        images_api.registries,
         tasks.router,
         workers.router,
     )
@@ -272,6 +284,7 @@ def create_app(settings: Settings) -> FastAPI:
     # gzip for everything else.
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM)
     app.add_middleware(PreparedReads)
+    app.add_middleware(SocketTokens, tokens=services.tokens)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(RequestGuard, allowed_hosts=_allowed_hosts(settings))
     app.add_middleware(SecurityHeaders)

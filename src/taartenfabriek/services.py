@@ -18,6 +18,8 @@ from .operations.actions import ActionsOracle
 from .operations.creates import CreateActions
 from .operations.deletes import DeleteActions
 from .operations.edits import EditActions
+from .operations.images import ImageOperations
+from .operations.registries import Registries
 from .operations.starts import StartActions
 from .operations.stops import StopActions
 from .security import TokenStore
@@ -45,4 +47,6 @@ class Services:
     ip_doctor: IPDoctor
     console: ConsoleService
     usage: UsageSampler
+    registries: Registries
+    images: ImageOperations
     tart_version: str | None = None

@@ -30,3 +30,70 @@ def test_names_never_become_flags(bad: str) -> None:
             build(bad)
     with pytest.raises(ValueError):
         argv.clone("src", bad)
+
+
+def test_exec_refuses_option_like_names_and_keeps_the_command_after_the_name() -> None:
+    assert argv.exec_("dev", ["/bin/sh", "-c", "id"]) == [
+        "exec", "-i", "-t", "dev", "/bin/sh", "-c", "id"
+    ]  # fmt: skip
+    for bad in ("-x", "--help", "", "a\nb"):
+        with pytest.raises(argv.UnsafeName):
+            argv.exec_(bad, ["/bin/sh"])
+
+
+def test_shown_is_what_a_user_would_type() -> None:
+    assert argv.shown(argv.prune(older_than_days=3)) == [
+        "tart", "prune", "--entries", "caches", "--older-than", "3"
+    ]  # fmt: skip
+
+
+def test_image_commands() -> None:
+    assert argv.login("registry.example.com:5000", "me", insecure=True) == [
+        "login",
+        "registry.example.com:5000",
+        "--username",
+        "me",
+        "--password-stdin",
+        "--insecure",
+    ]
+    assert argv.logout("ghcr.io") == ["logout", "ghcr.io"]
+    assert argv.push(
+        "vm",
+        ["ghcr.io/me/vm:1", "ghcr.io/me/vm:latest"],
+        concurrency=2,
+        chunk_size_mb=8,
+        labels=["team=ci"],
+        populate_cache=True,
+    ) == [
+        "push",
+        "vm",
+        "ghcr.io/me/vm:1",
+        "ghcr.io/me/vm:latest",
+        "--concurrency",
+        "2",
+        "--chunk-size",
+        "8",
+        "--label",
+        "team=ci",
+        "--populate-cache",
+    ]
+    assert argv.export("vm", "/tmp/vm.tvm") == ["export", "vm", "/tmp/vm.tvm"]
+    assert argv.import_("/tmp/vm.tvm", "vm") == ["import", "/tmp/vm.tvm", "vm"]
+
+
+@pytest.mark.parametrize("bad", ["-x", "--insecure", "", "a\nb"])
+def test_image_commands_refuse_flags_as_values(bad: str) -> None:
+    with pytest.raises(ValueError):
+        argv.login(bad, "me")
+    with pytest.raises(ValueError):
+        argv.login("ghcr.io", bad)
+    with pytest.raises(ValueError):
+        argv.push("vm", [bad])
+    with pytest.raises(ValueError):
+        argv.push("vm", ["ghcr.io/a/b:1"], labels=[bad])
+    with pytest.raises(ValueError):
+        argv.export("vm", bad)
+    with pytest.raises(ValueError):
+        argv.import_(bad, "vm")
+    with pytest.raises(ValueError):
+        argv.push("vm", [])

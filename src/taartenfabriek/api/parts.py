@@ -21,6 +21,8 @@ from ..operations.actions import ActionsOracle
 from ..operations.creates import CreateActions
 from ..operations.deletes import DeleteActions
 from ..operations.edits import EditActions
+from ..operations.images import ImageOperations
+from ..operations.registries import Registries
 from ..operations.starts import StartActions
 from ..operations.stops import StopActions
 from ..security import TokenStore
@@ -47,4 +49,6 @@ class Parts(Protocol):
     ip_doctor: IPDoctor
     console: ConsoleService
     usage: UsageSampler
+    registries: Registries
+    images: ImageOperations
     tart_version: str | None

@@ -25,6 +25,7 @@ from ..tart.parse import (
 from ..tart.runner import RunResult, TartRunner, describe_failure
 from .base import RunHandle, RunRecorder, StartOptions, TaskContext
 from .local_files import LocalFiles, WatchMode
+from .local_images import LocalImages
 from .local_lifecycle import LocalLifecycle, start_flags, stream
 from .local_list import fold_entries
 from .local_tart import LocalTart
@@ -77,6 +78,14 @@ class LocalBackend:
         """TART_HOME's own reads (locks, folders, config.json) and when to trust them."""
         self.tart = LocalTart(runner, host)
         """Which Tart this is and what it and this Mac allow."""
+        self.images = LocalImages(
+            runner,
+            self._stream,
+            timeout=timeout,
+            long_timeout=long_timeout,
+            tart_home=lambda: self.tart_home,
+        )
+        """Registry login, push, export and import (backends/local_images.py)."""
         self.lifecycle = LocalLifecycle(
             runner,
             runlogs,
@@ -126,7 +135,11 @@ class LocalBackend:
         return config
 
     async def ip(self, name: str, wait: int = 0) -> str | None:
-        args = argv.ip(name, wait=wait, resolver=self.resolver_for(name))
+        try:
+            args = argv.ip(name, wait=wait, resolver=self.resolver_for(name))
+        except argv.UnsafeName as exc:  # `-x`, made outside the app: no IP, the list still works
+            self.ip_errors[name] = exc.detail
+            return None
         try:
             result = await self.runner.run(args, timeout=self.timeout + wait)
         except TartTimeout:
@@ -159,8 +172,17 @@ class LocalBackend:
     def config_fields(self, raw: dict[str, Any]) -> dict[str, Any]:
         return config_fields(raw)
 
+    def describe_prune(
+        self, *, entries: str, older_than_days: int | None, space_budget_gb: int | None
+    ) -> list[str]:
+        return argv.shown(
+            argv.prune(
+                entries=entries, older_than_days=older_than_days, space_budget_gb=space_budget_gb
+            )
+        )
+
     def describe_start(self, name: str, options: StartOptions) -> list[str]:
-        return ["tart", *argv.run(name, start_flags(options))]
+        return argv.shown(argv.run(name, start_flags(options)))
 
     def peek(self, name: str) -> vmdir.OnDisk | None:
         return self.files.peek(name)

@@ -302,7 +302,9 @@ def guest_runner(runner: TartRunner) -> GuestRunner:
 
     async def run(name: str, script: str) -> str:
         result = await runner.run(
-            argv.exec_(name, ["/bin/sh", "-c", script]), timeout=GUEST_TIMEOUT, check=True
+            argv.exec_(name, ["/bin/sh", "-c", script], interactive=False),
+            timeout=GUEST_TIMEOUT,
+            check=True,
         )
         return result.stdout
 

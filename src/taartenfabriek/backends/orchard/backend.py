@@ -112,6 +112,9 @@ class OrchardBackend:
     def config_fields(self, raw: dict[str, Any]) -> dict[str, Any]:
         return config_fields(raw)  # `get_config` speaks `tart get`'s keys (mapping.to_config)
 
+    def describe_prune(self, **criteria: Any) -> list[str]:
+        return []  # no prune here: workers keep their own caches
+
     def describe_start(self, name: str, options: StartOptions) -> list[str]:
         """A start follows the VM's watch stream until a worker runs it (see `start`)."""
         return ["GET", f"{self.client.base_url}{path('vms', name)}?watch=true"]
@@ -139,18 +142,9 @@ class OrchardBackend:
     # --- what Orchard cannot do --------------------------------------------------------------
 
     async def check(self, action: str, vm: VM | None) -> None:
-        if action == "pull":
-            raise Unsupported(advice.PULL)
-        if action == "set":
-            raise Unsupported(advice.SET)
-        if action == "rename":
-            raise Unsupported(advice.RENAME)
-        if action == "shutdown":
-            raise Unsupported(advice.SHUTDOWN)
-        if action == "create-empty":
-            raise Unsupported(advice.CREATE_EMPTY)
-        if action == "start-options":
-            raise Unsupported(advice.START_OPTIONS)
+        refused = advice.REFUSED.get(action)
+        if refused is not None:
+            raise Unsupported(refused)
         if action not in ("start", "stop", "suspend", "delete", "clone", "create"):
             raise Unsupported(advice.OTHER.format(action=action))
         if vm is None or action == "delete":

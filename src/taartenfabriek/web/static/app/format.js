@@ -140,6 +140,9 @@ const VERBS = {
   rename: ['Rename', 'Renaming', 'Renamed'],
   'create-empty': ['Create', 'Creating', 'Created'],
   prune: ['Prune', 'Pruning', 'Pruned'],
+  push: ['Push', 'Pushing', 'Pushed'],
+  export: ['Export', 'Exporting', 'Exported'],
+  import: ['Import', 'Importing', 'Imported'],
 };
 
 export function actionVerb(action, form = 0) {

@@ -17,6 +17,7 @@ import { RunLog } from './runlog.js';
 import { IpLookup, StartOptionsSection, useLocalTart } from './startsummary.js';
 import { IpDiagnosis } from './ipdiag.js';
 import { UsageSection } from './usage.js';
+import { ShareSection } from './images.js';
 
 function useConfig(name, version) {
   const [state, setState] = useState({ loading: true });
@@ -193,6 +194,7 @@ export function Detail({ name, onClose }) {
     ${vm.status === 'running' && !orchard ? html`<${UsageSection} vm=${vm} />` : null}
     ${isBaseImage(vm) ? null : html`<${StartOptionsSection} vm=${vm} version=${version} />`}
     ${isBaseImage(vm) ? null : html`<${ConfigSection} name=${name} version=${version} orchard=${orchard} />`}
+    <${ShareSection} vm=${vm} />
     <section class="detail-section" aria-labelledby="inv-title">
       <h3 id="inv-title" class="section-title">Inventory</h3>
       <${Facts} rows=${[

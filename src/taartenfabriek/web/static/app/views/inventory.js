@@ -228,6 +228,9 @@ export function Inventory() {
         ${orchard ? null : html`<button type="button" class="btn btn-secondary" onClick=${() => openDialog('pull')}>
           <${Icon} name="download" /><span>Pull image</span>
         </button>`}
+        ${orchard ? null : html`<button type="button" class="btn btn-secondary" onClick=${() => openDialog('import')}>
+          <${Icon} name="upload" /><span class="hide-narrow">Import</span><span class="sr-only narrow-only">Import a .tvm file</span>
+        </button>`}
         <button type="button" class="btn btn-primary" onClick=${() => openDialog('create')}>
           <${Icon} name="plus" /><span>New VM</span>
         </button>
