@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
 from . import __version__, web
+from .api import annotations as annotations_api
 from .api import console as console_api
 from .api import errors as api_errors
 from .api import logs as logs_api
@@ -34,8 +35,10 @@ from .console import (
 )
 from .core.errors import StorageError
 from .core.logs import register_secret
+from .core.models import VM
 from .core.settings import Settings
 from .inventory.service import Inventory
+from .operations.annotations import Annotations
 from .operations.checks import CareChecks
 from .operations.operations import Operations
 from .operations.vmrecords import VMRecords
@@ -122,11 +125,12 @@ def build_services(settings: Settings) -> Services:
     if local is not None:
         local.resolver_for = doctor.resolver_arg
         local.tart_home = tart_home
+    records = VMRecords(settings.home / "vms.json")
     inventory = Inventory(
         backend,
         refresh_interval=settings.refresh_interval,
         # `tart ip` resolvers and run logs are this Mac's; Orchard VMs run on workers
-        decorate=doctor.decorate if local is not None else None,
+        decorate=_decorations(records, doctor.decorate if local is not None else None),
     )
     github_tokens = GitHubTokenStore(settings.github_token_file, settings.github_token)
     storage = StorageService(
@@ -153,9 +157,8 @@ def build_services(settings: Settings) -> Services:
         backend=backend,
         engine=engine,
         inventory=inventory,
-        operations=Operations(
-            backend, engine, inventory, runlogs, VMRecords(settings.home / "vms.json"), checks
-        ),
+        operations=Operations(backend, engine, inventory, runlogs, records, checks),
+        annotations=Annotations(records, inventory),
         github_tokens=github_tokens,
         catalog=Catalog(
             github_tokens,
@@ -182,6 +185,14 @@ def build_services(settings: Settings) -> Services:
             env=env,
         ),
     )
+
+
+def _decorations(records: VMRecords, doctor: Callable[[VM], VM] | None) -> Callable[[VM], VM]:
+    """What the inventory adds to each VM: the user's notes and labels (both backends), and
+    the IP doctor's diagnosis (`tart ip` runs on this Mac only)."""
+    if doctor is None:
+        return records.decorate
+    return lambda vm: doctor(records.decorate(vm))
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -229,7 +240,9 @@ def create_app(settings: Settings) -> FastAPI:
         network.router,
         console_api.router,
         vm_actions.reads,
+        annotations_api.reads,
         vms.router,
+        annotations_api.router,
         vm_actions.router,
         tasks.router,
         workers.router,

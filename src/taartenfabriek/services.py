@@ -12,6 +12,7 @@ from .catalog import Catalog, GitHubTokenStore
 from .console import ConsoleService
 from .core.settings import Settings
 from .inventory.service import Inventory
+from .operations.annotations import Annotations
 from .operations.operations import Operations
 from .security import TokenStore
 from .tasks.engine import TaskEngine
@@ -32,4 +33,5 @@ class Services:
     ip_resolvers: ResolverStore
     ip_doctor: IPDoctor
     console: ConsoleService
+    annotations: Annotations
     tart_version: str | None = None
