@@ -140,6 +140,7 @@ const VERBS = {
   rename: ['Rename', 'Renaming', 'Renamed'],
   'create-empty': ['Create', 'Creating', 'Created'],
   prune: ['Prune', 'Pruning', 'Pruned'],
+  'run-copy': ['Run a copy', 'Running a copy', 'Ran a copy'],
 };
 
 export function actionVerb(action, form = 0) {

@@ -18,6 +18,7 @@ import { RunLog } from './runlog.js';
 import { IpLookup, StartOptionsSection, useLocalTart } from './startsummary.js';
 import { IpDiagnosis } from './ipdiag.js';
 import { NotesSection } from './notes.js';
+import { RunCopyButton } from './throwaway.js';
 
 function useConfig(name, version) {
   const [state, setState] = useState({ loading: true });
@@ -213,6 +214,7 @@ export function Detail({ name, onClose }) {
       ${vm.ip_address ? html`<span class="mono">${vm.ip_address}</span>` : null}
     </div>
     <${LifecycleActions} vm=${vm} busy=${busy} version=${version} />
+    ${vm.throwaway ? html`<p class="throwaway-tag" role="note">A throwaway copy: the server deletes it when it stops.</p>` : html`<div class="actions"><${RunCopyButton} vm=${vm} /></div>`}
     ${isBaseImage(vm) ? null : html`<${Tabs} tab=${view} setTab=${setTab} />`}
     ${view !== 'details' ? html`<div role="tabpanel" aria-labelledby=${`tab-${view}`}>
       <${Pane} key=${`${view}|${vm.status}`} kind=${view} name=${name} />
