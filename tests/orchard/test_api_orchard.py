@@ -403,3 +403,19 @@ def test_images_both_ways_answer_409_with_what_orchard_offers(
                 "Orchard has no registry login, push, export or import"
             ), response.text
         assert client.get("/api/tasks/active").json() == []
+
+
+def test_notes_and_labels_stay_on_this_server_not_in_orchard_labels(
+    fake: FakeOrchard, orchard_server: Start
+) -> None:
+    """An Orchard VM's `labels` are scheduling constraints workers must carry
+    (pkg/resource/v1/v1.go:80): a user's tag there would leave the VM unschedulable."""
+    server = orchard_server(fake.url)
+    assert create(server, "web-1")["status"] == "completed"
+    before = dict(fake.vm("web-1"))
+    with server.client() as client:
+        saved = client.patch("/api/vms/web-1/annotations", json={"labels": ["ci"], "notes": "x"})
+        assert saved.status_code == 200, saved.text
+        vm = client.get("/api/vms/web-1").json()
+    assert (vm["labels"], vm["notes"]) == (["ci"], "x")
+    assert fake.vm("web-1").get("labels") == before.get("labels")

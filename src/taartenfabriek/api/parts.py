@@ -18,6 +18,7 @@ from ..console import ConsoleService
 from ..core.settings import Settings
 from ..inventory.service import Inventory
 from ..operations.actions import ActionsOracle
+from ..operations.annotations import Annotations
 from ..operations.creates import CreateActions
 from ..operations.deletes import DeleteActions
 from ..operations.edits import EditActions
@@ -25,6 +26,7 @@ from ..operations.images import ImageOperations
 from ..operations.registries import Registries
 from ..operations.starts import StartActions
 from ..operations.stops import StopActions
+from ..operations.throwaway import ThrowawayRuns
 from ..security import TokenStore
 from ..tasks.engine import TaskEngine
 
@@ -50,5 +52,7 @@ class Parts(Protocol):
     console: ConsoleService
     usage: UsageSampler
     registries: Registries
+    annotations: Annotations
+    throwaways: ThrowawayRuns
     images: ImageOperations
     tart_version: str | None

@@ -143,6 +143,7 @@ const VERBS = {
   push: ['Push', 'Pushing', 'Pushed'],
   export: ['Export', 'Exporting', 'Exported'],
   import: ['Import', 'Importing', 'Imported'],
+  'run-copy': ['Run a copy', 'Running a copy', 'Ran a copy'],
 };
 
 export function actionVerb(action, form = 0) {

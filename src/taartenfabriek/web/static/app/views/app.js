@@ -30,6 +30,7 @@ const MacLimitDialog = lazy(() => import('./maclimit.js'), 'MacLimitDialog');
 const PushDialog = lazy(() => import('./images.js'), 'PushDialog');
 const ExportDialog = lazy(() => import('./images.js'), 'ExportDialog');
 const ImportDialog = lazy(() => import('./images.js'), 'ImportDialog');
+const RunCopyDialog = lazy(() => import('./throwaway.js'), 'RunCopyDialog');
 
 const DIALOGS = {
   create: CreateDialog,
@@ -43,6 +44,7 @@ const DIALOGS = {
   push: PushDialog,
   export: ExportDialog,
   import: ImportDialog,
+  'run-copy': RunCopyDialog,
 };
 
 function Header() {
