@@ -21,6 +21,7 @@ from .api import logs as logs_api
 from .api import network, service, system, tasks, vm_actions, vms, workers, ws
 from .api import storage as storage_api
 from .api import throwaway as throwaway_api
+from .api import usage as usage_api
 from .api.parts import Parts
 from .api.reads import PreparedReads
 from .api.socket_tokens import SocketTokens
@@ -30,6 +31,7 @@ from .care.imagesize import ImageSizes
 from .care.ipdiag import IPDoctor, ResolverStore
 from .care.runlogs import RunLogs
 from .care.storage import StorageService
+from .care.usage import UsageSampler
 from .catalog import Catalog, GitHubTokenStore
 from .console import (
     CREDENTIALS_FILE,
@@ -215,6 +217,12 @@ def build_services(settings: Settings) -> Services:
             ),
             env=env,
         ),
+        usage=UsageSampler(
+            running=lambda: [v.name for v in inventory.vms if v.status == "running"],
+            run_pids=runlogs.live_pids,
+            tart_home=tart_home if local is not None else None,
+            guest=local.tart.run_in_guest if local is not None else None,
+        ),
     )
 
 
@@ -288,6 +296,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(router, responses=api_errors.ERROR_RESPONSES)
     app.include_router(ws.router)
     app.include_router(console_api.sockets)
+    app.include_router(usage_api.router)
     web.mount(app)
     # Outermost last: headers on every answer (refusals too), then Host/Origin, then the
     # body cap, all before routing; inside them the prepared hot reads (api/reads.py), then

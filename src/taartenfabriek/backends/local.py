@@ -30,6 +30,7 @@ from .local_lifecycle import LocalLifecycle, start_flags, stream
 from .local_list import fold_entries
 from .local_tart import LocalTart
 from .local_watch import Changed
+from .serial import SerialPorts
 
 __all__ = ["LocalBackend"]
 
@@ -94,6 +95,11 @@ class LocalBackend:
             long_timeout=long_timeout,
             ip_timeout=ip_timeout,
         )
+
+    @property
+    def serial_ports(self) -> SerialPorts:
+        """The serial consoles of the runs this server started (backends/serial.py)."""
+        return self.lifecycle.serial_ports
 
     @property
     def tart_home(self) -> Path | None:

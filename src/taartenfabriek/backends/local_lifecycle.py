@@ -24,6 +24,7 @@ from ..tart.parse import clean_line, config_fields, explain_limit, progress
 from ..tart.runner import RunResult, TartRunner
 from .base import RunHandle, RunRecorder, StartOptions, TaskContext
 from .local_runs import find_vnc_url, read_tail
+from .serial import SerialPort, SerialPorts
 
 SUSPEND_TIMEOUT = 600.0
 """Seconds `tart run` may take to write a suspended VM's memory to disk and exit."""
@@ -31,8 +32,15 @@ SUSPEND_TIMEOUT = 600.0
 POLL = 0.25
 
 
-def start_flags(options: StartOptions) -> list[str]:
-    """The `tart run` flags of `options`; the defaults give the seed's `--vnc --no-graphics`."""
+SERIAL_PLACEHOLDER = "/dev/ttysNNN"
+"""Where a previewed command shows the pty a start with a serial console makes."""
+
+
+def start_flags(options: StartOptions, serial_path: str | None = None) -> list[str]:
+    """The `tart run` flags of `options`; the defaults give the seed's `--vnc --no-graphics`.
+    `serial_path`: the pty made for this run (a preview shows a placeholder)."""
+    if options.serial and serial_path is None:
+        serial_path = SERIAL_PLACEHOLDER
     flags = argv.run_flags(
         display=options.display,
         suspendable=options.suspendable,
@@ -43,6 +51,7 @@ def start_flags(options: StartOptions) -> list[str]:
             argv.dir_spec(d.name, d.path, read_only=d.read_only, tag=d.tag) for d in options.dirs
         ],
         disks=[argv.disk_spec(d.path, read_only=d.read_only) for d in options.disks],
+        serial_path=serial_path if options.serial else None,
     )
     return flags + list(options.extra_flags)
 
@@ -85,32 +94,44 @@ class LocalLifecycle:
         self.long_timeout = long_timeout
         self.ip_timeout = ip_timeout
         self._watchers: set[asyncio.Task[None]] = set()
+        self.serial_ports = SerialPorts()
+        """The serial consoles of the runs this server started (`StartOptions.serial`)."""
 
     async def _stream(self, args: list[str], ctx: TaskContext, timeout: float) -> RunResult:
         return await stream(self.runner, args, ctx, timeout)
 
     # --- tart run ---------------------------------------------------------------------------
 
-    def _watch(self, process: asyncio.subprocess.Process, log_path: Path) -> None:
-        """Record in the run's sidecar when and how `tart run` ended (while we are up)."""
+    def _watch(
+        self, process: asyncio.subprocess.Process, log_path: Path, port: SerialPort | None
+    ) -> None:
+        """Record in the run's sidecar when and how `tart run` ended (while we are up); its
+        serial console (backends/serial.py) is read from now on and ends with it."""
+        if port is not None:
+            port.begin()
 
         async def wait() -> None:
-            code = await process.wait()
-            self.runlogs.record_exit(log_path, code)
+            try:
+                self.runlogs.record_exit(log_path, await process.wait())
+            finally:
+                if port is not None:
+                    self.serial_ports.release(port)
 
         watcher = asyncio.create_task(wait())
         self._watchers.add(watcher)
         watcher.add_done_callback(self._watchers.discard)
 
     async def start(self, name: str, ctx: TaskContext, options: StartOptions) -> dict[str, Any]:
-        args = argv.run(name, start_flags(options))
+        port = self.serial_ports.open(name) if options.serial else None
+        args = argv.run(name, start_flags(options, port.path if port else None))
         log_path = self.runlogs.new_run(name, self.runner.argv(args), dataclasses.asdict(options))
         ctx.set_command(self.runner.argv(args))
         ctx.log("$ " + " ".join(self.runner.argv(args)))
         started_at = time.time()
-        process = await self.runner.spawn_detached(args, log_path)
+        with self.serial_ports.closed_on_error(port):
+            process = await self.runner.spawn_detached(args, log_path)
         self.runlogs.record_pid(log_path, process.pid)
-        self._watch(process, log_path)
+        self._watch(process, log_path, port)
         ctx.log(f"tart run started (pid {process.pid}); waiting for the guest's IP address")
         try:
             booted = await self._await_boot(name, ctx, process, log_path)
@@ -164,6 +185,7 @@ class LocalLifecycle:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await watcher
+        self.serial_ports.close_all()
 
     # --- suspend ---------------------------------------------------------------------------
 

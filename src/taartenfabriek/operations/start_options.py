@@ -212,6 +212,11 @@ class VMStartOptions(BaseModel):
     )
     dirs: list[SharedDir] = Field(default_factory=list, max_length=MAX_DIRS)
     disks: list[ExtraDisk] = Field(default_factory=list, max_length=MAX_DISKS)
+    serial: bool = Field(
+        False,
+        description="Linux guests: a serial console (`tart run --serial-path` on a pty the "
+        "server holds), shown in the browser at `/ws/vms/{name}/serial`; needs no network.",
+    )
 
     @field_validator("bridged_interface")
     @classmethod
@@ -247,6 +252,7 @@ class VMStartOptions(BaseModel):
             rosetta_tag=self.rosetta_tag,
             dirs=tuple(BackendDir(d.name, d.path, d.read_only, d.tag) for d in self.dirs),
             disks=tuple(BackendDisk(d.path, d.read_only) for d in self.disks),
+            serial=self.serial,
         )
 
     @classmethod
@@ -264,6 +270,7 @@ class VMStartOptions(BaseModel):
                     "suspendable": raw.get("suspendable", False),
                     "dirs": raw.get("dirs") or [],
                     "disks": raw.get("disks") or [],
+                    "serial": raw.get("serial", False),
                 }
             )
         except (ValidationError, TypeError, KeyError, IndexError):
@@ -283,6 +290,7 @@ class StartRequest(BaseModel):
     suspendable: bool | None = None
     dirs: list[SharedDir] | None = None
     disks: list[ExtraDisk] | None = None
+    serial: bool | None = None
     remember: bool = Field(True, description="Keep these options as the VM's default.")
 
     def merged(self, saved: VMStartOptions) -> VMStartOptions:
@@ -354,6 +362,11 @@ def check_for_vm(options: VMStartOptions, *, os_name: str | None, suspended: boo
     """What depends on this VM and this disk, checked now: InvalidInput (422) with the fix."""
     if options.suspendable and os_name == "linux":
         raise InvalidInput("Tart can suspend macOS guests only: turn suspendable off for Linux")
+    if options.serial and os_name == "darwin":
+        raise InvalidInput(
+            "a serial console is for Linux guests (macOS runs no login on it): turn serial off, "
+            "use the Console or the Terminal"
+        )
     if options.rosetta_tag and os_name == "darwin":
         raise InvalidInput(
             "Rosetta sharing is for Linux guests: macOS guests have Rosetta built in"

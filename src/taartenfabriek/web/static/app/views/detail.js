@@ -17,6 +17,7 @@ import { LifecycleActions } from './lifecycle.js';
 import { RunLog } from './runlog.js';
 import { IpLookup, StartOptionsSection, useLocalTart } from './startsummary.js';
 import { IpDiagnosis } from './ipdiag.js';
+import { UsageSection } from './usage.js';
 import { ShareSection } from './images.js';
 import { NotesSection } from './notes.js';
 import { RunCopyButton } from './throwaway.js';
@@ -159,6 +160,7 @@ function VmTasks({ name }) {
 const PANES = {
   console: ['/static/js/console.js', 'mountConsole'],
   terminal: ['/static/js/terminal.js', 'mountTerminal'],
+  serial: ['/static/js/terminal.js', 'mountSerial'],
 };
 
 function Pane({ kind, name }) {
@@ -182,11 +184,11 @@ function Pane({ kind, name }) {
   return html`<div ref=${ref} class="vm-pane"></div>`;
 }
 
-const TABS = [['details', 'Details', 'info'], ['console', 'Console', 'monitor'], ['terminal', 'Terminal', 'terminal']];
+const TABS = [['details', 'Details', 'info'], ['console', 'Console', 'monitor'], ['terminal', 'Terminal', 'terminal'], ['serial', 'Serial', 'terminal']];
 
-function Tabs({ tab, setTab }) {
+function Tabs({ tab, setTab, orchard }) {
   return html`<div class="detail-tabs" role="tablist" aria-label="VM views">
-    ${TABS.map(([id, label, icon]) => html`<button key=${id} type="button" role="tab" id=${`tab-${id}`}
+    ${TABS.filter(([id]) => !(orchard && id === 'serial')).map(([id, label, icon]) => html`<button key=${id} type="button" role="tab" id=${`tab-${id}`}
         class=${`btn btn-sm ${tab === id ? 'btn-secondary' : 'btn-ghost'}`} aria-selected=${tab === id}
         onClick=${() => setTab(id)}><${Icon} name=${icon} size=${14} />${label}</button>`)}
   </div>`;
@@ -216,13 +218,14 @@ export function Detail({ name, onClose }) {
     </div>
     <${LifecycleActions} vm=${vm} busy=${busy} version=${version} />
     ${vm.throwaway ? html`<p class="throwaway-tag" role="note">A throwaway copy: the server deletes it when it stops.</p>` : html`<div class="actions"><${RunCopyButton} vm=${vm} /></div>`}
-    ${isBaseImage(vm) ? null : html`<${Tabs} tab=${view} setTab=${setTab} />`}
+    ${isBaseImage(vm) ? null : html`<${Tabs} tab=${view} setTab=${setTab} orchard=${orchard} />`}
     ${view !== 'details' ? html`<div role="tabpanel" aria-labelledby=${`tab-${view}`}>
       <${Pane} key=${`${view}|${vm.status}`} kind=${view} name=${name} />
     </div>` : html`<section class="detail-section" aria-labelledby="conn-title">
       <h3 id="conn-title" class="section-title">Connect</h3>
       <${Connection} vm=${vm} />
     </section>
+    ${vm.status === 'running' && !orchard ? html`<${UsageSection} vm=${vm} />` : null}
     ${isBaseImage(vm) ? null : html`<${NotesSection} vm=${vm} />`}
     ${isBaseImage(vm) ? null : html`<${StartOptionsSection} vm=${vm} version=${version} />`}
     ${isBaseImage(vm) ? null : html`<${ConfigSection} name=${name} version=${version} orchard=${orchard} />`}
