@@ -42,7 +42,12 @@ def test_start_shows_the_vm_running_with_its_ip(ui: UI) -> None:
     assert "tart run" in runlog.locator(".run-meta code").inner_text()
     edit = drawer.get_by_role("button", name="Edit runner")
     assert edit.is_disabled() and "running" in (edit.get_attribute("title") or "")
-    drawer.get_by_role("button", name="Stop runner").click()
+    # Force stop is in the Shut down button's menu, and asks first.
+    drawer.get_by_role("button", name="More power actions for runner").click()
+    drawer.get_by_role("menuitem", name="Force stop…").click()
+    ui.page.get_by_role("dialog", name="Force stop this VM?").get_by_role(
+        "button", name="Force stop"
+    ).click()
     ui.page.locator('article.vm-card[data-vm="runner"][data-status="stopped"]').wait_for()
 
 

@@ -17,6 +17,16 @@ let vmTimer = null;
 let healthTimer = null;
 let running = false;
 const followers = new Map();
+const waiters = new Map(); // task id -> resolve functions of whenDone()
+
+/** A promise of the task's final state (resolved when its follower sees it end). */
+export function whenDone(id) {
+  const known = getState().tasks[id];
+  if (known && FINAL.has(known.status)) return Promise.resolve(known);
+  return new Promise((resolve) => {
+    waiters.set(id, [...(waiters.get(id) || []), resolve]);
+  });
+}
 
 /** Replace the inventory, keeping the identity of every VM that did not change, so that
  * memoised cards and rows skip re-rendering on each poll. */
@@ -141,6 +151,8 @@ export function follow(task) {
       followers.delete(task.id);
       announce(final);
       loadVms();
+      for (const resolve of waiters.get(task.id) || []) resolve(final);
+      waiters.delete(task.id);
     },
     onGone: () => followers.delete(task.id),
     onAuth: () => rejectToken(),
@@ -158,6 +170,8 @@ export async function submit(path, body = {}, method = 'POST') {
 export const actions = {
   start: (name) => submit(vmPath(name, 'start')),
   stop: (name) => submit(vmPath(name, 'stop')),
+  /** Ask the guest to shut down (Tart's SIGUSR2 path); the server waits `timeout` seconds. */
+  shutdown: (name, timeout) => submit(vmPath(name, 'shutdown'), { timeout }),
   delete: (name) => submit(vmPath(name, 'delete')),
   clone: (name, body) => submit(vmPath(name, 'clone'), body),
   create: (body) => submit('/api/vms/create', body),

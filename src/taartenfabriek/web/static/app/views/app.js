@@ -27,6 +27,7 @@ const EditDialog = lazy(() => import('./edit.js'), 'EditDialog');
 const RenameDialog = lazy(() => import('./rename.js'), 'RenameDialog');
 const StartOptionsDialog = lazy(() => import('./startoptions.js'), 'StartOptionsDialog');
 const MacLimitDialog = lazy(() => import('./maclimit.js'), 'MacLimitDialog');
+const ForceStopDialog = lazy(() => import('./forcestop.js'), 'ForceStopDialog');
 
 const DIALOGS = {
   create: CreateDialog,
@@ -37,6 +38,7 @@ const DIALOGS = {
   rename: RenameDialog,
   'start-options': StartOptionsDialog,
   'macos-limit': MacLimitDialog,
+  'force-stop': ForceStopDialog,
 };
 
 function Header() {
