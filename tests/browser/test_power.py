@@ -87,9 +87,7 @@ def test_a_guest_that_does_not_stop_in_time_is_offered_force_stop(
     assert "unsaved work in the guest is lost" in text
     assert _state(ui, "stubborn") == "running"
     dialog.get_by_role("button", name="Force stop").click()
-    ui.task("stop", "stubborn").locator('.badge[data-status="completed"]').wait_for(
-        timeout=30_000
-    )
+    ui.task("stop", "stubborn").locator('.badge[data-status="completed"]').wait_for(timeout=30_000)
     assert _state(ui, "stubborn") == "stopped"
 
 
