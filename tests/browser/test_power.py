@@ -152,6 +152,10 @@ def _elsewhere(ui: UI) -> None:
         ".map(id => document.getElementById(id)?.textContent || '').join(' ')"
     )
     assert reason in described
-    assert reason in drawer.locator(".action-reason").inner_text()
+    reasons = drawer.locator(".action-reason").inner_text()
+    assert reason in reasons
+    # No sentence sends the user to a Shut down that is refused (point 2).
+    assert "shut it down" not in reasons.lower()
+    assert "Force stop" in reasons
     drawer.get_by_role("button", name="More power actions for outsider").click()
     drawer.get_by_role("menuitem", name="Force stop…").wait_for()

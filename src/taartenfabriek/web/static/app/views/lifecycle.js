@@ -67,7 +67,9 @@ function Button({ id, label, icon, state, onClick, primary, danger, iconOnly, vm
  * elsewhere), the way on is Force stop, so the sentence says that instead. */
 function wayOn(reason, data) {
   if (!reason || data.shutdown?.allowed || !/shut it down/.test(reason)) return reason;
-  return reason.replace(/shut it down/, 'stop it (Force stop, in the Shut down menu)');
+  return reason
+    .replace(/shut it down or force stop it/, 'force stop it')
+    .replace(/shut it down/, 'stop it (Force stop, in the Shut down menu)');
 }
 
 function powerActions(vm, data, local) {

@@ -30,7 +30,9 @@ function deleteAction(vm, running) {
     icon: 'trash',
     danger: true,
     disabled: running,
-    reason: running ? `${vm.name} is running: shut it down before deleting it` : undefined,
+    reason: running
+      ? `${vm.name} is running: ${vm.source === 'orchard' ? 'stop it' : vm.started_at == null ? 'force stop it' : 'shut it down'} before deleting it`
+      : undefined,
     onClick: () => openDialog('delete', { vm }),
   };
 }
