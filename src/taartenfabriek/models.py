@@ -102,6 +102,13 @@ class Task(BaseModel):
     logs: list[str] = Field(default_factory=list)
     vm: str | None = Field(None, description="The VM or image the task acts on.")
     progress: float | None = Field(None, description="0-100 where the operation reports it.")
+    cancelled: bool = Field(
+        False,
+        description="The user cancelled the task (`POST /api/tasks/{id}/cancel`). Its `status` "
+        "stays the seed's `failed`, so older clients keep working; a UI shows it as "
+        "Cancelled rather than as a failure. False for every other end (a server "
+        "shutdown's interruption included).",
+    )
 
 
 class VMImage(BaseModel):
