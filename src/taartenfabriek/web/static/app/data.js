@@ -136,8 +136,11 @@ function announce(task) {
     const ip = task.result?.ip_address;
     const tail = ip ? ` — ${ip}` : '';
     toast(`${actionVerb(task.action, 2)} ${name}${tail}`, 'success');
+  } else if (task.status === 'failed' && task.cancelled) {
+    toast(`${actionVerb(task.action)} ${name} was cancelled`, 'info');
   } else if (task.status === 'failed') {
-    toast(`${actionVerb(task.action)} ${name} failed: ${task.error || 'see Activity'}`, 'error', 10000);
+    // The reason is shown once, in the task (Activity); the notice only points there.
+    toast(`${actionVerb(task.action)} ${name} failed: see Activity`, 'error', 10000);
   }
 }
 

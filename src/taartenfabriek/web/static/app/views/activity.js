@@ -34,13 +34,17 @@ function elapsed(task) {
   return duration(Date.now() / 1000 - task.created_at);
 }
 
+/** The task's log and, for a failure, Tart's raw output (the error above is its sentence in
+ * words, made by the server): kept here, folded, not shown a second time above. */
 function Logs({ task }) {
   const [open, setOpen] = useState(false);
   const lines = task.logs || [];
-  if (!lines.length) return null;
+  const raw = task.status === 'failed' && !task.cancelled ? task.stderr : null;
+  if (!lines.length && !raw) return null;
   return html`<details class="logs" open=${open} onToggle=${(e) => setOpen(e.currentTarget.open)}>
-    <summary>Logs <span class="muted">(${lines.length} ${lines.length === 1 ? 'line' : 'lines'})</span></summary>
-    ${open ? html`<pre class="log-text" tabindex="0">${lines.slice(-500).join('\n')}</pre>` : null}
+    <summary>Logs <span class="muted">(${lines.length} ${lines.length === 1 ? 'line' : 'lines'}${raw ? ', and Tart\'s own error output' : ''})</span></summary>
+    ${open && lines.length ? html`<pre class="log-text" tabindex="0" aria-label="Log">${lines.slice(-500).join('\n')}</pre>` : null}
+    ${open && raw ? html`<p class="small muted log-caption">Tart's error output:</p><pre class="log-text stderr" tabindex="0" aria-label="Tart's error output">${raw}</pre>` : null}
   </details>`;
 }
 
@@ -59,14 +63,15 @@ function Item({ task }) {
       toast(error.message, 'error');
     }
   };
-  return html`<li class=${`task task-${task.status}`} data-task=${task.id} data-action=${task.action} data-status=${task.status}>
+  const outcome = task.cancelled && task.status === 'failed' ? 'cancelled' : task.status;
+  return html`<li class=${`task task-${outcome}`} data-task=${task.id} data-action=${task.action} data-status=${task.status}>
     <div class="task-head">
       <span class="task-icon" aria-hidden="true"><${Icon} name=${ICONS[task.action] || 'activity'} size=${14} /></span>
       <div class="task-title">
         <span class="task-verb">${actionVerb(task.action)}</span>
         <span class="task-target" title=${task.vm || ''}>${target}</span>
       </div>
-      <${TaskBadge} status=${task.status} />
+      <${TaskBadge} status=${task.status} cancelled=${task.cancelled} />
     </div>
     <div class="task-meta">
       <span>${clockTime(task.created_at)}</span>
@@ -84,11 +89,13 @@ function Item({ task }) {
     ${command
       ? html`<div class="task-command"><code class="mono" title=${command}>$ ${shown}</code><${CopyButton} value=${command} label="Copy command" /></div>`
       : null}
-    ${task.status === 'failed'
+    ${task.status === 'failed' && task.cancelled
+      ? html`<p class="task-note">Cancelled by you${task.updated_at ? ` at ${clockTime(task.updated_at)}` : ''}.</p>`
+      : null}
+    ${task.status === 'failed' && !task.cancelled
       ? html`<div class="task-error" role="alert">
           <strong>${task.error || 'The task failed'}</strong>
           ${task.exit_code !== null && task.exit_code !== undefined ? html`<span class="muted"> (exit code ${task.exit_code})</span>` : null}
-          ${task.stderr ? html`<pre class="log-text stderr">${task.stderr}</pre>` : null}
         </div>`
       : null}
     ${task.status === 'completed' && task.result?.message

@@ -113,8 +113,7 @@ function VmTasks({ name }) {
     ${list.length
       ? html`<ul class="mini-tasks">${list.map((t) => html`<li key=${t.id}>
           <span>${actionVerb(t.action)}</span><span class="muted">${clockTime(t.created_at)}</span>
-          <${TaskBadge} status=${t.status} />
-          ${t.status === 'failed' && t.error ? html`<p class="task-error-line">${t.error}</p>` : null}
+          <${TaskBadge} status=${t.status} cancelled=${t.cancelled} />
         </li>`)}</ul>`
       : html`<p class="muted">None yet.</p>`}
   </section>`;

@@ -160,8 +160,8 @@ export function ScratchProgress({ taskId, onClose, onBack }) {
   };
   return html`<div class="scratch-progress" ref=${box} tabindex="-1" data-task=${task.id} data-status=${task.status}>
     <div class="scratch-progress-head">
-      <strong>${done ? (task.status === 'completed' ? `Created ${name}` : `Could not create ${name}`) : `Creating ${name}…`}</strong>
-      <${TaskBadge} status=${task.status} />
+      <strong>${done ? (task.status === 'completed' ? `Created ${name}` : task.cancelled ? `Creating ${name} was cancelled` : `Could not create ${name}`) : `Creating ${name}…`}</strong>
+      <${TaskBadge} status=${task.status} cancelled=${task.cancelled} />
     </div>
     ${task.status === 'failed'
       ? null
@@ -171,7 +171,10 @@ export function ScratchProgress({ taskId, onClose, onBack }) {
         </div>`}
     ${task.command ? html`<p class="small"><code class="mono break">${shellLine(task.command, true)}</code></p>` : null}
     ${!done && last ? html`<p class="muted small" aria-live="polite">${last}</p>` : null}
-    ${task.status === 'failed'
+    ${task.status === 'failed' && task.cancelled
+      ? html`<p role="status">You cancelled it; the half-made VM was removed.</p>`
+      : null}
+    ${task.status === 'failed' && !task.cancelled
       ? html`<div class="alert alert-error" role="alert">${task.error || 'The task failed.'}</div>
         ${task.stderr ? html`<pre class="log-text stderr">${task.stderr}</pre>` : null}`
       : null}
