@@ -53,9 +53,42 @@ function setInventory(data) {
   setState({ vms: merged, vmsLoaded: true });
 }
 
+const PROBE_MS = 1000;
+let probeTimer = null;
+
+/** The server's reachability: going away starts a probe every second, so that coming back
+ * reloads everything at once (not at the next inventory or health poll). */
 function noteReachable(error) {
   const offline = error?.status === 0;
-  if (getState().offline !== offline) setState({ offline });
+  if (Boolean(getState().offline) === offline) return;
+  setState({ offline, offlineSince: offline ? Date.now() : null });
+  if (offline) probe();
+  else reconnected();
+}
+
+function probe() {
+  clearTimeout(probeTimer);
+  probeTimer = setTimeout(async () => {
+    if (!running || !getState().offline) return;
+    try {
+      const health = await api('/api/health');
+      setState({ health });
+      noteReachable(null);
+    } catch (error) {
+      if (error?.status === 0) probe();
+      else noteReachable(null); // it answered (even a refusal): api() reports the rest
+    }
+  }, PROBE_MS);
+}
+
+function reconnected() {
+  clearTimeout(probeTimer);
+  if (!running) return;
+  loadVms();
+  loadHealth();
+  loadTart();
+  loadTasks();
+  schedule();
 }
 
 export async function loadVms() {
@@ -108,6 +141,7 @@ export async function loadTasks() {
     api('/api/tasks/active'),
     api(`/api/tasks?limit=${HISTORY_LIMIT}`),
   ]);
+  if (active.status === 'rejected') noteReachable(active.reason);
   const tasks = { ...getState().tasks };
   for (const result of [recent, active]) {
     if (result.status !== 'fulfilled' || !Array.isArray(result.value)) continue;
@@ -201,6 +235,7 @@ function onVisibility() {
 export function stopLive() {
   running = false;
   clearTimeout(vmTimer);
+  clearTimeout(probeTimer);
   clearInterval(healthTimer);
   for (const stop of followers.values()) stop();
   followers.clear();

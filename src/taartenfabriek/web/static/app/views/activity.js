@@ -29,8 +29,9 @@ function useTicker(active) {
   }, [active]);
 }
 
-function elapsed(task) {
+function elapsed(task, offline) {
   if (FINAL.has(task.status)) return took(task.updated_at - task.created_at);
+  if (offline) return 'unknown'; // the server is gone: whether it still runs is not known
   return duration(Date.now() / 1000 - task.created_at);
 }
 
@@ -48,10 +49,11 @@ function Logs({ task }) {
   </details>`;
 }
 
-function Item({ task }) {
+function Item({ task, offline }) {
   const active = !FINAL.has(task.status);
   const measured = PROGRESS.has(task.action);
-  const progress = measured ? taskProgress(task) : null;
+  const unknown = offline && active;
+  const progress = measured && !unknown ? taskProgress(task) : null;
   const command = shellLine(task.command);
   const shown = shellLine(task.command, true);
   const parts = task.vm ? splitName(task.vm) : null;
@@ -75,15 +77,16 @@ function Item({ task }) {
     </div>
     <div class="task-meta">
       <span>${clockTime(task.created_at)}</span>
-      <span aria-label="Elapsed time" class="elapsed">${elapsed(task)}</span>
+      <span aria-label="Elapsed time" class="elapsed">${elapsed(task, offline)}</span>
       ${active && (task.status === 'running' || task.status === 'pending')
-        ? html`<button type="button" class="link link-muted" onClick=${cancel}>Cancel</button>`
+        ? html`<button type="button" class="link link-muted" onClick=${cancel} disabled=${offline}
+            aria-describedby=${offline ? 'why-offline' : undefined}>Cancel</button>`
         : null}
     </div>
     ${measured && (active || progress !== null)
       ? html`<div class="task-progress">
-          <${Progress} value=${progress} label=${`${task.action === 'pull' ? 'Pull' : 'Create'} progress of ${task.vm || 'image'}`} />
-          <span class="pct">${progress === null ? '' : `${Math.round(progress)}%`}</span>
+          <${Progress} value=${progress} unknown=${unknown} label=${`${task.action === 'pull' ? 'Pull' : 'Create'} progress of ${task.vm || 'image'}`} />
+          <span class="pct">${unknown ? 'unknown' : progress === null ? '' : `${Math.round(progress)}%`}</span>
         </div>`
       : null}
     ${command
@@ -112,6 +115,7 @@ const TaskItem = memo(Item);
 
 export function Activity() {
   const tasks = useStore((s) => s.tasks);
+  const offline = useStore((s) => Boolean(s.offline));
   const list = Object.values(tasks).sort((a, b) => {
     const fa = FINAL.has(a.status);
     const fb = FINAL.has(b.status);
@@ -119,7 +123,7 @@ export function Activity() {
     return b.created_at - a.created_at;
   });
   const active = list.filter((t) => !FINAL.has(t.status)).length;
-  useTicker(active > 0);
+  useTicker(active > 0 && !offline);
   const tick = active ? Math.floor(Date.now() / 1000) : 0;
   return html`<section class="activity-panel" aria-labelledby="activity-title">
     <div class="panel-head">
@@ -128,6 +132,6 @@ export function Activity() {
     </div>
     ${list.length === 0
       ? html`<p class="empty-inline">Operations you start (pull, create, start…) show up here with their live progress and logs.</p>`
-      : html`<ol class="tasks">${list.slice(0, SHOWN).map((t) => html`<${TaskItem} key=${t.id} task=${t} tick=${FINAL.has(t.status) ? 0 : tick} />`)}</ol>`}
+      : html`<ol class="tasks">${list.slice(0, SHOWN).map((t) => html`<${TaskItem} key=${t.id} task=${t} offline=${offline} tick=${FINAL.has(t.status) ? 0 : tick} />`)}</ol>`}
   </section>`;
 }

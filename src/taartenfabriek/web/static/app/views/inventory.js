@@ -103,7 +103,7 @@ function Paged({ items, render, reset, view }) {
       : null}`;
 }
 
-function Section({ id, title, icon, vms, busy, view, sort, empty, reset, orchard }) {
+function Section({ id, title, icon, vms, busy, view, sort, empty, reset, orchard, offline }) {
   return html`<section class="section" aria-labelledby=${id}>
     <div class="section-head">
       <h2 id=${id} class="section-title"><${Icon} name=${icon} size=${15} />${title}</h2>
@@ -113,8 +113,8 @@ function Section({ id, title, icon, vms, busy, view, sort, empty, reset, orchard
       ? html`<div class="empty-inline">${empty}</div>`
       : html`<${Paged} items=${vms} reset=${reset} view=${view}
           render=${(shown) => view === 'list'
-            ? html`<${VmTable} vms=${shown} busy=${busy} sort=${sort} caption=${title} orchard=${orchard} />`
-            : html`<div class="grid">${shown.map((vm) => html`<${VmCard} key=${vm.name} vm=${vm} busy=${busy[vm.name]} />`)}</div>`} />`}
+            ? html`<${VmTable} vms=${shown} busy=${busy} sort=${sort} caption=${title} orchard=${orchard} offline=${offline} />`
+            : html`<div class="grid">${shown.map((vm) => html`<${VmCard} key=${vm.name} vm=${vm} busy=${busy[vm.name]} offline=${offline} />`)}</div>`} />`}
   </section>`;
 }
 
@@ -181,6 +181,8 @@ export function Inventory() {
   const refreshing = useStore((s) => s.refreshing);
   const busy = parseBusy(useStore((s) => busyKey(s.tasks)));
   const orchard = useStore((s) => s.health?.backend === 'orchard');
+  const offline = useStore((s) => Boolean(s.offline));
+  const gone = offline ? { disabled: true, 'aria-describedby': 'why-offline', title: 'The server cannot be reached' } : {};
   const source = orchard ? 'Orchard' : 'Tart';
   const searchRef = useRef(null);
 
@@ -221,14 +223,14 @@ export function Inventory() {
         ${loaded ? html`<${Stats} vms=${vms} orchard=${orchard} />` : html`<p class="stats muted">Loading…</p>`}
       </div>
       <div class="page-actions">
-        <button type="button" class="btn btn-secondary" onClick=${refreshVms} disabled=${refreshing}
+        <button type="button" class="btn btn-secondary" onClick=${refreshVms} disabled=${refreshing || offline} aria-describedby=${offline ? 'why-offline' : undefined}
             aria-label=${`Refresh from ${source}`} title=${orchard ? 'Ask the Orchard controller again (GET /v1/vms)' : 'Ask Tart again (tart list, tart ip)'}>
           <${Icon} name="refresh" class=${refreshing ? 'spin' : ''} /><span class="hide-narrow">Refresh</span>
         </button>
-        ${orchard ? null : html`<button type="button" class="btn btn-secondary" onClick=${() => openDialog('pull')}>
+        ${orchard ? null : html`<button type="button" class="btn btn-secondary" onClick=${() => openDialog('pull')} ...${gone}>
           <${Icon} name="download" /><span>Pull image</span>
         </button>`}
-        <button type="button" class="btn btn-primary" onClick=${() => openDialog('create')}>
+        <button type="button" class="btn btn-primary" onClick=${() => openDialog('create')} ...${gone}>
           <${Icon} name="plus" /><span>New VM</span>
         </button>
       </div>
@@ -285,12 +287,12 @@ export function Inventory() {
       ? html`
         ${prefs.kind !== 'images' || orchard
           ? html`<${Section} id="sec-vms" title="Working VMs" icon="monitor" vms=${working} busy=${busy}
-              view=${prefs.view} sort=${prefs.sort} reset=${reset} orchard=${orchard}
+              view=${prefs.view} sort=${prefs.sort} reset=${reset} orchard=${orchard} offline=${offline}
               empty=${noMatch || html`No working VMs yet. <button type="button" class="link" onClick=${() => openDialog('create')}>Create one</button> from a base image.`} />`
           : null}
         ${prefs.kind !== 'vms' && !orchard
           ? html`<${Section} id="sec-images" title="Base images" icon="layers" vms=${images} busy=${busy}
-              view=${prefs.view} sort=${prefs.sort} reset=${reset}
+              view=${prefs.view} sort=${prefs.sort} reset=${reset} offline=${offline}
               empty=${noMatch || html`No base images. <button type="button" class="link" onClick=${() => openDialog('pull')}>Pull one</button> from a registry.`} />`
           : null}`
       : null}

@@ -5,7 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api, vmPath } from '../api.js';
 import { actions, submit } from '../data.js';
-import { openDialog, toast } from '../state.js';
+import { openDialog, toast, useStore } from '../state.js';
 import { isBaseImage } from '../format.js';
 import { Icon } from '../components/icons.js';
 import { SplitButton } from '../components/splitbutton.js';
@@ -114,6 +114,10 @@ function powerActions(vm, data, local) {
 
 export function LifecycleActions({ vm, busy, version }) {
   const { data, unsupported, error } = useActions(vm.name, version);
+  const offline = useStore((s) => Boolean(s.offline));
+  if (offline) {
+    return html`<div class="lifecycle"><${ActionButtons} vm=${vm} busy=${busy} iconOnlyDelete=${false} offline=${true} /></div>`;
+  }
   const local = useLocalTart(); // Orchard starts VMs its own way: no start options there
   if (isBaseImage(vm) || unsupported || error) {
     return html`<${ActionButtons} vm=${vm} busy=${busy} iconOnlyDelete=${false} />`;

@@ -62,6 +62,9 @@ function orchardActions(vm) {
   return list;
 }
 
+/** Every action's reason while the server cannot be reached (the banner says it in full). */
+export const OFFLINE = 'The server cannot be reached: actions wait until it answers again';
+
 /** Why a running local VM's Shut down cannot be asked for from here (the server's own rule:
  * only a run this server started can be asked; the details show the server's sentence). */
 export const ELSEWHERE = 'It was started outside this server (e.g. from a terminal), so its guest cannot be asked to shut down: only Force stop is possible';
@@ -113,22 +116,26 @@ async function power(call) {
 /** Buttons; `compact` shows icons only (with accessible names) for table rows. A refused
  * action stays in place, disabled, its reason as its description (a hidden span, shown as a
  * tooltip too), so a screen reader hears why. */
-export function ActionButtons({ vm, busy, compact = false, iconOnlyDelete = true }) {
+export function ActionButtons({ vm, busy, compact = false, iconOnlyDelete = true, offline = false }) {
   const key = `${compact ? 'r' : 'c'}-${vm.name.replace(/[^\w-]/g, '_')}`;
   return html`<div class="actions" data-actions-of=${vm.name}>
     ${vmActions(vm, busy).map((a) => {
+      if (offline) {
+        // The server is gone: nothing can be done, and the banner's sentence says why.
+        a = { ...a, disabled: true, reason: undefined, offline: true };
+      }
       const iconOnly = compact || (iconOnlyDelete && a.id === 'delete');
-      const reasonId = a.reason ? `why-${key}-${a.id}` : undefined;
+      const reasonId = a.offline ? 'why-offline' : a.reason ? `why-${key}-${a.id}` : undefined;
       const why = a.reason ? html`<span id=${reasonId} class="sr-only">${a.reason}</span>` : null;
       if (a.menu) {
         return html`<${SplitButton} key=${a.id} id=${a.id} label=${a.label} icon=${a.icon} onClick=${(e) => { e.stopPropagation(); a.onClick(); }}
-          disabled=${a.disabled} mainDisabled=${a.mainDisabled} title=${a.reason} describedBy=${reasonId}
+          disabled=${a.disabled} mainDisabled=${a.mainDisabled} title=${a.offline ? OFFLINE : a.reason} describedBy=${reasonId}
           ariaLabel=${`${a.label} ${vm.name}`} menuLabel=${a.label === 'Resume' ? `Options for resuming ${vm.name}` : `More power actions for ${vm.name}`}
           items=${a.menu} iconOnly=${compact} primary=${!compact} />${why}`;
       }
       const cls = ['btn', 'btn-sm', a.primary && !compact ? 'btn-secondary' : 'btn-ghost', a.danger ? 'btn-danger-ghost' : '', iconOnly ? 'btn-icon' : ''];
       return html`<button key=${a.id} type="button" class=${cls.join(' ')} data-action=${a.id} data-primary=${a.primary ? 'true' : undefined}
-          disabled=${a.disabled} title=${a.reason || a.title || (iconOnly ? a.label : undefined)}
+          disabled=${a.disabled} title=${a.offline ? OFFLINE : a.reason || a.title || (iconOnly ? a.label : undefined)}
           aria-label=${`${a.label} ${vm.name}`} aria-describedby=${reasonId}
           onClick=${(event) => { event.stopPropagation(); a.onClick(); }}>
         <${Icon} name=${a.icon} size=${15} />${iconOnly ? null : html`<span>${a.label}</span>`}

@@ -20,7 +20,7 @@ export const COLUMNS = [
 /** Orchard only: the Mac each VM is placed on. */
 export const WORKER_COLUMN = { key: 'worker', label: 'Worker', cls: 'col-worker' };
 
-function Row({ vm, busy, orchard }) {
+function Row({ vm, busy, orchard, offline }) {
   const { title, subtitle, tag } = splitName(vm.name);
   const base = isBaseImage(vm);
   return html`<tr data-vm=${vm.name} data-status=${vm.status}>
@@ -35,13 +35,13 @@ function Row({ vm, busy, orchard }) {
     <td class="num col-cpu">${vm.cpu ?? html`<span class="muted">—</span>`}</td>
     <td class="num col-mem">${memoryLabel(vm.memory) || html`<span class="muted">—</span>`}</td>
     <td class="num col-disk">${gbLabel(vm.disk_size) || html`<span class="muted">—</span>`}</td>
-    <td class="col-actions"><${ActionButtons} vm=${vm} busy=${busy} compact=${true} /></td>
+    <td class="col-actions"><${ActionButtons} vm=${vm} busy=${busy} compact=${true} offline=${offline} /></td>
   </tr>`;
 }
 
 const VmRow = memo(Row);
 
-export function VmTable({ vms, busy, sort, caption, orchard = false }) {
+export function VmTable({ vms, busy, sort, caption, orchard = false, offline = false }) {
   const columns = orchard ? [...COLUMNS.slice(0, 2), WORKER_COLUMN, ...COLUMNS.slice(2)] : COLUMNS;
   const toggle = (key) => {
     const dir = sort.key === key && sort.dir === 'asc' ? 'desc' : 'asc';
@@ -68,7 +68,7 @@ export function VmTable({ vms, busy, sort, caption, orchard = false }) {
         </tr>
       </thead>
       <tbody>
-        ${vms.map((vm) => html`<${VmRow} key=${vm.name} vm=${vm} busy=${busy[vm.name]} orchard=${orchard} />`)}
+        ${vms.map((vm) => html`<${VmRow} key=${vm.name} vm=${vm} busy=${busy[vm.name]} orchard=${orchard} offline=${offline} />`)}
       </tbody>
     </table>
   </div>`;
