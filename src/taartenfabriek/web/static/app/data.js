@@ -166,7 +166,11 @@ async function pickUpTasks() {
 
 function announce(task) {
   const name = task.vm || task.result?.name || '';
-  if (task.status === 'completed') {
+  if (task.status === 'completed' && task.action === 'rename') {
+    toast(`Renamed ${name} to ${task.result?.name || 'its new name'}`, 'success');
+  } else if (task.status === 'completed' && task.action === 'delete') {
+    toast(`Deleted ${name}`, 'success');
+  } else if (task.status === 'completed') {
     const ip = task.result?.ip_address;
     const tail = ip ? ` — ${ip}` : '';
     toast(`${actionVerb(task.action, 2)} ${name}${tail}`, 'success');
