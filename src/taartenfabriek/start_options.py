@@ -189,7 +189,8 @@ class VMStartOptions(BaseModel):
             self.bridged_interface = None
         if self.suspendable and self.dirs:
             raise ValueError(
-                "Tart cannot suspend a VM with shared folders: remove dirs or suspendable"
+                "Tart cannot suspend a VM that shares folders: remove the shared folders, "
+                "or turn Suspendable off"
             )
         names = [d.name.lower() for d in self.dirs]
         if len(set(names)) != len(names):
