@@ -130,16 +130,20 @@ function Segmented({ label, value, options, onChange }) {
 
 function Stats({ vms, orchard }) {
   let running = 0;
+  let suspended = 0;
   let stopped = 0;
   let images = 0;
   for (const vm of vms) {
+    const state = vmState(vm);
     if (isBaseImage(vm)) images += 1;
-    else if (vmState(vm) === 'running') running += 1;
+    else if (state === 'running') running += 1;
+    else if (state === 'suspended') suspended += 1;
     else stopped += 1;
   }
   return html`<p class="stats">
-    <span><span class="dot dot-running" aria-hidden="true"></span>${running} running</span>
-    <span><span class="dot dot-stopped" aria-hidden="true"></span>${stopped} stopped</span>
+    <span data-count="running"><span class="dot dot-running" aria-hidden="true"></span>${running} running</span>
+    ${suspended ? html`<span data-count="suspended"><span class="dot dot-suspended" aria-hidden="true"></span>${suspended} suspended</span>` : null}
+    <span data-count="stopped"><span class="dot dot-stopped" aria-hidden="true"></span>${stopped} stopped</span>
     ${orchard ? null : html`<span><span class="dot dot-image" aria-hidden="true"></span>${images} ${images === 1 ? 'image' : 'images'}</span>`}
   </p>`;
 }

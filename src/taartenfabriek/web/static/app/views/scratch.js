@@ -31,6 +31,9 @@ function optionalInt(label, raw, limits) {
   return String(raw).trim() === '' ? null : intError(label, raw, limits);
 }
 
+/** Default disk sizes (GB): a Linux server fits in 50; macOS and Xcode want 100. */
+const DISK_DEFAULT = { linux: '50', macos: '100' };
+
 export function ScratchForm({ onClose, onStarted }) {
   const existing = getState().vms.map((v) => v.name);
   const [values, setValues] = useState(() => ({
@@ -44,6 +47,11 @@ export function ScratchForm({ onClose, onStarted }) {
     setErrors((e) => ({ ...e, [field]: undefined }));
   };
   const mac = values.os === 'macos';
+  // A macOS installation needs a macOS-sized disk: the size follows the OS until it is typed.
+  const chooseOs = (os) => {
+    setValues((v) => (v.disk_size === DISK_DEFAULT[v.os] ? { ...v, os, disk_size: DISK_DEFAULT[os] } : { ...v, os }));
+    setErrors((e) => ({ ...e, os: undefined, disk_size: undefined }));
+  };
 
   const validate = () => {
     const found = {};
@@ -93,7 +101,7 @@ export function ScratchForm({ onClose, onStarted }) {
       <legend class="field-label">Operating system</legend>
       ${[['linux', 'Linux', 'An empty disk; boot an arm64 installer ISO on it.'], ['macos', 'macOS', 'Installed from an IPSW restore image: a long download and installation.']].map(([value, label, hint]) => html`
         <label key=${value} class="choice">
-          <input type="radio" name="scratch-os" value=${value} checked=${values.os === value} onChange=${() => set('os')(value)} />
+          <input type="radio" name="scratch-os" value=${value} checked=${values.os === value} onChange=${() => chooseOs(value)} />
           <span><span class="choice-label">${label}</span><span class="field-hint">${hint}</span></span>
         </label>`)}
     </fieldset>

@@ -10,10 +10,11 @@ import { SplitButton } from '../components/splitbutton.js';
 
 async function run(kind, vm) {
   try {
-    if (kind === 'start') {
+    if (kind === 'start' || kind === 'resume') {
       // Loaded on the first start, not before the inventory shows (one request fewer).
+      // A suspended VM is resumed (`POST /resume`), so its task is called Resume.
       const { startVm } = await import('./startvm.js');
-      await startVm(vm.name);
+      await startVm(vm.name, { resume: kind === 'resume' });
     } else {
       await actions[kind](vm.name);
     }
@@ -93,7 +94,7 @@ export function vmActions(vm, busy) {
     });
   } else if (state === 'suspended') {
     list.push({
-      id: 'start', label: 'Resume', icon: 'play', primary: true, onClick: () => run('start', vm),
+      id: 'start', label: 'Resume', icon: 'play', primary: true, onClick: () => run('resume', vm),
       menu: [{ id: 'discard', label: 'Discard saved state…', icon: 'stop', danger: true, onSelect: () => power((p) => p.confirmForceStop(vm, 'suspended')) }],
     });
   } else {
