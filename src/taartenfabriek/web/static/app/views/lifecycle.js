@@ -1,7 +1,8 @@
 // The details view's controls, enabled from `GET /api/vms/{name}/actions` (what can be done
 // now, and in words why not; what the backend cannot do at all is explained, not offered).
 // Older servers without that route get the card's buttons.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { useKeepFocus } from '../components/focuskeep.js';
 import { html } from '../html.js';
 import { api, vmPath } from '../api.js';
 import { actions, submit } from '../data.js';
@@ -115,10 +116,12 @@ function powerActions(vm, data, local) {
 export function LifecycleActions({ vm, busy, version }) {
   const { data, unsupported, error } = useActions(vm.name, version);
   const offline = useStore((s) => Boolean(s.offline));
+  const box = useRef(null);
+  useKeepFocus(box, vm.name, 'drawer');
+  const local = useLocalTart(); // Orchard starts VMs its own way: no start options there
   if (offline) {
     return html`<div class="lifecycle"><${ActionButtons} vm=${vm} busy=${busy} iconOnlyDelete=${false} offline=${true} /></div>`;
   }
-  const local = useLocalTart(); // Orchard starts VMs its own way: no start options there
   if (isBaseImage(vm) || unsupported || error) {
     return html`<${ActionButtons} vm=${vm} busy=${busy} iconOnlyDelete=${false} />`;
   }
@@ -147,7 +150,7 @@ export function LifecycleActions({ vm, busy, version }) {
     reasons.set(reason, [...(reasons.get(reason) || []), a]);
   }
   return html`<div class="lifecycle">
-    <div class="actions actions-wrap" data-actions-of=${vm.name}>
+    <div class="actions actions-wrap" ref=${box} data-actions-of=${vm.name} data-where="drawer">
       ${power.map((a) => html`<${Button} key=${a.id} ...${a} state=${states[a.id]} vm=${vm} busy=${busy} />`)}
       ${power.length ? html`<span class="actions-sep" aria-hidden="true"></span>` : null}
       ${manage.map((a) => html`<${Button} key=${a.id} ...${a} state=${states[a.id]} vm=${vm} busy=${busy} />`)}

@@ -7,6 +7,8 @@ import { openDialog, toast } from '../state.js';
 import { isBaseImage, vmState } from '../format.js';
 import { Icon } from '../components/icons.js';
 import { SplitButton } from '../components/splitbutton.js';
+import { useKeepFocus } from '../components/focuskeep.js';
+import { useRef } from 'preact/hooks';
 
 async function run(kind, vm) {
   try {
@@ -119,7 +121,10 @@ async function power(call) {
  * tooltip too), so a screen reader hears why. */
 export function ActionButtons({ vm, busy, compact = false, iconOnlyDelete = true, offline = false }) {
   const key = `${compact ? 'r' : 'c'}-${vm.name.replace(/[^\w-]/g, '_')}`;
-  return html`<div class="actions" data-actions-of=${vm.name}>
+  const where = compact ? 'row' : iconOnlyDelete ? 'card' : 'drawer';
+  const box = useRef(null);
+  useKeepFocus(box, vm.name, where);
+  return html`<div class="actions" ref=${box} data-actions-of=${vm.name} data-where=${where}>
     ${vmActions(vm, busy).map((a) => {
       if (offline) {
         // The server is gone: nothing can be done, and the banner's sentence says why.
