@@ -4,13 +4,12 @@ offered; stopping a suspended VM says its saved state is discarded and asks firs
 
 from __future__ import annotations
 
-import json
 import subprocess
 from typing import Any
 
 import pytest
 
-from tests.browser.conftest import OFFLINE_CATALOG, UI
+from tests.browser.conftest import OFFLINE_CATALOG, UI, set_prefs
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -72,8 +71,7 @@ def test_a_guest_that_does_not_stop_in_time_is_offered_force_stop(
     # page waits 2 s (this browser's `shutdownWait`) before saying so.
     env = {**OFFLINE_CATALOG, "TART_SIM_GUEST_STOP_SECONDS": "600"}
     ui: UI = make_ui(server_factory(env_overrides=env).start())
-    prefs = json.dumps({"shutdownWait": 2})
-    ui.context.add_init_script(f"localStorage.setItem('taartenfabriek.prefs', {prefs!r})")
+    set_prefs(ui.context, shutdownWait=2)
     ui.seed("stubborn", os_name="darwin")
     _start(ui, "stubborn")
     ui.launch()

@@ -2,7 +2,7 @@
 // bar for pulls, logs on demand, and why it failed), newest first, finished ones kept visible.
 import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
-import { useStore, toast } from '../state.js';
+import { setPrefs, useStore, toast } from '../state.js';
 import { actions } from '../data.js';
 import { memo } from '../components/memo.js';
 import { TaskBadge } from '../components/badge.js';
@@ -113,7 +113,42 @@ function Item({ task, offline }) {
 
 const TaskItem = memo(Item);
 
+/** Whether the panel is open: `prefs.activity` is `shown` or `hidden` once the user chose;
+ * otherwise (`auto`) it is open while something runs and a narrow rail the rest of the time,
+ * so the inventory has the room. */
+export function activityOpen(prefs, running) {
+  if (prefs.activity === 'shown') return true;
+  if (prefs.activity === 'hidden') return false;
+  return running > 0;
+}
+
+export function runningCount(tasks) {
+  let n = 0;
+  for (const t of Object.values(tasks)) if (t.status === 'running' || t.status === 'pending') n += 1;
+  return n;
+}
+
+function Rail({ running, total }) {
+  const label = `Show activity${running ? `, ${running} running` : total ? `, ${total} recent` : ''}`;
+  return html`<section class="activity-rail" aria-labelledby="activity-title">
+    <h2 id="activity-title" class="sr-only">Activity</h2>
+    <button type="button" class="btn btn-ghost btn-icon activity-show" aria-label=${label} title=${label}
+        aria-expanded="false" onClick=${() => setPrefs({ activity: 'shown' })}>
+      <${Icon} name="activity" size=${16} />
+      ${running ? html`<span class="count count-live">${running}</span>` : total ? html`<span class="count">${total}</span>` : null}
+    </button>
+  </section>`;
+}
+
 export function Activity() {
+  const prefs = useStore((s) => s.prefs);
+  const running = useStore((s) => runningCount(s.tasks));
+  const total = useStore((s) => Object.keys(s.tasks).length);
+  if (!activityOpen(prefs, running)) return html`<${Rail} running=${running} total=${total} />`;
+  return html`<${Panel} />`;
+}
+
+function Panel() {
   const tasks = useStore((s) => s.tasks);
   const offline = useStore((s) => Boolean(s.offline));
   const list = Object.values(tasks).sort((a, b) => {
@@ -129,6 +164,8 @@ export function Activity() {
     <div class="panel-head">
       <h2 id="activity-title" class="section-title"><${Icon} name="activity" size=${15} />Activity</h2>
       ${active ? html`<span class="count count-live">${active} running</span>` : null}
+      <button type="button" class="btn btn-ghost btn-sm activity-hide" aria-expanded="true"
+          onClick=${() => setPrefs({ activity: 'hidden' })}>Hide</button>
     </div>
     ${list.length === 0
       ? html`<p class="empty-inline">Operations you start (pull, create, start…) show up here with their live progress and logs.</p>`

@@ -113,7 +113,7 @@ function Section({ id, title, icon, vms, busy, view, sort, empty, reset, orchard
       ? html`<div class="empty-inline">${empty}</div>`
       : html`<${Paged} items=${vms} reset=${reset} view=${view}
           render=${(shown) => view === 'list'
-            ? html`<${VmTable} vms=${shown} busy=${busy} sort=${sort} caption=${title} orchard=${orchard} offline=${offline} />`
+            ? html`<${VmTable} vms=${shown} all=${vms} busy=${busy} sort=${sort} caption=${title} orchard=${orchard} offline=${offline} />`
             : html`<div class="grid">${shown.map((vm) => html`<${VmCard} key=${vm.name} vm=${vm} busy=${busy[vm.name]} offline=${offline} />`)}</div>`} />`}
   </section>`;
 }
@@ -167,6 +167,25 @@ function EmptyInventory({ orchard }) {
       <button type="button" class="btn btn-primary" onClick=${() => openDialog('pull')}><${Icon} name="download" />Pull an image</button>
       <button type="button" class="btn btn-secondary" onClick=${() => openDialog('create')}><${Icon} name="plus" />New VM</button>
     </div>
+  </div>`;
+}
+
+const BULK = [['start', 'Start', 'play'], ['shutdown', 'Shut down', 'power'], ['force-stop', 'Force stop…', 'stop'], ['delete', 'Delete…', 'trash']];
+
+/** The list's selection and what can be done to all of it at once (one confirmation). */
+function BulkBar({ vms, offline }) {
+  const selection = useStore((s) => s.selection);
+  const names = useMemo(() => {
+    const present = new Set(vms.map((vm) => vm.name));
+    return selection.filter((name) => present.has(name));
+  }, [vms, selection]);
+  if (!names.length) return null;
+  return html`<div class="bulk-bar" role="region" aria-label="Selected VMs">
+    <strong>${names.length} selected</strong>
+    ${BULK.map(([kind, label, icon]) => html`<button key=${kind} type="button" class=${`btn btn-sm ${kind === 'delete' || kind === 'force-stop' ? 'btn-ghost btn-danger-ghost' : 'btn-secondary'}`}
+        disabled=${offline} aria-describedby=${offline ? 'why-offline' : undefined} data-bulk=${kind}
+        onClick=${() => openDialog('bulk', { kind, names })}><${Icon} name=${icon} size=${14} />${label}</button>`)}
+    <button type="button" class="btn btn-sm btn-ghost" onClick=${() => setState({ selection: [] })}>Clear selection</button>
   </div>`;
 }
 
@@ -284,6 +303,7 @@ export function Inventory() {
       ]} />
     </div>
 
+    ${prefs.view === 'list' ? html`<${BulkBar} vms=${vms} offline=${offline} />` : null}
     ${error && !loaded ? html`<div class="alert alert-error" role="alert">Could not load the inventory: ${error}</div>` : null}
     ${!loaded && !error ? html`<${Skeleton} />` : null}
     ${loaded && vms.length === 0 ? html`<${EmptyInventory} orchard=${orchard} />` : null}
