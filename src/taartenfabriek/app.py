@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 
 from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
@@ -34,6 +35,7 @@ from .imagesize import ImageSizes
 from .inventory import Inventory
 from .ipdiag import IPDoctor, ResolverStore
 from .logs import register_secret
+from .models import VMImage
 from .operations import Operations
 from .runlogs import RunLogs
 from .security import (
@@ -57,6 +59,15 @@ log = logging.getLogger(__name__)
 
 GZIP_MINIMUM = 1024
 """Bytes below which a response is sent as is (gzip would save less than it costs)."""
+
+
+def _demo_catalog(settings: Settings) -> Callable[[], Sequence[VMImage]] | None:
+    """`--demo` lists what the simulator's registry serves: no real registry is asked."""
+    if not settings.demo or settings.tart_home is None:
+        return None
+    from . import demo
+
+    return functools.partial(demo.catalog_images, settings.tart_home)
 
 
 def build_services(settings: Settings) -> Services:
@@ -163,6 +174,7 @@ def build_services(settings: Settings) -> Services:
             registry_url=settings.registry_url,
             cache_path=settings.home / "catalog.json",
             ttl=settings.catalog_ttl,
+            local_source=_demo_catalog(settings),
         ),
         storage=storage,
         runlogs=runlogs,

@@ -121,11 +121,12 @@ class VMImage(BaseModel):
     description: str | None = None
     tags: list[str] = Field(default_factory=list)
     updated_at: str | None = None
-    origin: Literal["github", "registry", "builtin"] | None = Field(
+    origin: Literal["github", "registry", "builtin", "simulator"] | None = Field(
         None,
         description="`github`: listed through the GitHub Packages API (token); `registry`: "
         "the maintained list, tags read anonymously from the registry; `builtin`: the "
-        "maintained list with its usual tags, unchecked (nothing answered, no token).",
+        "maintained list with its usual tags, unchecked (nothing answered, no token); "
+        "`simulator`: `--demo`, the images the simulated registry serves (no network).",
     )
     os: Literal["macos", "linux"] | None = None
     stale: bool = Field(False, description="The last fetch failed; this is the last known list.")
