@@ -68,7 +68,7 @@ def catalog_images(tart_home: Path) -> list[Any]:
     images by any tag, the names of TART_SIM_REGISTRY and what was pushed to it), so the
     pull dialog of `--demo` never reaches for a real registry."""
     from .catalog import images, known
-    from .models import VMImage
+    from .core.models import VMImage
 
     found: list[Any] = images.builtin_images("ghcr.io", origin="simulator")
     listed = [os.environ.get("TART_SIM_REGISTRY", ""), str(tart_home / ".sim-registry")]

@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from ..errors import BackendUnavailable
+from ..core.errors import BackendUnavailable
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
