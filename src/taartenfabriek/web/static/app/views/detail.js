@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api, vmPath } from '../api.js';
-import { updateTask, useStore } from '../state.js';
+import { getState, updateTask, useStore } from '../state.js';
 import { currentToken } from '../token.js';
 import { Dialog } from '../components/dialog.js';
 import { VmBadge, KindBadge, TaskBadge } from '../components/badge.js';
@@ -126,7 +126,15 @@ const PANES = {
   terminal: ['/static/js/terminal.js', 'mountTerminal'],
 };
 
-function Pane({ kind, name }) {
+/** The console's fix for a screen it cannot show: restart with Tart's built-in VNC server. */
+async function restartWithVnc(name) {
+  const vm = getState().vms.find((v) => v.name === name);
+  if (!vm) return;
+  const { restartWith } = await import('./power.js');
+  await restartWith(vm, { display: 'vnc-experimental' });
+}
+
+function Pane({ kind, name, os }) {
   const ref = useRef(null);
   const [error, setError] = useState(null);
   useEffect(() => {
@@ -135,7 +143,7 @@ function Pane({ kind, name }) {
     const [url, mount] = PANES[kind];
     import(url)
       .then((module) => {
-        if (alive) handle = module[mount](ref.current, { vmName: name, token: currentToken() });
+        if (alive) handle = module[mount](ref.current, { vmName: name, token: currentToken(), os, fix: () => restartWithVnc(name) });
       })
       .catch((err) => alive && setError(String(err.message || err)));
     return () => {
@@ -182,7 +190,7 @@ export function Detail({ name, onClose }) {
     <${LifecycleActions} vm=${vm} busy=${busy} version=${version} />
     ${isBaseImage(vm) ? null : html`<${Tabs} tab=${view} setTab=${setTab} />`}
     ${view !== 'details' ? html`<div role="tabpanel" aria-labelledby=${`tab-${view}`}>
-      <${Pane} key=${`${view}|${vm.status}`} kind=${view} name=${name} />
+      <${Pane} key=${`${view}|${vm.status}`} kind=${view} name=${name} os=${vm.os} />
     </div>` : html`<section class="detail-section" aria-labelledby="conn-title">
       <h3 id="conn-title" class="section-title">Connect</h3>
       <${Connection} vm=${vm} />

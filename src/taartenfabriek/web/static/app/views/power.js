@@ -19,6 +19,7 @@ export function confirmForceStop(vm, mode = null, extra = {}) {
   openDialog('force-stop', { vm, mode: state, ...extra });
 }
 
+/** Shut down; resolves true once the guest has stopped, false otherwise (said to the user). */
 export async function shutDown(vm) {
   const wait = shutdownWait();
   let task;
@@ -31,11 +32,21 @@ export async function shutDown(vm) {
     } else {
       toast(error.message, 'error', 10000);
     }
-    return;
+    return false;
   }
   const final = await whenDone(task.id);
-  if (final.status !== 'failed' || final.cancelled) return;
+  if (final.status === 'completed') return true;
+  if (final.cancelled) return false;
   await loadVms();
   const now = getState().vms.find((v) => v.name === vm.name);
   if (now && vmState(now) === 'running') confirmForceStop(now, 'stuck', { waited: wait });
+  return false;
+}
+
+/** Shut the VM down, then start it with these start options (the console's fix: Tart's
+ * built-in VNC server for a guest without Screen Sharing). */
+export async function restartWith(vm, body) {
+  if (vmState(vm) === 'running' && !(await shutDown(vm))) return;
+  const { startVm } = await import('./startvm.js');
+  await startVm(vm.name, { body });
 }
