@@ -1,5 +1,6 @@
 // The main view: base images and working VMs as cards or a sortable list, with search and
-// filters. Long lists render in pages as they scroll into view, so 1,000 VMs stay quick.
+// filters. Long lists render only what is in the window (components/windowed.js), so 1,000
+// VMs stay quick to scroll and filter.
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { getState, openDialog, setPrefs, setState, useStore } from '../state.js';
@@ -8,11 +9,11 @@ import { Icon } from '../components/icons.js';
 import { FINAL, actionVerb, diskGb, isBaseImage, memoryGb, osLabel, vmState } from '../format.js';
 import { VmCard } from './vmcard.js';
 import { VmTable } from './vmtable.js';
+import { Windowed } from '../components/windowed.js';
 
-const PAGE = 48;
-// The smallest a card (grid: minmax(300px, 1fr), gap 14px) or a table row can be, in CSS px.
-const CARD_MIN = { width: 300, height: 150, gap: 14 };
-const ROW_MIN_HEIGHT = 36;
+// A card's smallest width, its height (app.css: .grid .vm-card) and the gap; a table row's height.
+const CARD = { width: 300, height: 178, gap: 14 };
+const ROW_HEIGHT = 37;
 const RENDERED_MARK = 'taartenfabriek:inventory-rendered';
 const STATE_ORDER = { running: 0, suspended: 1, stopped: 2, unknown: 3 };
 
@@ -69,38 +70,20 @@ function parseBusy(key) {
   return busy;
 }
 
-/** How many items the first page holds: what can fill the window (every column at the
- * narrowest card, every row at the shortest), at most PAGE. The next page follows once the
- * first is painted (its sentinel is then in range), so scrolling never meets a gap; what
- * nobody could see yet no longer delays the first render. */
-function firstPage(view) {
-  const columns = view === 'list' ? 1 : Math.floor((window.innerWidth + CARD_MIN.gap) / (CARD_MIN.width + CARD_MIN.gap));
-  const rows = Math.ceil(window.innerHeight / (view === 'list' ? ROW_MIN_HEIGHT : CARD_MIN.height));
-  return Math.min(PAGE, Math.max(1, columns) * rows);
+/** Cards in columns (grid: minmax(300px, 1fr), gap 14px, one column on a phone) of one fixed
+ * height; rows of one height: what the window shows is then known without measuring each. */
+function cardShape(el) {
+  const width = el ? el.clientWidth : Math.max(300, window.innerWidth - 120);
+  const narrow = window.matchMedia('(max-width: 640px)').matches;
+  const columns = narrow ? 1 : Math.max(1, Math.floor((width + CARD.gap) / (CARD.width + CARD.gap)));
+  const card = el?.querySelector('.vm-card');
+  const height = card ? card.getBoundingClientRect().height : CARD.height;
+  return { columns, rowHeight: height + CARD.gap };
 }
 
-function Paged({ items, render, reset, view }) {
-  const [limit, setLimit] = useState(() => firstPage(view));
-  const sentinel = useRef(null);
-  useEffect(() => setLimit(firstPage(view)), [reset]);
-  useEffect(() => {
-    const el = sentinel.current;
-    if (!el || typeof IntersectionObserver === 'undefined') return undefined;
-    const observer = new IntersectionObserver((entries) => {
-      if (entries.some((e) => e.isIntersecting)) setLimit((n) => n + PAGE);
-    }, { rootMargin: '600px' });
-    observer.observe(el);
-    return () => observer.disconnect();
-  }, [limit, items.length]);
-  const shown = items.length > limit ? items.slice(0, limit) : items;
-  return html`${render(shown)}
-    ${items.length > limit
-      ? html`<div ref=${sentinel} class="more">
-          <button type="button" class="btn btn-ghost btn-sm" onClick=${() => setLimit((n) => n + PAGE)}>
-            Show more (${items.length - limit} left)
-          </button>
-        </div>`
-      : null}`;
+function rowShape(el) {
+  const row = el?.querySelector('tbody tr[data-vm]');
+  return { columns: 1, rowHeight: row ? row.getBoundingClientRect().height : ROW_HEIGHT };
 }
 
 function Section({ id, title, icon, vms, busy, view, sort, empty, reset, orchard, offline }) {
@@ -111,10 +94,12 @@ function Section({ id, title, icon, vms, busy, view, sort, empty, reset, orchard
     </div>
     ${vms.length === 0
       ? html`<div class="empty-inline">${empty}</div>`
-      : html`<${Paged} items=${vms} reset=${reset} view=${view}
-          render=${(shown) => view === 'list'
-            ? html`<${VmTable} vms=${shown} all=${vms} busy=${busy} sort=${sort} caption=${title} orchard=${orchard} offline=${offline} />`
-            : html`<div class="grid">${shown.map((vm) => html`<${VmCard} key=${vm.name} vm=${vm} busy=${busy[vm.name]} offline=${offline} />`)}</div>`} />`}
+      : html`<${Windowed} key=${view} items=${vms} reset=${reset} layout=${view === 'list' ? rowShape : cardShape}
+          render=${(shown, before, after) => view === 'list'
+            ? html`<${VmTable} vms=${shown} all=${vms} before=${before} after=${after} busy=${busy} sort=${sort} caption=${title} orchard=${orchard} offline=${offline} />`
+            : html`<div class="grid" style=${{ paddingTop: `${before}px`, paddingBottom: `${after}px` }}>
+                ${shown.map((vm) => html`<${VmCard} key=${vm.name} vm=${vm} busy=${busy[vm.name]} offline=${offline} />`)}
+              </div>`} />`}
   </section>`;
 }
 

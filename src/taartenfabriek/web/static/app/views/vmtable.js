@@ -53,7 +53,7 @@ export function select(names, on) {
   setState({ selection: [...chosen] });
 }
 
-export function VmTable({ vms, all = vms, busy, sort, caption, orchard = false, offline = false }) {
+export function VmTable({ vms, all = vms, before = 0, after = 0, busy, sort, caption, orchard = false, offline = false }) {
   const selection = useStore((s) => s.selection);
   const chosen = new Set(selection);
   const ticked = all.filter((vm) => chosen.has(vm.name)).length;
@@ -88,7 +88,9 @@ export function VmTable({ vms, all = vms, busy, sort, caption, orchard = false, 
         </tr>
       </thead>
       <tbody>
+        ${before ? html`<tr class="spacer" aria-hidden="true" style=${{ height: `${before}px` }}><td colspan=${columns.length + 2}></td></tr>` : null}
         ${vms.map((vm) => html`<${VmRow} key=${vm.name} vm=${vm} busy=${busy[vm.name]} orchard=${orchard} offline=${offline} selected=${chosen.has(vm.name)} />`)}
+        ${after ? html`<tr class="spacer" aria-hidden="true" style=${{ height: `${after}px` }}><td colspan=${columns.length + 2}></td></tr>` : null}
       </tbody>
     </table>
   </div>`;
