@@ -1,7 +1,7 @@
 """Issue 19, point 11 (smaller truths): a resume is called Resume in Activity and notices; the
 header counts suspended VMs apart from stopped ones; "from scratch" for macOS starts at a
-macOS-sized disk; the shared-folders refusal is a sentence, not field names. (Ages in words:
-test_banners' stale inventory reads "2 minutes old".)"""
+macOS-sized disk. (Ages in words: test_banners' stale inventory reads "2 minutes old"; the
+shared-folders refusal as a sentence: tests/lifecycle/test_units.py.)"""
 
 from __future__ import annotations
 
@@ -44,12 +44,3 @@ def test_resume_counts_and_words(ui: UI) -> None:
     disk.fill("70")  # typed by the user: kept
     dialog.get_by_label("macOS").check()
     expect(disk).to_have_value("70")
-
-    # The refusal of shared folders with suspendable is a sentence.
-    with ui.server.client() as client:
-        body = {"suspendable": True, "dirs": [{"path": str(ui.server.root), "name": "src"}]}
-        answer = client.put("/api/vms/idle/start-options", json=body)
-    assert answer.status_code == 422
-    text = str(answer.json()["detail"])
-    assert "remove the shared folders, or turn Suspendable off" in text
-    assert "remove dirs" not in text

@@ -19,6 +19,7 @@ from ..core.logs import redact
 from ..core.models import VM, Worker
 from ..core.names import parse_remote
 from ..tart import argv, vmdir
+from ..tart.host import Host, detect
 from ..tart.ocicache import linked_digest, paired_digests
 from ..tart.parse import (
     ListEntry,
@@ -32,9 +33,9 @@ from ..tart.parse import (
 )
 from ..tart.runner import RunResult, TartRunner, describe_failure
 from .base import StartOptions, TaskContext
-from .local_lifecycle import LocalLifecycle, start_flags
+from .local_lifecycle import LocalLifecycle, start_flags, tart_and_host
 
-__all__ = ["RUN_LOGS_KEPT", "LocalBackend", "fold_entries"]
+__all__ = ["RUN_LOGS_KEPT", "LocalBackend", "fold_entries", "tart_and_host"]
 
 T = TypeVar("T")
 _USERINFO_RE = re.compile(r"^vnc://[^@/]*@")
@@ -78,6 +79,7 @@ class LocalBackend(LocalLifecycle):
         self.disk_agrees = False
         """Whether TART_HOME's lock files have shown the running VMs `tart list` reported
         (see `peek`)."""
+        self.host: Host = detect()
 
     # --- reads ---------------------------------------------------------------------------
 
@@ -85,8 +87,7 @@ class LocalBackend(LocalLifecycle):
         return await self.runner.run(args, timeout=timeout or self.timeout, check=True)
 
     async def version(self) -> str:
-        result = await self._check(argv.version())
-        return result.stdout.strip()
+        return (await self.runner.release()).raw
 
     async def get_config(self, name: str) -> dict[str, Any]:
         with kept_access_date(self.tart_home, name):  # reading is not using (prune by age)
@@ -102,6 +103,9 @@ class LocalBackend(LocalLifecycle):
             result = await self.runner.run(args, timeout=self.timeout + wait)
         except TartTimeout:
             self.ip_errors[name] = "tart ip did not answer in time"
+            return None
+        except Unsupported as exc:  # a resolver this Tart does not have (tart/features.py)
+            self.ip_errors[name] = exc.detail
             return None
         address = ip_address(result.stdout) if result.ok else None
         if address is None:
@@ -335,10 +339,6 @@ class LocalBackend(LocalLifecycle):
             "memory": f"{memory_gb}G",
             "disk_size": f"{disk_size_gb}G",
         }
-
-    async def check(self, action: str, vm: VM | None) -> None:
-        """Tart on this Mac can do every action of the API."""
-        return None
 
     async def workers(self) -> list[Worker]:
         raise Unsupported(NO_WORKERS)

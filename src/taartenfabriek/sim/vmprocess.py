@@ -14,7 +14,7 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
-from . import home, knobs, localstore, network, vmconfig
+from . import home, knobs, localstore, network, versions, vmconfig
 from .argspec import Namespace
 from .errors import PlainError, TartError, ValidationError
 from .files import create_sparse, discard
@@ -52,6 +52,12 @@ def _check_bridged(interfaces: list[str]) -> None:
 def _check_dirs(shares: list[str]) -> None:
     tags: dict[str, list[bool]] = {}
     for share in shares:
+        if not versions.has_dir_tags() and "tag=" in share.rsplit(":", 1)[-1]:
+            # Before 2.6.0 only a `:ro` suffix was an option (Run.swift of 2.5.0, :654-672):
+            # `tag=...` stays in the path, which then does not exist (the text is unsure).
+            raise TartError(
+                f"Error: shared directory path does not exist: {share.split(':', 1)[-1]}"
+            )
         parts = share.split(":")
         options = parts[-1].split(",")
         tag = "com.apple.virtio-fs.automount"
@@ -277,7 +283,12 @@ class Session:
 
 
 def run_vm(ns: Namespace) -> int:
-    signal.pthread_sigmask(signal.SIG_BLOCK, HANDLED)
+    if not versions.handles_sigusr2():
+        # Before 2.12.0 (#842) `tart run` had no SIGUSR2 handler: its default action kills it.
+        signal.signal(signal.SIGUSR2, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_BLOCK, (signal.SIGINT, signal.SIGUSR1))
+    else:
+        signal.pthread_sigmask(signal.SIG_BLOCK, HANDLED)
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     name = str(ns.name)
     vm = localstore.open_vm(name)
