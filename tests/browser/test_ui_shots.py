@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from taartenfabriek.sim.seed import seed_vm
-from tests.browser.conftest import UI
+from tests.browser.conftest import OFFLINE_CATALOG, UI
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -26,7 +26,8 @@ def _shoot(ui: UI, folder: Path, name: str, **options: Any) -> None:
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_ui_doc_screenshots(ui: UI, tmp_path: Path) -> None:
+def test_ui_doc_screenshots(server_factory: Any, make_ui: Any, tmp_path: Path) -> None:
+    ui: UI = make_ui(server_factory(env_overrides=OFFLINE_CATALOG).start(), activity=None)
     folder = DOCS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path
     folder.mkdir(parents=True, exist_ok=True)
     for index in range(8):
@@ -57,6 +58,7 @@ def test_ui_doc_screenshots(ui: UI, tmp_path: Path) -> None:
     suspend = drawer.get_by_role("button", name="Suspend runner-01")
     if suspend.count():
         suspend.hover()
+        assert suspend.is_disabled()
     _shoot(ui, folder, "refused")
     ui.page.keyboard.press("Escape")
 

@@ -21,7 +21,7 @@ export function Banners() {
   return html`<div class="banners">
     ${offline
       ? html`<${Banner} kind="error" title="The server cannot be reached.">
-          <span id="why-offline">Actions are disabled until it answers again; running tasks' times and progress are unknown meanwhile.</span>
+          <span id="why-offline">Actions are disabled until it answers again; running tasks' times and progress are unknown meanwhile.</span>${' '}
           What you see is what it last said. Is <code>taartenfabriek serve</code> still running? This page reconnects by itself, at once when it is back.
         <//>`
       : null}
