@@ -170,12 +170,13 @@ def make_ui(browser: Browser) -> Iterator[Callable[..., UI]]:
 
 
 def set_prefs(context: BrowserContext, **prefs: Any) -> None:
-    """Merge `prefs` into the UI's stored preferences before any page script runs."""
+    """Merge `prefs` into the UI's stored preferences before any page script runs (pages
+    without storage, such as about:blank, are left alone)."""
     script = (
-        "(() => { const key = 'taartenfabriek.prefs'; let p = {};"
+        "(() => { try { const key = 'taartenfabriek.prefs'; let p = {};"
         " try { p = JSON.parse(localStorage.getItem(key) || '{}') || {}; } catch (e) {}"
         f" Object.assign(p, {json.dumps(prefs)});"
-        " localStorage.setItem(key, JSON.stringify(p)); })()"
+        " localStorage.setItem(key, JSON.stringify(p)); } catch (e) {} })()"
     )
     context.add_init_script(script)
 

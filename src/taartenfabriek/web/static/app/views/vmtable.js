@@ -62,7 +62,7 @@ export function VmTable({ vms, all = vms, before = 0, after = 0, busy, sort, cap
     const dir = sort.key === key && sort.dir === 'asc' ? 'desc' : 'asc';
     setPrefs({ sort: { key, dir } });
   };
-  return html`<div class="table-wrap">
+  return html`<div class="table-wrap vm-table-wrap">
     <table class="vm-table">
       <caption class="sr-only">${caption}</caption>
       <thead>
