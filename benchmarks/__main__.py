@@ -17,11 +17,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import fanout, orchard, reads, refresh, spawn, startup, ui
+from . import details, fanout, orchard, reads, refresh, spawn, startup, ui
 from .harness import Server, Sim, ensure_bytecode, is_darwin, loadavg, seed_vms, vm_name
 from .report import Figure, machine, table, write_json
 
-ALL = ("refresh", "reads", "fanout", "spawn", "ui", "memory", "cold", "orchard")
+ALL = ("refresh", "reads", "fanout", "spawn", "ui", "memory", "cold", "details", "orchard")
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,8 @@ class Size:
     cold_reps: int
     orchard_fleet: tuple[int, int] = (1000, 50)
     """VMs and workers of the Orchard refresh."""
+    detail_counts: tuple[int, ...] = (300, 1000)
+    """VM counts of the cold start to every VM's details (issue 20)."""
 
 
 SIZES = {
@@ -71,6 +73,7 @@ SIZES = {
         tasks=100,
         cold_reps=1,
         orchard_fleet=(100, 5),
+        detail_counts=(20,),
     ),
 }
 
@@ -109,6 +112,13 @@ def run(args: argparse.Namespace) -> list[Figure]:
     sims: list[Sim] = []
     servers: list[Server] = []
     try:
+        if "details" in only:
+            log(f"cold start to every VM's details, {size.detail_counts} VMs; file watcher")
+            figures += details.measure(
+                root / "details", size.detail_counts, size.running, size.cold_reps
+            )
+            if only == {"details"}:
+                return figures
         big: tuple[Sim, Server] | None = None
         for count in size.vm_counts:
             last = count == size.vm_counts[-1]

@@ -18,6 +18,7 @@ from .api import errors as api_errors
 from .api import logs as logs_api
 from .api import network, service, system, tasks, vm_actions, vms, workers, ws
 from .api import storage as storage_api
+from .api.parts import Parts
 from .api.reads import PreparedReads
 from .backends.base import Backend
 from .backends.local import LocalBackend
@@ -34,20 +35,26 @@ from .console import (
     CredentialStore,
 )
 from .core.errors import StorageError
+from .core.hosts import is_loopback_address
 from .core.logs import register_secret
 from .core.models import VMImage
+from .core.secrets import secure_state
 from .core.settings import Settings
 from .inventory.service import Inventory
+from .operations.actions import ActionsOracle
 from .operations.checks import CareChecks
-from .operations.operations import Operations
+from .operations.context import OperationsContext
+from .operations.creates import CreateActions
+from .operations.deletes import DeleteActions
+from .operations.edits import EditActions
+from .operations.starts import StartActions
+from .operations.stops import StopActions
 from .operations.vmrecords import VMRecords
 from .security import (
     BodySizeLimit,
     RequestGuard,
     SecurityHeaders,
     TokenStore,
-    is_loopback_address,
-    secure_state,
 )
 from .services import Services
 from .tart.home import resolve_tart_home
@@ -116,14 +123,15 @@ def build_services(settings: Settings) -> Services:
         runlogs = RunLogs(settings.logs_dir / "runs")  # stays empty: workers run the VMs
         ip_errors: Callable[[str], str | None] = dict[str, str]().get
     else:
+        runlogs = RunLogs(settings.logs_dir / "runs")
         local = backend = LocalBackend(
             TartRunner(settings.tart_path, env),
-            logs_dir=settings.logs_dir,
+            runlogs=runlogs,
             timeout=settings.tart_timeout,
             long_timeout=settings.tart_long_timeout,
             ip_timeout=settings.start_ip_timeout,
         )
-        runlogs, ip_errors = local.runlogs, local.ip_errors.get
+        ip_errors = local.ip_errors.get
     engine = TaskEngine(
         SQLiteTaskStore.open(settings.tasks_db),
         retention_count=settings.task_retention_count,
@@ -137,6 +145,7 @@ def build_services(settings: Settings) -> Services:
     inventory = Inventory(
         backend,
         refresh_interval=settings.refresh_interval,
+        watch=settings.watch_files,
         # `tart ip` resolvers and run logs are this Mac's; Orchard VMs run on workers
         decorate=doctor.decorate if local is not None else None,
     )
@@ -160,15 +169,22 @@ def build_services(settings: Settings) -> Services:
         # queues a VM no worker has room for, so a fleet-wide count would refuse wrongly
         macos_vm_limit=settings.macos_vm_limit if local is not None else 0,
     )
+    ctx = OperationsContext(
+        backend, engine, inventory, runlogs, VMRecords(settings.home / "vms.json"), checks
+    )
+    stops, edits = StopActions(ctx), EditActions(ctx)
     return Services(
         settings=settings,
         tokens=tokens,
         backend=backend,
         engine=engine,
         inventory=inventory,
-        operations=Operations(
-            backend, engine, inventory, runlogs, VMRecords(settings.home / "vms.json"), checks
-        ),
+        starts=StartActions(ctx),
+        stops=stops,
+        creates=CreateActions(ctx),
+        edits=edits,
+        deletes=DeleteActions(ctx),
+        actions=ActionsOracle(ctx, stops, edits),
         github_tokens=github_tokens,
         catalog=Catalog(
             github_tokens,
@@ -231,7 +247,8 @@ def create_app(settings: Settings) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    app.state.services = services
+    parts: Parts = services  # the routers' view: mypy checks that the assembly satisfies it
+    app.state.services = parts
     api_errors.install(app)
     # Routers with fixed words after {vm_name} come before vms.router: its
     # GET /api/vms/{vm_name:path} would take them.

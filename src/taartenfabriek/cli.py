@@ -13,8 +13,9 @@ from rich.console import Console
 
 from . import __version__
 from .core.errors import TaartError
+from .core.hosts import is_loopback_address, normalise_host_names, split_host
 from .core.settings import Settings
-from .security import TokenStore, is_loopback_address, normalise_host_names, split_host
+from .security import TokenStore
 from .service_cli import open_ui, service_app
 
 app = typer.Typer(

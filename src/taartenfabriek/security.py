@@ -11,11 +11,7 @@ from framing, sniffing or caching it.
 from __future__ import annotations
 
 import hmac
-import ipaddress
-import os
-import re
 import secrets
-import stat
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -26,7 +22,11 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .core.logs import register_secret
+from .core.hosts import normalise_host_names, split_host
+from .core.secrets import (
+    read_secret,
+    write_secret,
+)
 
 TOKEN_BYTES = 32
 TOKEN_RECHECK = 0.5
@@ -36,58 +36,6 @@ MAX_BODY_BYTES = 64 * 1024
 """No request body of this API comes anywhere near this; anything larger is refused unread."""
 
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]"})
-
-# --- secrets at rest ---------------------------------------------------------------------------
-
-
-def ensure_private_dir(path: Path) -> None:
-    """Create `path` as 0700, or repair its mode if it exists."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if stat.S_IMODE(path.stat().st_mode) != 0o700:
-        path.chmod(0o700)
-
-
-def repair_secret_file(path: Path) -> None:
-    """Make an existing secret file 0600 (a copy or an editor may have widened it)."""
-    try:
-        mode = stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        return
-    if mode != 0o600:
-        path.chmod(0o600)
-
-
-def secure_state(home: Path, secret_files: Iterable[Path]) -> None:
-    """At start: the state folder is 0700 and every secret file in it 0600."""
-    ensure_private_dir(home)
-    for path in secret_files:
-        repair_secret_file(path)
-
-
-def write_secret(path: Path, value: str) -> None:
-    """Write a secret file atomically with mode 0600 from the first byte."""
-    ensure_private_dir(path.parent)
-    register_secret(value)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)  # O_CREAT's mode does not apply to a leftover file
-        os.write(fd, (value + "\n").encode())
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-
-
-def read_secret(path: Path) -> str | None:
-    """The secret in `path` (repairing the file's mode first), or None when there is none."""
-    try:
-        repair_secret_file(path)
-        value = path.read_text().strip()
-    except FileNotFoundError:
-        return None
-    register_secret(value)
-    return value or None
 
 
 def new_token() -> str:
@@ -148,60 +96,6 @@ class TokenStore:
 
 
 # --- Host and Origin ---------------------------------------------------------------------------
-
-_HOST_RE = re.compile(
-    r"(?P<name>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)"
-    r"(?::(?P<port>[0-9]{1,5}))?"
-)
-
-
-def split_host(value: str) -> tuple[str, int | None] | None:
-    """`Host` syntax -> (lower-case name, port); None when it is not a plain `name[:port]`.
-
-    IPv6 literals keep their brackets (`[::1]`); a bare `::1`, userinfo (`a@b`), a trailing
-    dot, a path or an empty port are all refused rather than guessed at.
-    """
-    match = _HOST_RE.fullmatch(value)
-    if match is None:
-        return None
-    port = int(match["port"]) if match["port"] else None
-    if port is not None and port > 65535:
-        return None
-    return match["name"].lower(), port
-
-
-def host_name(host_header: str) -> str:
-    """`127.0.0.1:8000` -> `127.0.0.1`; `[::1]:8000` -> `[::1]`; malformed -> ``."""
-    parsed = split_host(host_header.strip())
-    return parsed[0] if parsed else ""
-
-
-def normalise_host_names(names: Iterable[str]) -> frozenset[str]:
-    """Allow-list entries as `Host` names: `myhost`, `myhost:8000` and `::1` all work."""
-    out: set[str] = set()
-    for raw in names:
-        name = raw.strip()
-        if ":" in name and not name.startswith("["):
-            try:
-                ipaddress.IPv6Address(name)
-            except ValueError:
-                pass
-            else:
-                name = f"[{name}]"
-        parsed = split_host(name)
-        if parsed is not None:
-            out.add(parsed[0])
-    return frozenset(out)
-
-
-def is_loopback_address(host: str) -> bool:
-    """Whether binding to `host` keeps the server on this machine (`127.x`, `::1`, localhost)."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def _default_port(scheme: str) -> int:

@@ -1,4 +1,5 @@
-"""The running server's parts, assembled once by `app.create_app` and reached by the routers."""
+"""The running server's parts, assembled once by `app.create_app`; the routers reach them as
+`api.parts.Parts`, a Protocol this dataclass satisfies."""
 
 from __future__ import annotations
 
@@ -12,7 +13,12 @@ from .catalog import Catalog, GitHubTokenStore
 from .console import ConsoleService
 from .core.settings import Settings
 from .inventory.service import Inventory
-from .operations.operations import Operations
+from .operations.actions import ActionsOracle
+from .operations.creates import CreateActions
+from .operations.deletes import DeleteActions
+from .operations.edits import EditActions
+from .operations.starts import StartActions
+from .operations.stops import StopActions
 from .security import TokenStore
 from .tasks.engine import TaskEngine
 
@@ -24,7 +30,12 @@ class Services:
     backend: Backend
     engine: TaskEngine
     inventory: Inventory
-    operations: Operations
+    starts: StartActions
+    stops: StopActions
+    creates: CreateActions
+    edits: EditActions
+    deletes: DeleteActions
+    actions: ActionsOracle
     github_tokens: GitHubTokenStore
     catalog: Catalog
     storage: StorageService

@@ -164,6 +164,20 @@ def test_the_terminal_runs_a_shell_in_the_vm(ui: UI) -> None:
 
 
 def test_stopped_vms_are_explained(ui: UI) -> None:
+    _stopped_vms_are_explained(ui)
+
+
+def test_a_vm_stopped_under_the_console_is_followed_without_the_watcher(
+    server_factory: Any, make_ui: Any
+) -> None:
+    """With the file watcher off, only the console's own news that its VM stopped (and the
+    inventory following the VM until its lock is gone) brings the page the stopped VM."""
+    env = {**OFFLINE_CATALOG, **CONSOLE_ENV, "TARTVM_WATCH_FILES": "0"}
+    server = server_factory(env_overrides=env).start()
+    _stopped_vms_are_explained(make_ui(server, viewport={"width": 1440, "height": 900}))
+
+
+def _stopped_vms_are_explained(ui: UI) -> None:
     ui.seed("resting", "later")
     ui.launch()
     drawer = _open(ui, "resting", "Console")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import UI
+from tests.integration.test_outside_changes import _run_outside
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -133,3 +134,44 @@ def test_oci_names_are_encoded_in_urls(ui: UI) -> None:
     assert deletes == [
         f"{ui.server.base_url}/api/vms/ghcr.io%2Fcirruslabs%2Fmacos-sequoia-base%3Alatest/delete"
     ]
+
+
+def test_terminal_commands_reach_the_page_by_themselves(ui: UI) -> None:
+    """No refresh by anyone (the periodic one is off): the server notices `tart` at a terminal
+    from Tart's files, and the page's poll brings it. Each step waits at most 5 s."""
+    ui.seed("first")
+    ui.launch()
+    seen = 5_000
+    ui.server.tart("create", "typed", "--linux")
+    ui.card("typed").wait_for(timeout=seen)
+    run = _run_outside(ui.server, "typed")
+    try:
+        ui.page.locator('article.vm-card[data-vm="typed"][data-status="running"]').wait_for(
+            timeout=seen
+        )
+        ui.server.tart("stop", "typed")
+        ui.page.locator('article.vm-card[data-vm="typed"][data-status="stopped"]').wait_for(
+            timeout=seen
+        )
+    finally:
+        if run.poll() is None:
+            run.kill()
+        run.wait()
+    ui.server.tart("clone", "typed", "copied")
+    ui.card("copied").wait_for(timeout=seen)
+    ui.server.tart("rename", "copied", "renamed")
+    ui.card("renamed").wait_for(timeout=seen)
+    ui.card("copied").wait_for(state="detached", timeout=seen)
+    ui.server.tart("delete", "renamed")
+    ui.card("renamed").wait_for(state="detached", timeout=seen)
+    # while nothing changes, the page's polls are answered without a body
+    statuses = ui.page.evaluate(
+        """async (token) => {
+          const first = await fetch('/api/vms', { headers: { 'X-Local-Token': token } });
+          const again = await fetch('/api/vms', { cache: 'no-store', headers: {
+            'X-Local-Token': token, 'If-None-Match': first.headers.get('ETag') } });
+          return [first.status, again.status];
+        }""",
+        ui.server.token,
+    )
+    assert statuses == [200, 304]

@@ -187,8 +187,8 @@ def test_resume_with_options_from_the_split_button(ui: UI) -> None:
 def test_the_dialog_follows_the_guest_os_when_it_arrives(
     server_factory: Any, make_ui: Any, tmp_path: Path
 ) -> None:
-    """The guest's OS (which decides Rosetta) comes from the first `tart get` after the server
-    met the VM; a dialog opened before that follows the inventory once it knows."""
+    """The guest's OS (which decides Rosetta) comes from `tart get` where the VM's files cannot
+    say it; a dialog opened before that follows the inventory once it knows."""
     gate = tmp_path / "let-tart-get-answer"
     shim = tmp_path / "bin" / "tart"
     shim.parent.mkdir()
@@ -199,7 +199,10 @@ def test_the_dialog_follows_the_guest_os_when_it_arrives(
     )
     shim.chmod(0o755)
     server = server_factory(env_overrides={**OFFLINE_CATALOG, "TARTVM_TART_PATH": str(shim)})
-    seed_vm(server.tart_home, "mac", os_name="darwin")
+    vm = Path(seed_vm(server.tart_home, "mac", os_name="darwin"))
+    # a config.json the server cannot read a shown field of: the details wait for `tart get`
+    config = json.loads((vm / "config.json").read_text())
+    (vm / "config.json").write_text(json.dumps({**config, "memorySize": "unreadable"}))
     ui = make_ui(server.start())
     ui.launch()
     assert ui.api("GET", "/api/vms/mac")["os"] is None  # `tart get` has not answered yet

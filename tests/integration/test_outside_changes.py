@@ -58,10 +58,10 @@ def test_actions_follow_tart_not_the_cache(server: ServerProcess, files: str) ->
         listed = {vm["name"]: vm for vm in client.post("/api/vms/refresh").json()}
         assert listed["outside"]["status"] == "stopped"
 
-        # started at a terminal: the cache still says stopped, Tart says running
+        # started at a terminal: Tart says running, whether or not the inventory has
+        # noticed yet (it watches the files where it can: test_outside_watch.py)
         process = _run_outside(server, "outside")
         try:
-            assert client.get("/api/vms/outside").json()["status"] == "stopped"  # a cache
             response = client.post("/api/vms/outside/start")
             assert response.status_code == 409, response.text
             response = client.post("/api/vms/outside/delete")

@@ -66,7 +66,7 @@ def test_a_running_vm(fake: FakeOrchard, orchard_server: Start) -> None:
     allowed = {a for a in ROUTES if verdicts[a]["allowed"]}
     assert allowed == {"stop"}
     assert "not created suspendable" in verdicts["suspend"]["reason"]
-    assert "only stopped or suspended" in verdicts["clone"]["reason"]
+    assert "only stopped VMs" in verdicts["clone"]["reason"]
     assert "stop it before deleting" in verdicts["delete"]["reason"]
     # what Orchard cannot do at all, as opposed to "not now"
     assert set(verdicts["unsupported"]) == {"suspend", "shutdown", "edit", "rename", "clone"}

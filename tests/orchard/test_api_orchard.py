@@ -113,7 +113,7 @@ def test_unsupported_actions_answer_409_with_what_orchard_offers(
         assert "POST /api/vms/create" in pull.json()["detail"]
         running_clone = client.post("/api/vms/web-1/clone", json={"new_name": "copy"})
         assert running_clone.status_code == 409
-        assert "only stopped or suspended" in running_clone.json()["detail"]
+        assert "only stopped VMs" in running_clone.json()["detail"]
         assert client.post("/api/vms/web-1/start").status_code == 409  # already running
         assert client.post("/api/vms/web-1/delete").status_code == 409  # stop it first
 

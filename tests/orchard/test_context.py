@@ -50,7 +50,7 @@ def b64url(text: str) -> str:
 def test_url_normalisation_follows_the_cli() -> None:
     assert normalise_url("mac-mini.lan") == "https://mac-mini.lan:6120"
     assert normalise_url("http://127.0.0.1:6120/") == "http://127.0.0.1:6120"
-    assert normalise_url("https://ctl.example/orchard/") == "https://ctl.example:6120/orchard"
+    assert normalise_url("ctl.example/orchard/") == "https://ctl.example:6120/orchard"
     with pytest.raises(InvalidInput):
         normalise_url("ftp://x")
     with pytest.raises(InvalidInput, match="must not hold credentials"):

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from taartenfabriek import security
 from taartenfabriek.catalog import mask_token
 from taartenfabriek.core.errors import InvalidInput
+from taartenfabriek.core.hosts import is_loopback_address, normalise_host_names, split_host
 from taartenfabriek.core.logs import (
     REDACTED,
     RedactSecrets,
@@ -32,16 +33,11 @@ from taartenfabriek.core.names import (
     parse_remote,
     remote_name_error,
 )
+from taartenfabriek.core.secrets import read_secret, secure_state, write_secret
 from taartenfabriek.security import (
     RequestGuard,
     TokenStore,
-    is_loopback_address,
-    normalise_host_names,
     origin_matches,
-    read_secret,
-    secure_state,
-    split_host,
-    write_secret,
 )
 from taartenfabriek.tart import argv
 

@@ -14,8 +14,8 @@ from fastapi.responses import Response
 
 from ..console.models import POLICY_VIOLATION, ConsoleCredentials, ConsoleInfo
 from ..console.sockets import serve_terminal, serve_vnc
-from ..services import Services
 from .deps import Authenticated, ServicesDep
+from .parts import Parts
 
 router = APIRouter(prefix="/api/vms", dependencies=[Authenticated], tags=["console"])
 sockets = APIRouter()
@@ -46,8 +46,8 @@ async def forget_credentials(vm_name: str, services: ServicesDep) -> Response:
     return Response(status_code=204)
 
 
-async def _authenticated(websocket: WebSocket) -> Services | None:
-    services: Services = websocket.app.state.services
+async def _authenticated(websocket: WebSocket) -> Parts | None:
+    services: Parts = websocket.app.state.services
     await websocket.accept()
     if not services.tokens.check(websocket.query_params.get("token")):
         await websocket.close(code=POLICY_VIOLATION, reason="missing or wrong token")

@@ -13,13 +13,13 @@ from ..care.runlogs import DEFAULT_TAIL_LINES, RunInfo, read_tail
 from ..core.care_models import RunLogInfo, RunLogText
 from ..core.errors import NotFound
 from ..core.logs import redact
-from ..services import Services
 from .deps import Authenticated, ServicesDep
+from .parts import Parts
 
 router = APIRouter(prefix="/api/vms", dependencies=[Authenticated], tags=["logs"])
 
 
-def _vm_name(services: Services, name: str) -> str:
+def _vm_name(services: Parts, name: str) -> str:
     """The inventory's spelling of the VM; a VM that is gone may still have logs."""
     vm = services.inventory.find(name)
     if vm is not None:
@@ -29,7 +29,7 @@ def _vm_name(services: Services, name: str) -> str:
     raise NotFound(f"VM {name!r} does not exist and has no run logs")
 
 
-def _info(services: Services, run: RunInfo) -> RunLogInfo:
+def _info(services: Parts, run: RunInfo) -> RunLogInfo:
     vm = services.inventory.find(run.vm)
     latest = services.runlogs.latest(run.vm)
     live = (

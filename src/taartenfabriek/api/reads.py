@@ -1,7 +1,8 @@
 """The hot reads, answered before FastAPI's routing: `GET /api/vms` and `/api/vms/categorized`.
 
 The UI polls these, so each costs only a header scan and two `send` calls: the bodies are
-prepared by the inventory when it changes (and gzipped at most once per change). Anything
+prepared by the inventory when it changes (and gzipped at most once per change), and named
+by an ETag, so a poll while nothing changed is an empty 304. Anything
 off the happy path (no or wrong token, another method) falls through to the FastAPI routes
 in `vms.py`, which stay the documented definition and produce every error response. Sits
 inside the Host/Origin guard, so it never widens who may read.
@@ -11,11 +12,12 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..services import Services
+from .parts import Parts
 
 PREPARED = {"/api/vms": "body", "/api/vms/categorized": "categorized_body"}
 TOKEN = b"x-local-token"
 ACCEPT_ENCODING = b"accept-encoding"
+IF_NONE_MATCH = b"if-none-match"
 
 
 class PreparedReads:
@@ -29,18 +31,31 @@ class PreparedReads:
             return
         token = b""
         accept = b""
+        known = b""
         for name, value in scope["headers"]:
             if name == TOKEN:
                 token = value
             elif name == ACCEPT_ENCODING:
                 accept = value
-        services: Services = scope["app"].state.services
+            elif name == IF_NONE_MATCH:
+                known = value
+        services: Parts = scope["app"].state.services
         if not services.tokens.check(token.decode("latin-1")):
             await self.app(scope, receive, send)  # the route answers 403 in the usual form
             return
         inventory = services.inventory
         await inventory.ready()
-        headers = [(b"content-type", b"application/json"), (b"vary", b"Accept-Encoding")]
+        etag = inventory.etag
+        if known and etag in known:  # the UI's poll while nothing changed
+            headers = [(b"etag", etag), (b"vary", b"Accept-Encoding")]
+            await send({"type": "http.response.start", "status": 304, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"vary", b"Accept-Encoding"),
+            (b"etag", etag),
+        ]
         if _accepts_gzip(accept):
             body = inventory.gzipped(which)
             headers.append((b"content-encoding", b"gzip"))

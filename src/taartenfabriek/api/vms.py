@@ -22,7 +22,7 @@ from ..core.models import (
     VMImagesSummary,
 )
 from ..operations.start_options import StartRequest
-from .deps import Authenticated, ServicesDep
+from .deps import Authenticated, CreatesDep, DeletesDep, ServicesDep, StartsDep, StopsDep
 
 router = APIRouter(prefix="/api/vms", dependencies=[Authenticated], tags=["vms"])
 
@@ -62,15 +62,15 @@ async def refresh(services: ServicesDep, body: OptionalBody = None) -> Response:
 
 
 @router.post("/pull", response_model=Task)
-async def pull(request: PullRequest, services: ServicesDep) -> Task:
+async def pull(request: PullRequest, creates: CreatesDep) -> Task:
     """Pull an image from an OCI registry (`tart pull`)."""
-    return await services.operations.pull(request)
+    return await creates.pull(request)
 
 
 @router.post("/create", response_model=Task)
-async def create(request: CreateRequest, services: ServicesDep) -> Task:
+async def create(request: CreateRequest, creates: CreatesDep) -> Task:
     """Clone `source_vm` to `name`, then set CPU, memory (GB) and disk size (GB)."""
-    return await services.operations.create(request)
+    return await creates.create(request)
 
 
 @router.get("/{vm_name:path}/config", response_model=VMConfig)
@@ -85,29 +85,29 @@ async def config(
 
 @router.post("/{vm_name:path}/start", response_model=Task)
 async def start(
-    vm_name: str, services: ServicesDep, body: Annotated[StartRequest | None, Body()] = None
+    vm_name: str, starts: StartsDep, body: Annotated[StartRequest | None, Body()] = None
 ) -> Task:
     """Start the VM (`tart run`, detached) and wait for its IP. Without options: the VM's
     remembered start options, or the seed's `--vnc --no-graphics`."""
-    return await services.operations.start(vm_name, body)
+    return await starts.start(vm_name, body)
 
 
 @router.post("/{vm_name:path}/stop", response_model=Task)
-async def stop(vm_name: str, services: ServicesDep, body: OptionalBody = None) -> Task:
+async def stop(vm_name: str, stops: StopsDep, body: OptionalBody = None) -> Task:
     """Stop the VM (`tart stop --timeout 30`, falling back to `tart stop`)."""
-    return await services.operations.stop(vm_name)
+    return await stops.stop(vm_name)
 
 
 @router.post("/{vm_name:path}/delete", response_model=Task)
-async def delete(vm_name: str, services: ServicesDep, body: OptionalBody = None) -> Task:
+async def delete(vm_name: str, deletes: DeletesDep, body: OptionalBody = None) -> Task:
     """Delete the VM or base image (`tart delete`)."""
-    return await services.operations.delete(vm_name)
+    return await deletes.delete(vm_name)
 
 
 @router.post("/{vm_name:path}/clone", response_model=Task)
-async def clone(vm_name: str, request: CloneRequest, services: ServicesDep) -> Task:
+async def clone(vm_name: str, request: CloneRequest, creates: CreatesDep) -> Task:
     """Clone the VM to `new_name`, and start the clone when `start_after_clone` is true."""
-    return await services.operations.clone(vm_name, request)
+    return await creates.clone(vm_name, request)
 
 
 @router.get("/{vm_name:path}", response_model=VM)

@@ -1,16 +1,20 @@
 """The VM backend seam: the services talk to this Protocol, never to tart or Orchard directly.
 
 `LocalBackend` drives the `tart` CLI on this Mac; `OrchardBackend` drives an Orchard
-controller. A backend method that takes time receives a `TaskContext` to report into.
+controller. A backend method that takes time receives a `TaskContext` to report into; what a
+backend needs from the layers above (where to record runs) it receives as a small Protocol
+defined here, so no backend imports the services that use it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from ..core.health import TartCapabilities
 from ..core.models import VM, Worker
-from ..tart.vmdir import OnDisk
 
 
 class TaskContext(Protocol):
@@ -71,6 +75,34 @@ class RunHandle:
     """Unix time of the spawn."""
 
 
+class Peeked(Protocol):
+    """A VM's state and OS as read where they live, without running anything."""
+
+    @property
+    def state(self) -> str: ...
+
+    @property
+    def os(self) -> str | None: ...
+
+
+class RunRecorder(Protocol):
+    """Where a backend that spawns `tart run` records each run: its log file, and a sidecar
+    with argv, pid, options and exit (care/runlogs.py keeps them; the API and the IP doctor
+    read them)."""
+
+    def folder(self, vm: str) -> Path:
+        """The folder holding the VM's run logs."""
+        ...
+
+    def new_run(self, vm: str, argv: list[str], options: dict[str, Any] | None = None) -> Path:
+        """A fresh log file for a run about to start."""
+        ...
+
+    def record_pid(self, log_path: Path, pid: int) -> None: ...
+
+    def record_exit(self, log_path: Path, exit_code: int | None) -> None: ...
+
+
 class Backend(Protocol):
     """Everything the services need from a place that runs VMs."""
 
@@ -89,9 +121,36 @@ class Backend(Protocol):
         """
         ...
 
-    def peek(self, name: str) -> OnDisk | None:
+    def peek(self, name: str) -> Peeked | None:
         """The VM's state and OS now without running anything, when this backend can read
         them reliably from where they live (tart/vmdir.py); None: ask `get_config`."""
+        ...
+
+    def watch(self, changed: Callable[[frozenset[str]], None]) -> None:
+        """Call `changed` (on the event loop, with the VM names concerned; "" for images)
+        whenever this backend notices a change it did not make, without running anything
+        while nothing changes; a backend that cannot leaves it to the periodic refresh."""
+        ...
+
+    def watch_status(self) -> tuple[Literal["files", "periodic"], str]:
+        """How outside changes reach the inventory now (`watch`'s or the periodic refresh),
+        and why: `/api/health` shows it."""
+        ...
+
+    def config_fields(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """`get_config`'s answer in common terms: os, cpu, memory, disk_size, display, state;
+        the recipes, the inventory and the console read a configuration only through this."""
+        ...
+
+    def describe_start(self, name: str, options: StartOptions) -> list[str]:
+        """What a start with `options` will run, as shown before it does (the start options'
+        preview): the local backend's `tart run` argv, Orchard's request."""
+        ...
+
+    async def capabilities(self, wait: float = 10.0) -> TartCapabilities | None:
+        """Which Tart runs where this backend runs VMs and what it and that Mac allow; None
+        for a backend whose Macs are elsewhere (Orchard). Waits at most `wait` seconds for
+        `tart --version` (then without the version, nothing refused on a guess)."""
         ...
 
     async def list_vms(self) -> list[VM]:
@@ -100,6 +159,11 @@ class Backend(Protocol):
 
     async def get_config(self, name: str) -> dict[str, Any]:
         """The VM's configuration, as `tart get --format json` prints it."""
+        ...
+
+    def known_config(self, name: str) -> dict[str, Any] | None:
+        """`get_config`'s answer without running anything, where this backend can read it
+        reliably (the local backend: the VM's files); None: call `get_config`."""
         ...
 
     async def start(self, name: str, ctx: TaskContext, options: StartOptions) -> dict[str, Any]:
@@ -123,8 +187,10 @@ class Backend(Protocol):
         cpu: int,
         memory_gb: int,
         disk_size_gb: int,
+        os: Literal["linux", "macos"] | None = None,
     ) -> dict[str, Any]:
-        """Make a configured VM from `source`; a half-made VM is removed on failure."""
+        """Make a configured VM from `source`; a half-made VM is removed on failure. `os`:
+        what the user says the image holds (Tart reads it from the image itself)."""
         ...
 
     async def workers(self) -> list[Worker]:

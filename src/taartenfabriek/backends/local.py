@@ -4,42 +4,40 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
-import re
-import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
-from ..care.accessdates import kept_access_date
-from ..care.limits import explain_limit
-from ..care.runlogs import RUN_LOGS_KEPT, RunLogs
 from ..core.errors import TartFailed, TartTimeout, Unsupported
-from ..core.logs import redact
+from ..core.health import TartCapabilities
 from ..core.models import VM, Worker
 from ..core.names import parse_remote
 from ..tart import argv, vmdir
-from ..tart.host import Host, detect
+from ..tart.accessdates import kept_access_date
+from ..tart.host import Host
 from ..tart.ocicache import linked_digest, paired_digests
 from ..tart.parse import (
-    ListEntry,
-    clean_line,
     config_fields,
     get_object,
     ip_address,
     list_entries,
-    progress,
-    vnc_url,
 )
 from ..tart.runner import RunResult, TartRunner, describe_failure
-from .base import StartOptions, TaskContext
-from .local_lifecycle import LocalLifecycle, start_flags, tart_and_host
+from .base import RunHandle, RunRecorder, StartOptions, TaskContext
+from .local_files import LocalFiles, WatchMode
+from .local_lifecycle import LocalLifecycle, start_flags, stream
+from .local_list import fold_entries
+from .local_tart import LocalTart
+from .local_watch import Changed
 
-__all__ = ["RUN_LOGS_KEPT", "LocalBackend", "fold_entries", "tart_and_host"]
+__all__ = ["LocalBackend"]
 
 T = TypeVar("T")
-_USERINFO_RE = re.compile(r"^vnc://[^@/]*@")
 
+
+REFRESH_POOL = 3
+"""`tart ip` processes a refresh runs at once (the inventory's filler adds at most
+`inventory.CONFIG_FILL_CONCURRENCY` `tart get`: a handful in all, whatever the VM count)."""
 
 NO_WORKERS = (
     "workers exist only with the Orchard backend: this server drives tart on this Mac "
@@ -47,7 +45,7 @@ NO_WORKERS = (
 )
 
 
-class LocalBackend(LocalLifecycle):
+class LocalBackend:
     kind = "local"
     list_has_config = False
 
@@ -55,31 +53,52 @@ class LocalBackend(LocalLifecycle):
         self,
         runner: TartRunner,
         *,
-        logs_dir: Path,
+        runlogs: RunRecorder,
         timeout: float = 60,
         long_timeout: float = 6 * 3600,
         ip_timeout: float = 90,
+        host: Host | None = None,
     ) -> None:
         self.runner = runner
-        self.logs_dir = logs_dir
         self.timeout = timeout
         self.long_timeout = long_timeout
         self.ip_timeout = ip_timeout
         self._digests: dict[str, str | None] = {}
         self._last_running: list[str] = []
         self._dropped: set[asyncio.Future[str | None]] = set()
-        self.runlogs = RunLogs(logs_dir / "runs")
+        self._pool = asyncio.Semaphore(REFRESH_POOL)
+        self.runlogs = runlogs
         self.resolver_for: Callable[[str], str | None] = lambda name: None
         """The `tart ip --resolver` to use for a VM (None: Tart's default, dhcp)."""
         self.ip_errors: dict[str, str] = {}
         """Why the last `tart ip` of a VM found nothing (its stderr), for the IP doctor."""
-        self._watchers: set[asyncio.Task[None]] = set()
-        self.tart_home: Path | None = None
-        """TART_HOME, when known: lets `get_config` keep the VM's access date."""
-        self.disk_agrees = False
-        """Whether TART_HOME's lock files have shown the running VMs `tart list` reported
-        (see `peek`)."""
-        self.host: Host = detect()
+        self.files = LocalFiles()
+        """TART_HOME's own reads (locks, folders, config.json) and when to trust them."""
+        self.tart = LocalTart(runner, host)
+        """Which Tart this is and what it and this Mac allow."""
+        self.lifecycle = LocalLifecycle(
+            runner,
+            runlogs,
+            get_config=self.get_config,
+            ip=self.ip,
+            timeout=timeout,
+            long_timeout=long_timeout,
+            ip_timeout=ip_timeout,
+        )
+
+    @property
+    def tart_home(self) -> Path | None:
+        """TART_HOME, when known: lets `get_config` keep the VM's access date, and the files
+        be read (local_files.py)."""
+        return self.files.tart_home
+
+    @tart_home.setter
+    def tart_home(self, value: Path | None) -> None:
+        self.files.tart_home = value
+
+    @property
+    def host(self) -> Host:
+        return self.tart.host
 
     # --- reads ---------------------------------------------------------------------------
 
@@ -89,12 +108,15 @@ class LocalBackend(LocalLifecycle):
     async def version(self) -> str:
         return (await self.runner.release()).raw
 
+    async def capabilities(self, wait: float = 10.0) -> TartCapabilities | None:
+        return await self.tart.capabilities(wait)
+
     async def get_config(self, name: str) -> dict[str, Any]:
         with kept_access_date(self.tart_home, name):  # reading is not using (prune by age)
             result = await self._check(argv.get(name))
         config = _parsed(result, get_object)
         if config_fields(config)["state"] == "running":
-            self._compare_with_disk([name])
+            self.files.compare_with_disk([name])
         return config
 
     async def ip(self, name: str, wait: int = 0) -> str | None:
@@ -114,6 +136,11 @@ class LocalBackend(LocalLifecycle):
             self.ip_errors.pop(name, None)
         return address
 
+    async def _listed_ip(self, name: str) -> str | None:
+        """A refresh's `tart ip`: at most `REFRESH_POOL` at once, however many VMs run."""
+        async with self._pool:
+            return await self.ip(name)
+
     async def _digest_of(self, tag_name: str) -> str | None:
         """Which `sha256:` a cached tag points to (`tart fqn`, when the tag's link in the OCI
         cache could not be read), remembered until it changes."""
@@ -123,28 +150,23 @@ class LocalBackend(LocalLifecycle):
             self._digests[tag_name] = fqn.split("@", 1)[1] if "@" in fqn else None
         return self._digests[tag_name]
 
-    def peek(self, name: str) -> vmdir.OnDisk | None:
-        """The VM's state from TART_HOME's files and locks (microseconds; a `tart get` costs
-        a process), once they have been seen to agree with `tart list` here. Until then, or
-        with a Tart stand-in that marks running VMs some other way, None: ask tart."""
-        if self.tart_home is None or not self.disk_agrees:
-            return None
-        return vmdir.read(self.tart_home, name)
+    def config_fields(self, raw: dict[str, Any]) -> dict[str, Any]:
+        return config_fields(raw)
 
-    def _compare_with_disk(self, running: list[str]) -> None:
-        """Trust `peek` while every VM `tart list` says is running shows its lock holder in
-        TART_HOME; stop trusting it when none does (a VM that stopped in between is a race,
-        not a disagreement, so a mixed answer keeps the previous verdict)."""
-        if self.tart_home is None or not running:
-            return
-        held = [
-            path is not None and vmdir.lock_holder(path / "config.json") != 0
-            for path in (vmdir.vm_path(self.tart_home, name) for name in running)
-        ]
-        if all(held):
-            self.disk_agrees = True
-        elif not any(held):
-            self.disk_agrees = False
+    def describe_start(self, name: str, options: StartOptions) -> list[str]:
+        return ["tart", *argv.run(name, start_flags(options))]
+
+    def peek(self, name: str) -> vmdir.OnDisk | None:
+        return self.files.peek(name)
+
+    def known_config(self, name: str) -> dict[str, Any] | None:
+        return self.files.known_config(name)
+
+    def watch(self, changed: Changed) -> None:
+        self.files.watch(changed)
+
+    def watch_status(self) -> tuple[WatchMode, str]:
+        return self.files.watch_status()
 
     def forget(self, name: str | None = None) -> None:
         """Drop remembered tag digests (after a pull or a delete changed the cache)."""
@@ -158,7 +180,7 @@ class LocalBackend(LocalLifecycle):
         # a refresh costs about max(list, ip) rather than list + ip. Lookups of VMs that are
         # no longer running are dropped (`tart ip` of a stopped VM waits a second before it
         # fails); VMs that started since get theirs once the list is in.
-        lookups = {name: asyncio.ensure_future(self.ip(name)) for name in self._last_running}
+        lookups = {n: asyncio.ensure_future(self._listed_ip(n)) for n in self._last_running}
         try:
             entries = _parsed(await self._check(argv.list_vms()), list_entries)
         except BaseException:
@@ -166,22 +188,25 @@ class LocalBackend(LocalLifecycle):
             raise
         running = [e.name for e in entries if e.source.lower() == "local" and e.state == "running"]
         self._last_running = running
-        self._compare_with_disk(running)
+        self.files.compare_with_disk(running)
+        self.files.compare_dirs([e.name for e in entries if e.source.lower() == "local"])
         self._drop(task for name, task in lookups.items() if name not in running)
         for name in running:
             if name not in lookups:
-                lookups[name] = asyncio.ensure_future(self.ip(name))
+                lookups[name] = asyncio.ensure_future(self._listed_ip(name))
         tags = [e.name for e in entries if e.source.lower() == "oci" and "@" not in e.name]
         linked = {name: linked_digest(self.tart_home, name) for name in tags}
         asked = [name for name, digest in linked.items() if digest is None]
-        ips, answers = await asyncio.gather(
+        ips, answers, details = await asyncio.gather(
             asyncio.gather(*(lookups[name] for name in running)),
             asyncio.gather(*(self._digest_of(name) for name in asked)),
+            asyncio.to_thread(self.files.details_from_files, entries),  # no `tart get` a VM
         )
         linked.update(zip(asked, answers, strict=True))
-        return fold_entries(
+        vms = fold_entries(
             entries, dict(zip(running, ips, strict=True)), paired_digests(entries, linked)
         )
+        return self.files.with_details(vms, details)
 
     def _drop(self, lookups: Iterable[asyncio.Future[str | None]]) -> None:
         """Cancel `tart ip` lookups nobody needs; keep them referenced until they end."""
@@ -193,86 +218,10 @@ class LocalBackend(LocalLifecycle):
     # --- operations ----------------------------------------------------------------------
 
     async def _stream(self, args: list[str], ctx: TaskContext, timeout: float) -> RunResult:
-        """Run a long command with its output in the task's logs; raise if it fails."""
-        ctx.set_command(self.runner.argv(args))
-        ctx.log("$ " + " ".join(self.runner.argv(args)))
-
-        def on_line(stream: str, line: str) -> None:
-            percent = progress(line)
-            if percent is not None:
-                ctx.set_progress(percent)
-            ctx.log(line)
-
-        return await self.runner.run(
-            args, timeout=timeout, check=True, on_line=on_line, on_spawn=ctx.add_pid
-        )
-
-    def _watch(self, process: asyncio.subprocess.Process, log_path: Path) -> None:
-        """Record in the run's sidecar when and how `tart run` ended (while we are up)."""
-
-        async def wait() -> None:
-            code = await process.wait()
-            self.runlogs.record_exit(log_path, code)
-
-        watcher = asyncio.create_task(wait())
-        self._watchers.add(watcher)
-        watcher.add_done_callback(self._watchers.discard)
+        return await stream(self.runner, args, ctx, timeout)
 
     async def start(self, name: str, ctx: TaskContext, options: StartOptions) -> dict[str, Any]:
-        args = argv.run(name, start_flags(options))
-        log_path = self.runlogs.new_run(name, self.runner.argv(args), dataclasses.asdict(options))
-        ctx.set_command(self.runner.argv(args))
-        ctx.log("$ " + " ".join(self.runner.argv(args)))
-        started_at = time.time()
-        process = await self.runner.spawn_detached(args, log_path)
-        self.runlogs.record_pid(log_path, process.pid)
-        self._watch(process, log_path)
-        ctx.log(f"tart run started (pid {process.pid}); waiting for the guest's IP address")
-        try:
-            booted = await self._await_boot(name, ctx, process, log_path)
-            return {**booted, "pid": process.pid, "started_at": started_at}
-        except asyncio.CancelledError:
-            if not ctx.cancel_requested:
-                raise  # the server is shutting down: the VM keeps running
-            ctx.log("cancelled: stopping the VM that was being started")
-            with contextlib.suppress(Exception):
-                await asyncio.shield(self.runner.run(argv.stop(name, timeout=10), timeout=30))
-            raise
-
-    async def _await_boot(
-        self, name: str, ctx: TaskContext, process: asyncio.subprocess.Process, log_path: Path
-    ) -> dict[str, Any]:
-        deadline = time.monotonic() + self.ip_timeout
-        while True:
-            if process.returncode is not None:
-                output = redact(_read_tail(log_path))  # it may hold the VNC password
-                lines = [clean_line(line) for line in output.splitlines() if line.strip()]
-                for line in lines[-20:]:
-                    ctx.log(line)
-                reason = lines[-1] if lines else f"exit code {process.returncode}"
-                reason = reason.removeprefix("Error: ")
-                explained = explain_limit(reason)
-                if explained is not None:
-                    ctx.log(explained)
-                raise TartFailed(
-                    explained or f"tart run exited before the VM booted: {reason}",
-                    argv=self.runner.argv(argv.run(name)),
-                    exit_code=process.returncode,
-                    stderr=output[-4000:],
-                )
-            ip = await self.ip(name)
-            if ip is not None and process.returncode is None:
-                url = _find_vnc_url(log_path) or f"vnc://{ip}"
-                ctx.log(f"IP address: {ip}")
-                return {"message": f"VM {name} is running", "ip_address": ip, "vnc_url": url}
-            if time.monotonic() >= deadline:
-                ctx.log(f"no IP address after {self.ip_timeout:g} s; the VM keeps running")
-                return {
-                    "message": f"VM {name} is running but has no IP address yet",
-                    "ip_address": None,
-                    "vnc_url": _find_vnc_url(log_path),
-                }
-            await asyncio.sleep(0.5)
+        return await self.lifecycle.start(name, ctx, options)
 
     async def stop(self, name: str, ctx: TaskContext) -> dict[str, Any]:
         args = argv.stop(name, timeout=30)
@@ -318,6 +267,7 @@ class LocalBackend(LocalLifecycle):
         cpu: int,
         memory_gb: int,
         disk_size_gb: int,
+        os: Literal["linux", "macos"] | None = None,
     ) -> dict[str, Any]:
         await self._stream(argv.clone(source, name), ctx, self.long_timeout)
         try:
@@ -340,6 +290,11 @@ class LocalBackend(LocalLifecycle):
             "disk_size": f"{disk_size_gb}G",
         }
 
+    async def check(self, action: str, vm: VM | None) -> None:
+        """Tart on this Mac can do every action of the API, as far as this Tart release and
+        this Mac allow (local_tart.py)."""
+        await self.tart.check(action)
+
     async def workers(self) -> list[Worker]:
         raise Unsupported(NO_WORKERS)
 
@@ -347,47 +302,58 @@ class LocalBackend(LocalLifecycle):
         raise Unsupported(NO_WORKERS)
 
     async def close(self) -> None:
-        for watcher in list(self._watchers):
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await watcher
+        await self.files.close_watch()
+        await self.lifecycle.close()
 
+    # --- a VM's whole life: local_lifecycle.py ---------------------------------------------
 
-def fold_entries(
-    entries: list[ListEntry], ips: dict[str, str | None], digests: dict[str, str | None]
-) -> list[VM]:
-    """Turn `tart list` rows into VMs: each pulled tag carries its digest, and the digest row
-    it points to disappears; a digest row no tag points to keeps its own name."""
-    pointed = {
-        f"{name.rsplit(':', 1)[0]}@{digest}"
-        for name, digest in digests.items()
-        if digest is not None and ":" in name
-    }
-    vms: list[VM] = []
-    for entry in entries:
-        is_oci = entry.source.lower() == "oci"
-        if is_oci and entry.name in pointed:
-            continue
-        state = entry.state if entry.state in {"running", "stopped", "suspended"} else "unknown"
-        status = "running" if state == "running" else "unknown" if state == "unknown" else "stopped"
-        digest = digests.get(entry.name) if is_oci else None
-        if is_oci and "@" in entry.name:
-            digest = entry.name.split("@", 1)[1]
-        vms.append(
-            VM(
-                name=entry.name,
-                status=status,
-                state=state,
-                ip_address=ips.get(entry.name) if status == "running" else None,
-                source=entry.source,
-                disk_size=entry.disk,
-                size=entry.size,
-                accessed=entry.accessed,
-                digest=digest,
-                kind="base_image" if is_oci else "working_vm",
-            )
+    async def suspend(self, name: str, ctx: TaskContext) -> dict[str, Any]:
+        return await self.lifecycle.suspend(name, ctx)
+
+    async def shutdown(
+        self, name: str, ctx: TaskContext, run: RunHandle, *, timeout: float
+    ) -> dict[str, Any]:
+        return await self.lifecycle.shutdown(name, ctx, run, timeout=timeout)
+
+    async def owns_run(self, name: str, run: RunHandle) -> bool:
+        return await self.lifecycle.owns_run(name, run)
+
+    async def set_config(
+        self,
+        name: str,
+        ctx: TaskContext,
+        *,
+        cpu: int | None = None,
+        memory_mb: int | None = None,
+        display: str | None = None,
+        disk_size_gb: int | None = None,
+        random_mac: bool = False,
+    ) -> dict[str, Any]:
+        return await self.lifecycle.set_config(
+            name,
+            ctx,
+            cpu=cpu,
+            memory_mb=memory_mb,
+            display=display,
+            disk_size_gb=disk_size_gb,
+            random_mac=random_mac,
         )
-    return vms
+
+    async def rename(self, name: str, new_name: str, ctx: TaskContext) -> dict[str, Any]:
+        return await self.lifecycle.rename(name, new_name, ctx)
+
+    async def create_empty(
+        self,
+        name: str,
+        ctx: TaskContext,
+        *,
+        os: Literal["linux", "macos"],
+        disk_size_gb: int,
+        ipsw: str | None = None,
+    ) -> dict[str, Any]:
+        return await self.lifecycle.create_empty(
+            name, ctx, os=os, disk_size_gb=disk_size_gb, ipsw=ipsw
+        )
 
 
 def _parsed(result: RunResult, parser: Callable[[str], T]) -> T:
@@ -401,25 +367,3 @@ def _parsed(result: RunResult, parser: Callable[[str], T]) -> T:
             exit_code=result.exit_code,
             stderr=result.stderr,
         ) from exc
-
-
-def _read_tail(path: Path, limit: int = 65536) -> str:
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(0, 2)
-            size = handle.tell()
-            handle.seek(max(0, size - limit))
-            return handle.read().decode("utf-8", "replace")
-    except OSError:
-        return ""
-
-
-def _find_vnc_url(path: Path) -> str | None:
-    """The run's VNC URL without its password (`vnc://:<pw>@127.0.0.1:<port>` of
-    `--vnc-experimental` -> `vnc://127.0.0.1:<port>`): task results are not secret; the
-    password goes to the UI only through GET /api/vms/{name}/console."""
-    for line in reversed(_read_tail(path).splitlines()):
-        url = vnc_url(line)
-        if url is not None:
-            return _USERINFO_RE.sub("vnc://", url)
-    return None

@@ -1,28 +1,29 @@
-"""The local backend's share of a VM's whole life: suspend, guest shutdown, `tart set`, rename,
-create from scratch, and the `tart run` flags of the start options.
+"""The local backend's share of a VM's life that outlasts one command: `tart run` (started
+detached, its boot followed to an IP, its exit recorded), suspend, guest shutdown; and the
+commands that change a VM: `tart set`, rename, create from scratch.
 
-A mixin of `LocalBackend`, kept apart so the seed's recipes stay short; it uses the backend's
-runner and `_stream` and adds no state of its own.
+`LocalBackend` holds one `LocalLifecycle` and hands it the runner, the run recorder and the
+two reads it needs (`get_config`, `ip`); `stream` runs a command into a task's log for both.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from ..core import procs
-from ..core.errors import Conflict, TaartError, TartFailed, TartTimeout, Unsupported
-from ..core.models import VM
+from ..core.errors import Conflict, TartFailed, TartTimeout, Unsupported
+from ..core.logs import redact
 from ..tart import argv, features
-from ..tart.host import Host
-from ..tart.parse import clean_line, config_fields, progress
-from .base import Backend, RunHandle, StartOptions, TaskContext
-
-if TYPE_CHECKING:
-    from ..tart.runner import RunResult, TartRunner
+from ..tart.parse import clean_line, config_fields, explain_limit, progress
+from ..tart.runner import RunResult, TartRunner
+from .base import RunHandle, RunRecorder, StartOptions, TaskContext
+from .local_runs import find_vnc_url, read_tail
 
 SUSPEND_TIMEOUT = 600.0
 """Seconds `tart run` may take to write a suspended VM's memory to disk and exit."""
@@ -46,48 +47,123 @@ def start_flags(options: StartOptions) -> list[str]:
     return flags + list(options.extra_flags)
 
 
+async def stream(
+    runner: TartRunner, args: list[str], ctx: TaskContext, timeout: float
+) -> RunResult:
+    """Run a long command with its output in the task's logs; raise if it fails."""
+    ctx.set_command(runner.argv(args))
+    ctx.log("$ " + " ".join(runner.argv(args)))
+
+    def on_line(stream: str, line: str) -> None:
+        percent = progress(line)
+        if percent is not None:
+            ctx.set_progress(percent)
+        ctx.log(line)
+
+    return await runner.run(
+        args, timeout=timeout, check=True, on_line=on_line, on_spawn=ctx.add_pid
+    )
+
+
 class LocalLifecycle:
-    runner: TartRunner
-    logs_dir: Path
-    timeout: float
-    long_timeout: float
-    host: Host
+    def __init__(
+        self,
+        runner: TartRunner,
+        runlogs: RunRecorder,
+        *,
+        get_config: Callable[[str], Awaitable[dict[str, Any]]],
+        ip: Callable[[str], Awaitable[str | None]],
+        timeout: float,
+        long_timeout: float,
+        ip_timeout: float,
+    ) -> None:
+        self.runner = runner
+        self.runlogs = runlogs
+        self.get_config = get_config
+        self.ip = ip
+        self.timeout = timeout
+        self.long_timeout = long_timeout
+        self.ip_timeout = ip_timeout
+        self._watchers: set[asyncio.Task[None]] = set()
 
-    _release_task: asyncio.Task[features.TartRelease | None] | None = None
+    async def _stream(self, args: list[str], ctx: TaskContext, timeout: float) -> RunResult:
+        return await stream(self.runner, args, ctx, timeout)
 
-    async def _read_release(self) -> features.TartRelease | None:
+    # --- tart run ---------------------------------------------------------------------------
+
+    def _watch(self, process: asyncio.subprocess.Process, log_path: Path) -> None:
+        """Record in the run's sidecar when and how `tart run` ended (while we are up)."""
+
+        async def wait() -> None:
+            code = await process.wait()
+            self.runlogs.record_exit(log_path, code)
+
+        watcher = asyncio.create_task(wait())
+        self._watchers.add(watcher)
+        watcher.add_done_callback(self._watchers.discard)
+
+    async def start(self, name: str, ctx: TaskContext, options: StartOptions) -> dict[str, Any]:
+        args = argv.run(name, start_flags(options))
+        log_path = self.runlogs.new_run(name, self.runner.argv(args), dataclasses.asdict(options))
+        ctx.set_command(self.runner.argv(args))
+        ctx.log("$ " + " ".join(self.runner.argv(args)))
+        started_at = time.time()
+        process = await self.runner.spawn_detached(args, log_path)
+        self.runlogs.record_pid(log_path, process.pid)
+        self._watch(process, log_path)
+        ctx.log(f"tart run started (pid {process.pid}); waiting for the guest's IP address")
         try:
-            return await self.runner.release()
-        except TaartError:
-            return None
+            booted = await self._await_boot(name, ctx, process, log_path)
+            return {**booted, "pid": process.pid, "started_at": started_at}
+        except asyncio.CancelledError:
+            if not ctx.cancel_requested:
+                raise  # the server is shutting down: the VM keeps running
+            ctx.log("cancelled: stopping the VM that was being started")
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self.runner.run(argv.stop(name, timeout=10), timeout=30))
+            raise
 
-    async def release(self, wait: float = 10.0) -> features.TartRelease | None:
-        """This Tart's version; None when `tart --version` cannot be run or read, or has not
-        answered within `wait` seconds (a hanging tart must not hang a health check: the
-        question keeps running and the next call may have the answer)."""
-        task = self._release_task
-        if task is None or (task.done() and task.result() is None):
-            task = self._release_task = asyncio.ensure_future(self._read_release())
-        done, _ = await asyncio.wait({task}, timeout=wait)
-        return task.result() if done else None
+    async def _await_boot(
+        self, name: str, ctx: TaskContext, process: asyncio.subprocess.Process, log_path: Path
+    ) -> dict[str, Any]:
+        deadline = time.monotonic() + self.ip_timeout
+        while True:
+            if process.returncode is not None:
+                output = redact(read_tail(log_path))  # it may hold the VNC password
+                lines = [clean_line(line) for line in output.splitlines() if line.strip()]
+                for line in lines[-20:]:
+                    ctx.log(line)
+                reason = lines[-1] if lines else f"exit code {process.returncode}"
+                reason = reason.removeprefix("Error: ")
+                explained = explain_limit(reason)
+                if explained is not None:
+                    ctx.log(explained)
+                raise TartFailed(
+                    explained or f"tart run exited before the VM booted: {reason}",
+                    argv=self.runner.argv(argv.run(name)),
+                    exit_code=process.returncode,
+                    stderr=output[-4000:],
+                )
+            ip = await self.ip(name)
+            if ip is not None and process.returncode is None:
+                url = find_vnc_url(log_path) or f"vnc://{ip}"
+                ctx.log(f"IP address: {ip}")
+                return {"message": f"VM {name} is running", "ip_address": ip, "vnc_url": url}
+            if time.monotonic() >= deadline:
+                ctx.log(f"no IP address after {self.ip_timeout:g} s; the VM keeps running")
+                return {
+                    "message": f"VM {name} is running but has no IP address yet",
+                    "ip_address": None,
+                    "vnc_url": find_vnc_url(log_path),
+                }
+            await asyncio.sleep(0.5)
 
-    async def check(self, action: str, vm: VM | None) -> None:
-        """What this Mac's Tart or macOS cannot do: graceful shutdown before Tart 2.12.0
-        (SIGUSR2 would kill the VM), suspend before macOS 14."""
-        if action == "shutdown":
-            reason = features.refusal(await self.release(), "shutdown")
-            if reason is not None:
-                raise Unsupported(f"{reason}; stop the VM instead")
-        if action == "suspend":
-            reason = self.host.refusal("suspend") or self.host.refusal("suspendable")
-            if reason is not None:
-                raise Unsupported(reason)
-
-    if TYPE_CHECKING:
-
-        async def get_config(self, name: str) -> dict[str, Any]: ...
-
-        async def _stream(self, args: list[str], ctx: TaskContext, timeout: float) -> RunResult: ...
+    async def close(self) -> None:
+        """Stop recording exits: the runs themselves outlive the server."""
+        for watcher in list(self._watchers):
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await watcher
 
     # --- suspend ---------------------------------------------------------------------------
 
@@ -124,7 +200,7 @@ class LocalLifecycle:
 
     def _last_run_line(self, name: str, marker: str) -> str | None:
         """The last line holding `marker` in the VM's newest `tart run` log."""
-        logs = sorted((self.logs_dir / "runs" / name).glob("*.log"))
+        logs = sorted(self.runlogs.folder(name).glob("*.log"))
         if not logs:
             return None
         try:
@@ -265,13 +341,3 @@ class LocalLifecycle:
         return await self.runner.run(
             args, timeout=self.long_timeout, check=True, on_line=on_line, on_spawn=ctx.add_pid
         )
-
-
-async def tart_and_host(
-    backend: Backend, wait: float = 10.0
-) -> tuple[features.TartRelease | None, Host | None]:
-    """This Mac's Tart version and host when the backend drives `tart` here; (None, None)
-    for a backend that does not (its Macs are elsewhere)."""
-    if not isinstance(backend, LocalLifecycle):
-        return None, None
-    return await backend.release(wait), backend.host

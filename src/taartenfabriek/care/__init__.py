@@ -1,4 +1,5 @@
 """Caring for the Mac: storage, pruning, limits, IP diagnosis, run logs, start at login.
 
-May import core/, tasks/ and backends/ (through their interfaces); never api/.
+May import core/, tasks/, inventory/ and backends/ (their interfaces); never tart/, api/ or
+operations/.
 """

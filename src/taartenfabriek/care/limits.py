@@ -6,46 +6,19 @@ count). Tart finds out only after `tart run` has taken the VM lock: the third ru
 (tart-cli.md §0.16). We refuse such a start before any task is made, naming the macOS VMs
 that hold the two slots, and when Tart reports the limit anyway (a VM started outside the
 app, or macOS leaking a slot after earlier runs: cirruslabs/tart#445, #1217) the start task's
-error says what it means in plain words.
+error says what it means in plain words (the local backend, with tart/parse.py's
+`explain_limit`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from ..core.errors import Conflict, TaartError
-
-if TYPE_CHECKING:  # the backend imports explain_limit; keep this module free of services
-    from ..core.models import VM
-    from ..inventory.service import Inventory
-    from ..tasks.engine import TaskEngine
-
-LIMIT_MESSAGE = "The number of VMs exceeds the system limit"
-_OTHERS_RE = re.compile(r"\(other running VMs: ([^)]*)\)")
-
-
-def explain_limit(reason: str) -> str | None:
-    """A plain-words error for Tart's VM-limit failure; None for any other failure."""
-    if LIMIT_MESSAGE.lower() not in reason.lower():
-        return None
-    match = _OTHERS_RE.search(reason)
-    others = [name.strip() for name in match[1].split(",") if name.strip()] if match else []
-    if others:
-        held = f"{_names(others)} {'is' if len(others) == 1 else 'are'} running"
-        return (
-            "macOS refused to start another VM: Apple's Virtualization framework runs at most "
-            f"two macOS VMs at once, and {held}. Stop one of them and start this VM again. "
-            f"(Tart said: {reason})"
-        )
-    return (
-        "macOS refused to start another VM: Apple's Virtualization framework runs at most two "
-        "macOS VMs at once, and it counts one more than are running. macOS sometimes keeps a "
-        "slot after earlier runs ended; only a restart of the Mac frees it "
-        f"(cirruslabs/tart#445). (Tart said: {reason})"
-    )
+from ..core.models import VM
+from ..inventory.service import Inventory
+from ..tasks.engine import TaskEngine
 
 
 def _names(names: Iterable[str]) -> str:

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from ..backends.base import Backend
-from ..backends.local_lifecycle import tart_and_host
 from ..core.care_models import (
     PrunePlan,
     PruneRequest,
@@ -31,8 +30,6 @@ from ..core.errors import Conflict, InsufficientStorage, TaartError, Unsupported
 from ..core.models import Task
 from ..core.names import parse_remote
 from ..inventory.service import Inventory
-from ..tart import features
-from ..tart.home import resolve_tart_home
 from ..tasks.engine import ClaimMode, TaskEngine, TaskRun
 from .imagesize import ImageSizes, SizeUnknown
 from .prune import (
@@ -48,7 +45,7 @@ from .prune import (
 
 log = logging.getLogger(__name__)
 
-__all__ = ["StorageService", "resolve_tart_home"]
+__all__ = ["StorageService"]
 
 
 def _gb(value: int) -> float:
@@ -181,8 +178,8 @@ class StorageService:
         2.31.0: an older Tart gives no date to judge by, so say so rather than prune nothing."""
         if request.older_than_days is None:
             return
-        release, _ = await tart_and_host(self.backend)
-        reason = features.refusal(release, "accessed")
+        capabilities = await self.backend.capabilities()
+        reason = capabilities.refusals.get("accessed") if capabilities is not None else None
         if reason is not None:
             raise Unsupported(
                 f"prune by age cannot judge what is old: {reason}; a space budget works without it"

@@ -14,7 +14,9 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-ORG = "cirruslabs"
+from ..core.images import LINUX, ORG
+
+__all__ = ["LINUX", "ORG"]
 
 OsFamily = Literal["macos", "linux"]
 
@@ -37,11 +39,6 @@ KINDS: dict[str, str] = {
 }
 """Image flavours Cirrus Labs build for each release, in the order we show them."""
 
-LINUX: dict[str, str] = {
-    "ubuntu": "Ubuntu Linux (arm64) for Tart",
-    "debian": "Debian Linux (arm64) for Tart",
-    "fedora": "Fedora Linux (arm64) for Tart",
-}
 
 RUNNER = "macos-runner"
 RUNNER_DESCRIPTION = "macOS runner image with Xcode and CI tools (tags are macOS releases)"

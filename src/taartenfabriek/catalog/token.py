@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..security import read_secret, write_secret
+from ..core.secrets import read_secret, write_secret
 
 
 def mask_token(token: str) -> str:

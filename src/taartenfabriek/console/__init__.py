@@ -1,4 +1,8 @@
-"""In-browser console (noVNC through a server relay) and terminal (`tart exec` on a pty)."""
+"""In-browser console (noVNC through a server relay) and terminal (`tart exec` on a pty).
+
+May import core/, care/ (run logs), inventory/ and backends/ (their interfaces); never tart/
+(the assembly hands it the `tart` argv) nor api/.
+"""
 
 from .credentials import CREDENTIALS_FILE, CredentialStore
 from .service import ConsoleService, ConsoleSettings

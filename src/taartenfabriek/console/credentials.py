@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 
 from ..core.logs import register_secret
-from ..security import read_secret, write_secret
+from ..core.secrets import read_secret, write_secret
 
 log = logging.getLogger(__name__)
 

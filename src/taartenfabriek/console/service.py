@@ -15,8 +15,6 @@ from ..core.errors import TaartError
 from ..core.logs import register_secret
 from ..core.models import VM
 from ..inventory.service import Inventory
-from ..tart import features
-from ..tart.parse import config_fields
 from .credentials import CredentialStore
 from .endpoints import (
     SCREEN_SHARING_PORT,
@@ -103,18 +101,26 @@ class ConsoleService:
             config = await self.inventory.config(vm.name, force_refresh=True)
         except TaartError:
             return vm.state
-        return str(config_fields(config.raw)["state"])
+        return str(self.backend.config_fields(config.raw)["state"])
 
     def still_running(self, vm: VM, run: RunInfo | None) -> StillRunning:
         """A cheap check for the socket's watcher: our own run's process while we know it,
         else Tart's state."""
 
-        async def check() -> bool:
+        async def running() -> bool:
             if run is not None:
                 return run.is_live()
             with contextlib.suppress(TaartError):
                 return await self._state(vm) == "running"
             return True  # tart could not say: keep the socket rather than guess
+
+        async def check() -> bool:
+            if await running():
+                return True
+            # the VNC server or shell goes a moment before the run lets go of the VM's
+            # lock: the inventory follows the VM until it has (inventory_watch.py)
+            self.inventory.follow(vm.name)
+            return False
 
         return check
 
@@ -255,6 +261,14 @@ class ConsoleService:
         if orchard is not None:
             from .orchard import OrchardShell  # Orchard mode only (a WebSocket client)
 
+            controller = getattr(self.backend, "controller", None)
+            facts = await controller() if controller is not None else None
+            if facts is not None and facts.exec is False:
+                raise ConsoleUnavailable(
+                    "unsupported",
+                    f"the Orchard controller ({facts.version}) cannot run commands in VMs: "
+                    "the terminal needs Orchard 0.51.0 or newer (`/v1/vms/{{name}}/exec`)",
+                )
             command = self.settings.terminal_command
             return await OrchardShell.open(orchard, name, command, cols=cols, rows=rows)
         await self._check_exec()
@@ -263,10 +277,8 @@ class ConsoleService:
 
     async def _check_exec(self) -> None:
         """`tart exec` came with Tart 2.27.0 and needs macOS 14 (tart/features.py, host.py)."""
-        from ..backends.local import tart_and_host
-
-        release, host = await tart_and_host(self.backend)
-        reason = features.refusal(release, "exec") or (host.refusal("exec") if host else None)
+        capabilities = await self.backend.capabilities()
+        reason = capabilities.refusals.get("exec") if capabilities is not None else None
         if reason is not None:
             raise ConsoleUnavailable("unsupported", reason)
 

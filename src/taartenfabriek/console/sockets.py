@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from pydantic import ValidationError
@@ -66,6 +66,7 @@ async def serve_terminal(websocket: WebSocket, console: ConsoleService, name: st
                     idle_timeout=console.settings.idle_timeout,
                     interval=console.settings.check_interval,
                     still_running=console.still_running(vm, run),
+                    stopping=lambda: console.inventory.follow(vm.name),
                 )
             finally:
                 await shell.close()
@@ -98,8 +99,10 @@ async def _relay_terminal(
     idle_timeout: float,
     interval: float,
     still_running: StillRunning,
+    stopping: Callable[[], None],
 ) -> None:
-    """The shell's pty bytes both ways; text messages are resize frames (`TerminalMessage`)."""
+    """The shell's pty bytes both ways; text messages are resize frames (`TerminalMessage`).
+    `stopping`: the shell says the VM stopped, which the VM's lock may not show yet."""
     activity = Activity()
 
     async def deliver(data: bytes | str) -> None:
@@ -118,6 +121,8 @@ async def _relay_terminal(
         code = await shell.wait()
         explained = shell.failure()
         if explained is not None:
+            if explained[0] == "not_running":  # it stopped while the shell ran
+                stopping()
             await fail(websocket, explained[0], explained[1], frame=True)
             return
         with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):

@@ -139,49 +139,6 @@ class VMImagesSummary(BaseModel):
     working_vms: list[VM]
 
 
-class HostInfo(BaseModel):
-    """The Mac the server runs on; a host that is not a Mac (a stand-in for `tart`) counts as
-    Apple silicon on a current macOS."""
-
-    is_mac: bool
-    apple_silicon: bool
-    macos: str | None = Field(None, description="macOS version, e.g. `15.5`.")
-
-
-class Health(BaseModel):
-    status: Literal["ok"] = "ok"
-    version: str
-    backend: str
-    tart_available: bool | None = None
-    inventory_stale: bool = False
-    inventory_age: float | None = Field(None, description="Seconds since the last good refresh.")
-    demo: bool = False
-    tart_version: str | None = Field(
-        None, description="`tart --version` here (`SNAPSHOT` for a development build)."
-    )
-    tart_minimum: str | None = Field(None, description="The oldest Tart this project supports.")
-    tart_supported: bool | None = Field(
-        None, description="False when this Tart is older than `tart_minimum`; None: unknown."
-    )
-    host: HostInfo | None = Field(None, description="This Mac; None with a remote backend.")
-    allows: dict[str, bool] = Field(
-        default_factory=dict,
-        description="Feature -> whether this Tart on this host allows it (`exec`, `ip-agent`, "
-        "`shutdown`, `random-mac`, `dir-tag`, `net-host`, `accessed`, `suspendable-dirs`, "
-        "`vnc`, `vnc-experimental`, `suspendable`, `rosetta`, `suspend`, `softnet`).",
-    )
-    refusals: dict[str, str] = Field(
-        default_factory=dict, description="Feature -> why it is not allowed (what is needed)."
-    )
-
-
-class TartVersion(BaseModel):
-    version: str
-    backend: str | None = Field(
-        None, description="Set to `orchard` when `version` is the Orchard controller's."
-    )
-
-
 class Worker(BaseModel):
     """An Orchard worker (a Mac that runs VMs) with what it holds and what is left."""
 
@@ -284,6 +241,11 @@ class CreateRequest(BaseModel):
     cpu: int = Field(4, ge=1, le=128, description="Virtual CPUs.")
     memory: int = Field(8, ge=1, le=1024, description="Memory in GB.")
     disk_size: int = Field(50, ge=1, le=65535, description="Disk size in GB (grow only).")
+    os: Literal["linux", "macos"] | None = Field(
+        None,
+        description="The guest's OS, for an Orchard fleet: `linux` keeps the VM out of a "
+        "worker's two macOS slots. Unset: the catalog's word for an image it knows, else macOS.",
+    )
 
     _valid = field_validator("name")(_check_local)
 

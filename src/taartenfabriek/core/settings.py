@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from .hosts import is_loopback_address
+
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
@@ -46,6 +48,11 @@ class Settings(BaseSettings):
     catalog_ttl: float = Field(3600, ge=0, description="Seconds the image catalog stays fresh.")
     refresh_interval: float = Field(
         15, ge=0, description="Seconds between background inventory refreshes (0 = never)."
+    )
+    watch_files: bool = Field(
+        True,
+        description="Watch Tart's files (the VMs' locks, vms/, the OCI cache) to notice VMs "
+        "started, stopped, made or removed outside the server at once, without running tart.",
     )
     tart_timeout: float = Field(
         60, gt=0, description="Seconds a quick tart command (list, get, ip, set...) may take."
@@ -155,6 +162,5 @@ class Settings(BaseSettings):
 
     @property
     def is_loopback(self) -> bool:
-        from ..security import is_loopback_address  # `127.evil.com` is a name, not loopback
-
+        """`127.evil.com` is a name, not loopback."""
         return is_loopback_address(self.host)

@@ -2,7 +2,9 @@
 
 Reads serve prepared JSON bodies, rebuilt only when the inventory changes. `os`, `cpu`,
 `memory` and `display` come from a per-VM `tart get` cache that a background filler keeps,
-so a refresh costs one `tart list` plus one parallel round of `tart ip`.
+so a refresh costs one `tart list` plus one parallel round of `tart ip`. The local backend's
+list already carries them for VMs whose files it can read (backends/local_files.py): the filler
+then runs `tart get` only for the others, at most `CONFIG_FILL_CONCURRENCY` at once.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import asyncio
 import contextlib
 import gzip
 import logging
+import secrets
 import time
 from collections.abc import Callable
 from typing import Any
@@ -20,11 +23,11 @@ from pydantic import TypeAdapter
 from ..backends.base import Backend
 from ..core.errors import Conflict, NotFound, TaartError, TartFailed
 from ..core.models import VM, VMConfig
-from ..tart.parse import config_fields
+from .watch import Follower, OutsideChanges
 
 log = logging.getLogger(__name__)
 
-CONFIG_FILL_CONCURRENCY = 4
+CONFIG_FILL_CONCURRENCY = 2
 FIRST_REFRESH_WAIT = 15.0
 GZIP_LEVEL = 6
 
@@ -38,10 +41,12 @@ class Inventory:
         backend: Backend,
         *,
         refresh_interval: float = 0,
+        watch: bool = True,
         decorate: Callable[[VM], VM] | None = None,
     ) -> None:
         self.backend = backend
         self.refresh_interval = refresh_interval
+        self.watch = watch
         self.decorate = decorate
         """Adds derived fields (e.g. the IP doctor's) to each VM whenever the inventory changes."""
         self._vms: list[VM] = []
@@ -52,23 +57,34 @@ class Inventory:
         self._body = b"[]"
         self._categorized = b'{"base_images":[],"working_vms":[]}'
         self._gzipped: dict[str, bytes] = {}
+        self._epoch = secrets.token_hex(4)
+        self._renders = 0
+        self.etag = b'"0"'
+        """Names the read bodies: a poll that sends it back (If-None-Match) gets a 304."""
         self._refreshed_at: float | None = None
         self.last_error: str | None = None
         self._inflight: asyncio.Task[list[VM]] | None = None
         self._inflight_seq = 0
+        self._inflight_background = False
         self._change_seq = 0
         """Bumped by `invalidate`: runs started before the bump cannot show the change."""
         self._first = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
         self._fill_task: asyncio.Task[None] | None = None
         self._fill_queue: set[str] = set()
+        self._listed: set[str] = set()
+        """VMs whose details came with the last list: a kept `tart get` does not override them."""
         self.refresh_count = 0
+        self.follower = Follower(self)
+        self.outside = OutsideChanges(self)
 
     # --- life cycle ------------------------------------------------------------------------
 
     def start(self) -> None:
         """Refresh now in the background, then every `refresh_interval` seconds."""
         self._loop_task = asyncio.create_task(self._loop())
+        if self.watch:
+            self.outside.start()
 
     async def _loop(self) -> None:
         while True:
@@ -78,7 +94,13 @@ class Inventory:
                 return
             await asyncio.sleep(self.refresh_interval)
 
+    def follow(self, name: str) -> None:
+        """`name` was seen stopping outside a task: show it once its lock is gone."""
+        self.follower.follow(name)
+
     async def close(self) -> None:
+        await self.follower.close()
+        await self.outside.close()
         for task in (self._loop_task, self._fill_task, self._inflight):
             if task is not None and not task.done():
                 task.cancel()
@@ -93,20 +115,25 @@ class Inventory:
 
     # --- refresh ---------------------------------------------------------------------------
 
-    async def refresh(self) -> list[VM]:
+    async def refresh(self, *, background: bool = False) -> list[VM]:
         """Refresh from the backend; concurrent callers share one run.
 
         A run in flight is shared only if nothing was invalidated since it started: a task
         that just changed a VM must not be answered with a `tart list` begun before its
-        change, so its callers wait for that run and share the next one.
+        change, so its callers wait for that run and share the next one. A `background` run
+        (the watcher's, after files changed) is not shared by the others either: it may have
+        begun in the middle of what changed them.
         """
         while True:
             task = self._inflight
             if task is None or task.done():
                 self._inflight_seq = self._change_seq
+                self._inflight_background = background
                 task = self._inflight = asyncio.create_task(self._refresh())
                 return await asyncio.shield(task)
-            if self._inflight_seq == self._change_seq:
+            if self._inflight_seq == self._change_seq and (
+                background or not self._inflight_background
+            ):
                 return await asyncio.shield(task)
             with contextlib.suppress(Exception):
                 await asyncio.shield(task)
@@ -129,6 +156,13 @@ class Inventory:
         names = {vm.name for vm in vms}
         for stale in [name for name in self._configs if name not in names]:
             self._forget_config(stale)
+        # details the list carried (the local backend reads them from the VMs' files) are
+        # newer than a `tart get` kept from before: a `tart set` elsewhere shows at once
+        self._listed = {vm.name for vm in vms if vm.cpu is not None}
+        for vm in vms:
+            cached = self._config_updates.get(vm.name) if vm.name in self._listed else None
+            if cached and any(getattr(vm, key) != value for key, value in cached.items()):
+                self._forget_config(vm.name)
         self._install(vms)
         self._first.set()
         missing = [
@@ -157,11 +191,13 @@ class Inventory:
 
     def _with_config(self, vm: VM) -> VM:
         update = self._config_updates.get(vm.name)
-        return vm if not update else vm.model_copy(update=update)
+        if not update or vm.name in self._listed:
+            return vm
+        return vm.model_copy(update=update)
 
     def _store_config(self, name: str, raw: dict[str, Any]) -> None:
         self._configs[name] = raw
-        fields = config_fields(raw)
+        fields = self.backend.config_fields(raw)
         self._config_updates[name] = {
             key: fields[key] for key in CONFIG_KEYS if fields[key] is not None
         }
@@ -178,6 +214,8 @@ class Inventory:
         working = _VM_LIST.dump_json([vm for vm in vms if vm.kind != "base_image"])
         self._categorized = b'{"base_images":' + base + b',"working_vms":' + working + b"}"
         self._gzipped = {}
+        self._renders += 1
+        self.etag = f'"{self._epoch}-{self._renders}"'.encode()
 
     # --- background `tart get` filler ------------------------------------------------------
 
@@ -279,6 +317,8 @@ class Inventory:
                 f"{vm.name} is a base image: tart get reads local VMs only; clone it first"
             )
         raw = None if force_refresh else self._configs.get(vm.name)
+        if raw is None and not force_refresh:
+            raw = self.backend.known_config(vm.name)  # read from the VM's files: no tart
         if raw is None:
             try:
                 raw = await self.backend.get_config(vm.name)
@@ -290,7 +330,7 @@ class Inventory:
             self._store_config(vm.name, raw)
             if vm.name in self._by_name:
                 self._install(self._vms)
-        fields = config_fields(raw)
+        fields = self.backend.config_fields(raw)
         return VMConfig(
             name=vm.name,
             cpu=fields["cpu"],

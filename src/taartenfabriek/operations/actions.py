@@ -14,13 +14,23 @@ import asyncio
 
 from ..core.errors import NotFound, TaartError, Unsupported
 from ..core.models import VM, ActionState, VMActions, VMState
-from .lifecycle import LifecycleOperations
+from .context import OperationsContext
+from .edits import EditActions
+from .stops import StopActions
 
 CHECKED = ("start", "stop", "suspend", "shutdown", "set", "rename", "delete", "clone")
 """The backend's names for the actions `/actions` reports (resume is a start, edit a set)."""
 
 
-class ActionOperations(LifecycleOperations):
+class ActionsOracle:
+    """Asks the families' own refusals (`StopActions`, `EditActions`), so the answer here and
+    the action's 409 cannot drift apart."""
+
+    def __init__(self, ctx: OperationsContext, stops: StopActions, edits: EditActions) -> None:
+        self.ctx = ctx
+        self.stops = stops
+        self.edits = edits
+
     async def _backend_refusals(self, vm: VM) -> dict[str, tuple[str, bool]]:
         """action -> (reason, unsupported) for each action the backend refuses on `vm` now.
 
@@ -30,7 +40,7 @@ class ActionOperations(LifecycleOperations):
 
         async def one(action: str) -> tuple[str, bool] | None:
             try:
-                await self.backend.check(action, vm)
+                await self.ctx.backend.check(action, vm)
             except Unsupported as exc:
                 return exc.detail, True
             except NotFound:
@@ -43,18 +53,19 @@ class ActionOperations(LifecycleOperations):
         return {a: answer for a, answer in zip(CHECKED, answers, strict=True) if answer}
 
     async def actions(self, name: str) -> VMActions:
-        vm = await self.inventory.lookup(name)
+        ctx = self.ctx
+        vm = await ctx.inventory.lookup(name)
         state: str = vm.state
         os_name = vm.os
         refused: dict[str, tuple[str, bool]] = {}
         if vm.kind != "base_image":
             (state, os_name), refused = await asyncio.gather(
-                self._state_now(vm, ask_tart=False), self._backend_refusals(vm)
+                ctx.state_now(vm, ask_tart=False), self._backend_refusals(vm)
             )
-        local = self.backend.kind == "local"
-        record = self._last_run(vm.name) if state == "running" else None
-        owned = await self._owned_run(vm) if record is not None else None
-        busy = self._busy(vm)
+        local = ctx.backend.kind == "local"
+        record = ctx.last_run(vm.name) if state == "running" else None
+        owned = await ctx.owned_run(vm) if record is not None else None
+        busy = ctx.busy(vm)
         unsupported: list[str] = []
 
         def backend(action: str) -> str | None:
@@ -73,13 +84,13 @@ class ActionOperations(LifecycleOperations):
 
         not_running = f"VM {vm.name} is not running" if state != "running" else None
         running = f"VM {vm.name} is already running" if state == "running" else None
-        base = self._base_image
+        base = ctx.base_image
         suspend = base(vm, "suspended")
         if suspend is None and local:
-            suspend = await self._suspend_refusal(vm, state, os_name)
+            suspend = await self.stops.suspend_refusal(vm, state, os_name)
         shutdown = base(vm, "shut down")
         if shutdown is None and local:
-            shutdown = await self._shutdown_refusal(vm, state)
+            shutdown = await self.stops.shutdown_refusal(vm, state)
         return VMActions(
             name=vm.name,
             state=_state(state),
@@ -108,14 +119,14 @@ class ActionOperations(LifecycleOperations):
                 "edit",
                 backend("set"),
                 base(vm, "reconfigured"),
-                self._stopped_refusal(vm, state, "reconfigure"),
+                self.edits.stopped_refusal(vm, state, "reconfigure"),
                 check="set",
             ),
             rename=judge(
                 "rename",
                 backend("rename"),
                 base(vm, "renamed"),
-                self._stopped_refusal(vm, state, "rename"),
+                self.edits.stopped_refusal(vm, state, "rename"),
                 check="rename",
             ),
             delete=judge(

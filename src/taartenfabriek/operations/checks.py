@@ -1,8 +1,8 @@
-"""The Mac-care checks `Operations` runs around its recipes.
+"""The Mac-care checks the families of actions run around their recipes (start, clone, pull).
 
 Before a start: Apple's two-macOS-guests limit (409 before any task). Before a pull, or a
 create that pulls: the room the image needs (507 before any task). After a start that found no
-IP: why not, in the task's result and logs. Each is optional, so `Operations` works without.
+IP: why not, in the task's result and logs. Each is optional, so the recipes work without.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
@@ -26,8 +27,12 @@ from ..backends.base import ExtraDisk as BackendDisk
 from ..backends.base import SharedDir as BackendDir
 from ..backends.base import StartOptions
 from ..core.errors import InvalidInput
-from ..tart import features
-from ..tart.host import Host
+
+
+def validation_detail(exc: ValidationError) -> str:
+    """A pydantic error raised after the request was parsed, as one sentence for a 422."""
+    return "; ".join(str(error["msg"]).removeprefix("Value error, ") for error in exc.errors())
+
 
 SHARE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 """Shared-folder names and mount tags: a folder name in the guest, never a flag or a path."""
@@ -276,42 +281,35 @@ class StartOptionsState(BaseModel):
 def check_for_tart(
     options: VMStartOptions,
     *,
-    tart: features.TartRelease | None,
-    host: Host | None,
+    refusals: Mapping[str, str | None],
     suspended: bool = False,
 ) -> None:
     """What this Mac's Tart release and hardware allow (InvalidInput naming what is needed):
-    each gate's source is in tart/features.py and tart/host.py. None for either: not known
-    (another backend, or tart unreadable), so nothing is refused on a guess."""
+    `refusals` is `Backend.capabilities().refusals` (each gate's source is in tart/features.py
+    and tart/host.py); a feature it does not name, or names as None, is not refused."""
     wanted = [
         ("suspendable-dirs", (options.suspendable or suspended) and bool(options.dirs)),
         ("dir-tag", any(d.tag for d in options.dirs)),
         ("net-host", options.network == "host"),
+        (options.display, options.display != "none"),
+        ("suspendable", options.suspendable or suspended),
+        ("rosetta", options.rosetta_tag is not None),
+        ("softnet", options.network == "softnet"),
     ]
     for key, used in wanted:
-        reason = features.refusal(tart, key) if used else None
-        if reason is not None and key == "suspendable-dirs":
+        reason = refusals.get(key) if used else None
+        if reason is None:
+            continue
+        if key == "suspendable-dirs":
             reason += (
                 "; this VM is suspended and resumes as suspendable: start it without shared "
                 "folders, or stop it to discard the saved state first"
                 if suspended
                 else "; remove the shared folders, or turn Suspendable off"
             )
-        if reason is not None:
-            raise InvalidInput(reason)
-    if host is not None:
-        needs = [
-            (options.display, options.display != "none"),
-            ("suspendable", options.suspendable or suspended),
-            ("rosetta", options.rosetta_tag is not None),
-            ("softnet", options.network == "softnet"),
-        ]
-        for key, used in needs:
-            reason = host.refusal(key) if used else None
-            if reason is not None:
-                raise InvalidInput(
-                    reason + (": choose display none" if key.startswith("vnc") else "")
-                )
+        elif key.startswith("vnc"):
+            reason += ": choose display none"
+        raise InvalidInput(reason)
 
 
 def check_for_vm(options: VMStartOptions, *, os_name: str | None, suspended: bool) -> None:

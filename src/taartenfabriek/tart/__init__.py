@@ -1,4 +1,7 @@
-"""The tart driver: argv builders, the subprocess runner and output parsers."""
+"""The tart driver: argv builders, the subprocess runner, output parsers, TART_HOME on disk.
+
+Imports only core/. Only backends/, the simulator and the assembly import it.
+"""
 
 from .runner import RunResult, TartRunner
 

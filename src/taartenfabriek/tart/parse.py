@@ -160,3 +160,34 @@ def vnc_url(line: str) -> str | None:
     if match is None:
         return None
     return match[0].rstrip(".")
+
+
+# --- Apple's VM limit, as `tart run` reports it (tart-cli.md §0.16) ------------------------
+
+LIMIT_MESSAGE = "The number of VMs exceeds the system limit"
+_OTHERS_RE = re.compile(r"\(other running VMs: ([^)]*)\)")
+
+
+def explain_limit(reason: str) -> str | None:
+    """A plain-words error for Tart's VM-limit failure; None for any other failure."""
+    if LIMIT_MESSAGE.lower() not in reason.lower():
+        return None
+    match = _OTHERS_RE.search(reason)
+    others = [name.strip() for name in match[1].split(",") if name.strip()] if match else []
+    if others:
+        held = f"{_in_words(others)} {'is' if len(others) == 1 else 'are'} running"
+        return (
+            "macOS refused to start another VM: Apple's Virtualization framework runs at most "
+            f"two macOS VMs at once, and {held}. Stop one of them and start this VM again. "
+            f"(Tart said: {reason})"
+        )
+    return (
+        "macOS refused to start another VM: Apple's Virtualization framework runs at most two "
+        "macOS VMs at once, and it counts one more than are running. macOS sometimes keeps a "
+        "slot after earlier runs ended; only a restart of the Mac frees it "
+        f"(cirruslabs/tart#445). (Tart said: {reason})"
+    )
+
+
+def _in_words(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

@@ -80,6 +80,46 @@ def lock_holder(config: Path) -> int:
         os.close(fd)  # we hold no lock on it, so closing drops nothing
 
 
+def glance(path: str, before: State | None = None) -> State | None:
+    """The state of the VM folder at `path` as cheaply as it can be read (Tart's
+    VMDirectory.swift:49-70: running while the config.json lock has a holder, else suspended
+    while state.vzvmsave exists): the watcher reads every VM this way about once a second.
+    None while its `config.json` cannot be opened (a half-made or half-removed VM). `before`,
+    the state read last time: a VM whose lock is still not held kept its suspended or stopped
+    state (only a run, which holds the lock, makes or consumes `state.vzvmsave`), so the stat
+    of that file is skipped."""
+    try:
+        fd = os.open(os.path.join(path, "config.json"), os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        held = _holder(fcntl.fcntl(fd, fcntl.F_GETLK, _query())) != 0
+    except OSError:
+        held = False
+    finally:
+        os.close(fd)
+    if held:
+        return "running"
+    if before == "stopped" or before == "suspended":
+        return before
+    return "suspended" if os.path.exists(os.path.join(path, "state.vzvmsave")) else "stopped"
+
+
+def glance_all(tart_home: Path, before: dict[str, State | None]) -> dict[str, State | None]:
+    """`glance` of every folder in `$TART_HOME/vms` (`before`: the last answer); empty when
+    there is no such folder."""
+    seen: dict[str, State | None] = {}
+    try:
+        entries = os.scandir(tart_home / "vms")
+    except OSError:
+        return seen
+    with entries:
+        for entry in entries:
+            if entry.is_dir():
+                seen[entry.name] = glance(entry.path, before.get(entry.name))
+    return seen
+
+
 def read(tart_home: Path, name: str) -> OnDisk | None:
     """The VM as Tart defines it from its files; None when it is not an initialised local VM
     here (then only `tart` can say whether it exists elsewhere, e.g. another TART_HOME)."""

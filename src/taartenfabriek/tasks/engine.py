@@ -15,18 +15,18 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, Literal
+from typing import Any
 
 from ..core.errors import Conflict, NotFound, ShuttingDown, TaartError, TartFailed
 from ..core.models import FINAL_STATUSES, Task
 from . import recovery
+from .claims import ClaimMode, Claims
 from .pubsub import PubSub, Subscription
 from .run import TaskRun
 from .store import TaskStore
 
 log = logging.getLogger(__name__)
 
-ClaimMode = Literal["exclusive", "shared"]
 Body = Callable[[TaskRun], Awaitable[dict[str, Any] | None]]
 Hook = Callable[[Task], Awaitable[None]]
 
@@ -58,7 +58,7 @@ class TaskEngine:
         self._runs: dict[str, TaskRun] = {}
         self._unrecorded: dict[str, tuple[Task, list[str]]] = {}
         """Final states the store refused (full disk), with their unwritten log lines."""
-        self._claims: dict[str, tuple[ClaimMode, set[str]]] = {}
+        self.claims = Claims()
         self._closing = False
         self._background: set[asyncio.Task[Any]] = set()
         self._pruned_at = 0.0
@@ -67,36 +67,16 @@ class TaskEngine:
 
     def check_claims(self, claims: Mapping[str, ClaimMode]) -> None:
         """Raise Conflict, naming the holder, if a running task holds a name incompatibly."""
-        for name, mode in claims.items():
-            held = self._claims.get(name.lower())
-            if held is None or not held[1]:
-                continue
-            held_mode, holders = held
-            if mode == "exclusive" or held_mode == "exclusive":
-                holder = self._runs.get(next(iter(holders)))
-                what = f"{holder.task.action} task {holder.id}" if holder else "another task"
-                raise Conflict(f"{name} is busy: {what} is still running")
-
-    def _take_claims(self, task_id: str, claims: Mapping[str, ClaimMode]) -> None:
-        for name, mode in claims.items():
-            key = name.lower()
-            held = self._claims.get(key)
-            if held is None:
-                self._claims[key] = (mode, {task_id})
-            else:
-                held[1].add(task_id)
-
-    def _release_claims(self, task_id: str) -> None:
-        for key in list(self._claims):
-            _mode, holders = self._claims[key]
-            holders.discard(task_id)
-            if not holders:
-                del self._claims[key]
+        blocked = self.claims.blocking(claims)
+        if blocked is not None:
+            name, task_id = blocked
+            holder = self._runs.get(task_id)
+            what = f"{holder.task.action} task {holder.id}" if holder else "another task"
+            raise Conflict(f"{name} is busy: {what} is still running")
 
     def busy(self, name: str) -> str | None:
         """The id of a task holding `name`, if any."""
-        held = self._claims.get(name.lower())
-        return next(iter(held[1])) if held and held[1] else None
+        return self.claims.holder(name)
 
     # --- submitting and running ------------------------------------------------------------
 
@@ -116,12 +96,12 @@ class TaskEngine:
         now = time.time()
         task = Task(id=uuid.uuid4().hex, action=action, created_at=now, updated_at=now, vm=vm)
         run = TaskRun(self, task)
-        self._take_claims(task.id, claims)
+        self.claims.take(task.id, claims)
         self._runs[task.id] = run
         try:
             await asyncio.shield(self.store.save(task))
         except BaseException:
-            self._release_claims(task.id)
+            self.claims.release(task.id)
             del self._runs[task.id]
             raise
         snapshot = task.model_copy(deep=True)
@@ -141,7 +121,7 @@ class TaskEngine:
             # still lands (it is shielded), and so must the end.
             await self._fail(run, run.stop_reason or f"{task.action} was interrupted")
         finally:
-            self._release_claims(task.id)
+            self.claims.release(task.id)
             self._runs.pop(task.id, None)
             self._maybe_prune()
             if on_done is not None:

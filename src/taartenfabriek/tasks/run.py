@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import Protocol
 
 from ..core.models import Task
 from .store import MAX_LINE_CHARS, MAX_LOG_LINES
-
-if TYPE_CHECKING:
-    from .engine import TaskEngine
 
 FLUSH_DELAY = 0.05
 """Seconds per snapshot to subscribers in a steady stream (at most 20 messages/s per task)."""
@@ -35,8 +33,19 @@ PERSIST_DELAY = 0.25
 """Seconds log lines and progress are gathered before they are written to the store."""
 
 
+class RunOwner(Protocol):
+    """What a run reports to (the `TaskEngine`): named here so the engine may import the run
+    and the run need not import the engine."""
+
+    def publish(self, task: Task) -> None: ...
+
+    def persist(self, run: TaskRun) -> None: ...
+
+    def record_process(self, run: TaskRun, pid: int, args: Sequence[str]) -> None: ...
+
+
 class TaskRun:
-    def __init__(self, engine: TaskEngine, task: Task) -> None:
+    def __init__(self, engine: RunOwner, task: Task) -> None:
         self.engine = engine
         self.task = task
         self.pids: list[int] = []

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import json
 import os
 import sqlite3
@@ -28,6 +27,7 @@ from typing import TypeVar
 from ..core import procs
 from ..core.errors import StorageError
 from ..core.models import Task
+from .statelock import take_lock
 from .store import MAX_LOG_LINES, ProcessRecord
 
 T = TypeVar("T")
@@ -331,30 +331,12 @@ def _release(conn: sqlite3.Connection, lock: int) -> None:
 
 
 def _open(path: Path) -> tuple[sqlite3.Connection, int]:
-    lock = _take_lock(path.with_name(path.name + ".lock"))
+    lock = take_lock(path.with_name(path.name + ".lock"))
     try:
         return _connect(path), lock
     except BaseException:
         os.close(lock)
         raise
-
-
-def _take_lock(path: Path) -> int:
-    """The lock file's descriptor, flocked for the life of the store."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
-    except OSError as exc:
-        raise StorageError(f"cannot use the state folder {path.parent}: {_why(exc)}") from exc
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError as exc:
-        os.close(fd)
-        raise StorageError(
-            f"another taartenfabriek server is already using the state folder {path.parent}; "
-            "stop it first, or give this one another folder (--home / TARTVM_HOME)"
-        ) from exc
-    return fd
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -400,7 +382,3 @@ def _prepare(conn: sqlite3.Connection, path: Path) -> None:
             )
     except sqlite3.Error as exc:
         raise StorageError(f"cannot use the task history {path}: {exc}") from exc
-
-
-def _why(exc: OSError) -> str:
-    return exc.strerror or str(exc)

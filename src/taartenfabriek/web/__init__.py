@@ -1,4 +1,5 @@
-"""The browser UI: static assets served from inside the package, with strict headers.
+"""The browser UI: static assets served from inside the package, with strict headers. Imports
+only core/; in static/app, views/ import components/, which import the base modules, never back.
 
 Everything the UI needs ships in the wheel (vendored Preact and htm, Swagger UI for `/docs`),
 so the app works offline; see `static/vendor/VERSIONS.md` for what is vendored and why.

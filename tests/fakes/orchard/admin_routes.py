@@ -22,7 +22,7 @@ async def info(request: Request) -> Response:
         raise Reply(401)
     return ok(
         {
-            "version": VERSION,
+            "version": request.app.state.version,
             "commit": "fake",
             "capabilities": ["rpc-v1", "vm-state-endpoint"],
         }

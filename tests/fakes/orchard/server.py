@@ -91,6 +91,15 @@ class FakeOrchard:
     offline_after: float = 180.0
     restart_after: float = 15.0
     auto: bool = True
+    version: str = admin.VERSION
+    """What `/v1/controller/info` says."""
+    watch: bool = True
+    """False: ignore `?watch=true` as controllers before 0.41.0 do."""
+    send_buffer: int | None = None
+    """SO_SNDBUF of its sockets (fixed, so not grown by the kernel): bounds how much output
+    waits between this controller and a client that stopped reading."""
+    listen_port: int = 0
+    """0: any free port; 80 lets a test reach it by a URL without a port."""
     store: Store = field(default_factory=Store)
     requests: list[tuple[str, str]] = field(default_factory=list)
 
@@ -122,16 +131,21 @@ class FakeOrchard:
         )
         app.state.store = self.store
         app.state.dev = self.dev
+        app.state.version = self.version
+        app.state.watch = self.watch
         return app
 
     @property
     def url(self) -> str:
         scheme = "https" if self.tls else "http"
-        return f"{scheme}://127.0.0.1:{self.port}{self.prefix}"
+        port = "" if (scheme, self.port) in (("http", 80), ("https", 443)) else f":{self.port}"
+        return f"{scheme}://127.0.0.1{port}{self.prefix}"
 
     def start(self) -> FakeOrchard:
         sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
+        if self.send_buffer is not None:  # accepted sockets inherit it
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.send_buffer)
+        sock.bind(("127.0.0.1", self.listen_port))
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(
             RequestLog(self.app(), self.requests),

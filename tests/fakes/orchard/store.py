@@ -35,6 +35,8 @@ class Reply(Exception):
         self.message = message
 
 
+END = "END"
+"""Not a watch line: tells a watch stream to end (see `drop_watches`)."""
 Watcher = tuple[asyncio.AbstractEventLoop, "asyncio.Queue[tuple[str, Json]]"]
 
 
@@ -55,6 +57,8 @@ class Store:
         self.silent: set[str] = set()
         """Workers that stopped heartbeating (they go offline as last_seen ages)."""
         self.ips: dict[str, str] = {}
+        self.ipless: set[str] = set()
+        """VMs whose worker never resolves an IP (`GET /ip` runs out its wait: empty 500)."""
         self._version = 0
         self._arrival = 0
 
@@ -80,6 +84,18 @@ class Store:
             if name in self.vms:
                 queue.put_nowait(("ADDED", self.show(self.vms[name])))
         return queue
+
+    def drop_watches(self, *, lose: tuple[str, ...] = ()) -> None:
+        """A controller restart as a watcher sees it: every watch stream ends, and the VMs
+        in `lose` are gone without a DELETED line (deleted while the controller was away)."""
+        with self.lock:
+            for name in lose:
+                vm = self.vms.pop(name, None)
+                if vm is not None:
+                    self.events.pop(vm["uid"], None)
+            for watchers in self.watchers.values():
+                for loop, queue in watchers:
+                    loop.call_soon_threadsafe(queue.put_nowait, (END, {}))
 
     def unwatch(self, name: str, queue: asyncio.Queue[tuple[str, Json]]) -> None:
         with self.lock:

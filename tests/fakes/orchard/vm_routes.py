@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from .auth import READ, WRITE, require
-from .store import Reply, Store
+from .store import END, Reply, Store
 from .wire import Json, decode
 
 IP_RETRY = 0.02
@@ -43,7 +43,8 @@ async def vm(request: Request) -> Response:
     store, name = store_of(request), request.path_params["name"]
     if request.method == "GET":
         require(request, all_of=READ)
-        if request.query_params.get("watch") == "true":
+        # controllers before 0.41.0 ignore `?watch=true` and answer the plain VM
+        if request.query_params.get("watch") == "true" and request.app.state.watch:
             return WatchResponse(store, name)  # type: ignore[return-value]
         with store.lock:
             return ok(store.show(store.vm(name)))
@@ -126,7 +127,7 @@ async def ip(request: Request) -> Response:
                 c.get("type") == "running" and c.get("state") == "true"
                 for c in vm.get("conditions") or []
             )
-            address = store.ips.get(vm["uid"])
+            address = None if name in store.ipless else store.ips.get(vm["uid"])
         if status == "failed":
             raise Reply(417, "VM is in a terminal state 'failed'")
         late = asyncio.get_running_loop().time() >= deadline
@@ -143,8 +144,10 @@ async def ip(request: Request) -> Response:
 
 
 class WatchResponse:
-    """NDJSON: `ADDED` first if the VM exists, then one line per store write; headers go out
-    with the first event, and the stream ends only when the client goes away."""
+    """NDJSON: `ADDED` first if the VM exists, then one line per store write. As the real
+    controller (internal/controller/api_vms.go:284-317, which sets the header but writes
+    nothing until the first event), headers go out with the first line: a missing VM's watch
+    answers nothing at all. The stream ends when the client goes away or at `END`."""
 
     def __init__(self, store: Store, name: str) -> None:
         self.store = store
@@ -167,6 +170,10 @@ class WatchResponse:
                     getter.cancel()
                     return
                 kind, obj = getter.result()
+                if kind == END:
+                    if started:
+                        await send({"type": "http.response.body", "body": b""})
+                    return
                 if not started:
                     started = True
                     await send(

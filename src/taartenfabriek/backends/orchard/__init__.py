@@ -1,5 +1,6 @@
 """The Orchard backend: client (HTTP + error table), mapping (pure), follow (watch + events),
-context (where the controller is), advice (what Orchard offers instead), backend (the seam)."""
+context (where the controller is), advice (what Orchard offers instead), pinning (a clone's
+worker), backend (the seam). Imported only by the assembly, in Orchard mode."""
 
 from .backend import OrchardBackend
 from .context import Connection, resolve

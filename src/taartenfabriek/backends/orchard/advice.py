@@ -85,13 +85,21 @@ def cannot_clone(vm: Json, phase: str) -> TaartError:
     name = vm.get("name")
     if phase in ("running", "restarting", "queued", "creating"):
         return Unsupported(
-            f"Orchard clones only stopped or suspended VMs (a worker copies the VM's disk), "
-            f"and {name} is {phase}. Stop it first (in Orchard it then cannot be started "
-            f"again, but its clones can), or create a new VM from its image {vm.get('image')}"
+            f"Orchard clones only stopped VMs (a worker copies the VM's disk), and {name} is "
+            f"{phase}. Stop it first (in Orchard it then cannot be started again, but its "
+            f"clones can), or create a new VM from its image {vm.get('image')}"
+        )
+    if phase in ("suspended", "suspending"):
+        return Unsupported(
+            f"VM {name} is {phase}, and Orchard cannot clone a suspended VM: the worker "
+            "gives every new VM its own CPU, memory and MAC address (tart set), and a "
+            "suspended VM's saved state restores only with the settings it was suspended "
+            f"with, so the clone would fail on the worker. Create a new VM from its image "
+            f"{vm.get('image')} instead"
         )
     return Unsupported(
-        f"VM {name} is {phase}: Orchard can clone only a stopped or suspended VM whose disk "
-        "is still on its worker"
+        f"VM {name} is {phase}: Orchard can clone only a stopped VM whose disk is still on "
+        "its worker"
     )
 
 
@@ -102,3 +110,14 @@ def cannot_pin(vm: Json, worker: str, reason: str) -> TaartError:
         "has (`orchard worker run --labels ...`), or create a new VM from its image "
         f"{vm.get('image')}"
     )
+
+
+def queued(name: str) -> dict[str, Any]:
+    """A start or create whose VM no worker has room for yet: not an error in Orchard."""
+    return {
+        "message": f"VM {name} is queued: no worker has a free slot for it now; Orchard "
+        "starts it as soon as one frees up",
+        "queued": True,
+        "ip_address": None,
+        "vnc_url": None,
+    }

@@ -11,30 +11,38 @@ import asyncio
 import contextlib
 import copy
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from ...core.errors import BackendUnavailable, TaartError, Unsupported
+from ...core.health import TartCapabilities
+from ...core.images import image_os
 from ...core.models import VM, Worker
 from ...core.names import is_remote
-from ...tart.vmdir import OnDisk
-from ..base import RunHandle, StartOptions, TaskContext
+from ...tart.parse import config_fields
+from ..base import Peeked, RunHandle, StartOptions, TaskContext
 from . import advice
+from .addresses import address
+from .capabilities import ControllerFacts, ControllerInfo
 from .client import OrchardClient, path
+from .clones import clone_spec
 from .context import Connection
 from .follow import Follower
-from .mapping import SETTLED, ip_key, phase, summarise_worker, summarise_workers, to_config, to_vm
+from .mapping import (
+    SETTLED,
+    UNPOWERED,
+    ip_key,
+    phase,
+    summarise_worker,
+    summarise_workers,
+    to_config,
+    to_vm,
+)
 
 log = logging.getLogger(__name__)
 Json = dict[str, Any]
 
-COPIED_SPEC = (
-    "os", "arch", "runtime", "cpu", "memory", "diskSize", "headless", "nested", "net-bridged",
-    "netSoftnet", "netSoftnetAllow", "netSoftnetBlock", "suspendable", "username", "password",
-    "resources", "randomSerial",
-)  # fmt: skip
-"""What a clone keeps of its source; the disk itself comes from `image` = source localName."""
-UNPOWERED = ("stopped", "suspended")
 STARTABLE = ("queued", "creating", "running", "restarting")
 """A start of these follows the VM until it runs (Orchard starts it by itself)."""
 
@@ -62,22 +70,51 @@ class OrchardBackend:
         self.offline_after = offline_after
         self.poll_interval = poll_interval
         self._ips: dict[str, str] = {}
+        self._facts = ControllerInfo(self.client)
         self._looks: dict[str, asyncio.Future[Json]] = {}
 
     # --- reads -----------------------------------------------------------------------------
 
     async def version(self) -> str:
-        info = await self.client.info()
-        version = info.get("version")
-        return str(version) if version else "unknown"
+        return (await self._facts.read()).version or "unknown"
+
+    async def controller(self, wait: float = 5.0) -> ControllerFacts:
+        """The controller's version and what it can do, read once; after `wait` seconds
+        without an answer: unknown (the question goes on)."""
+        return await self._facts.get(wait)
+
+    async def _watching(self) -> bool:
+        """Watch unless the controller is known to be too old (the follower also falls back
+        by itself when a watch answers something else)."""
+        return (await self.controller()).watch is not False
 
     async def list_vms(self) -> list[VM]:
         raws = await self.client.list_vms()
         return [to_vm(raw, self._ips.get(ip_key(raw))) for raw in raws]
 
-    def peek(self, name: str) -> OnDisk | None:
+    def peek(self, name: str) -> Peeked | None:
         """Orchard VMs live on workers: only the controller can say what they are now."""
         return None
+
+    def watch(self, changed: Callable[[frozenset[str]], None]) -> None:
+        """Nothing to watch here: the controller is asked at every refresh."""
+
+    def watch_status(self) -> tuple[Literal["files", "periodic"], str]:
+        return "periodic", "Orchard's VMs live on its workers: the controller is asked each refresh"
+
+    def known_config(self, name: str) -> dict[str, Any] | None:
+        return None
+
+    async def capabilities(self, wait: float = 10.0) -> TartCapabilities | None:
+        """Tart runs on the workers: what their Macs allow is the controller's to say."""
+        return None
+
+    def config_fields(self, raw: dict[str, Any]) -> dict[str, Any]:
+        return config_fields(raw)  # `get_config` speaks `tart get`'s keys (mapping.to_config)
+
+    def describe_start(self, name: str, options: StartOptions) -> list[str]:
+        """A start follows the VM's watch stream until a worker runs it (see `start`)."""
+        return ["GET", f"{self.client.base_url}{path('vms', name)}?watch=true"]
 
     async def get_config(self, name: str) -> dict[str, Any]:
         return to_config(await self._look(name))
@@ -127,39 +164,7 @@ class OrchardBackend:
         if action == "suspend" and (current != "running" or not raw.get("suspendable")):
             raise advice.cannot_suspend(raw, current)
         if action in ("clone", "create"):
-            await self._clone_spec(raw, "check")
-
-    async def _clone_spec(self, source: Json, new_name: str) -> Json:
-        """The spec of a VM made from `source`'s disk, pinned to the worker that holds it."""
-        current = phase(source)
-        if current not in UNPOWERED:
-            raise advice.cannot_clone(source, current)
-        home = source.get("worker")
-        if not home:
-            raise advice.cannot_clone(source, "never placed on a worker")
-        workers = await self.client.list_workers()
-        target = next((w for w in workers if w.get("name") == home), None)
-        if target is None:
-            raise advice.cannot_pin(source, home, "that worker no longer exists")
-        labels = _labels(target)
-        rivals = [
-            str(w.get("name"))
-            for w in workers
-            if w is not target
-            and w.get("arch", "arm64") == source.get("arch", "arm64")
-            and w.get("runtime", "tart") == source.get("runtime", "tart")
-            and labels.items() <= _labels(w).items()
-        ]
-        if rivals:
-            why = "it has no labels" if not labels else "its labels match other workers too"
-            raise advice.cannot_pin(source, home, f"{why} ({', '.join(sorted(rivals)[:5])})")
-        spec = {key: source[key] for key in COPIED_SPEC if key in source}
-        spec.update(
-            name=new_name,
-            image=source.get("localName") or source.get("tartName"),
-            labels={**(source.get("labels") or {}), **labels},
-        )
-        return spec
+            await clone_spec(self.client, raw, "check")
 
     # --- operations --------------------------------------------------------------------------
 
@@ -170,10 +175,10 @@ class OrchardBackend:
         current = phase(raw)
         if current not in STARTABLE:
             raise advice.cannot_start(raw, current)
-        ctx.set_command(["GET", f"{self.client.base_url}{path('vms', name)}?watch=true"])
-        vm = await self._settle(name, ctx, known=raw, cleanup=False)
+        ctx.set_command(self.describe_start(name, options))
+        vm = await self._settle(name, ctx, known=raw, cleanup=False, watch=await self._watching())
         if vm is None:
-            return self._queued(name)
+            return advice.queued(name)
         return {"message": f"VM {name} is running", **await self._address(vm, ctx)}
 
     async def stop(self, name: str, ctx: TaskContext) -> dict[str, Any]:
@@ -184,6 +189,7 @@ class OrchardBackend:
         return await self._power(name, "suspended", ctx)
 
     async def _power(self, name: str, target: str, ctx: TaskContext) -> dict[str, Any]:
+        watch = await self._watching()  # asked before the change, so no step is missed
         raw = await self.client.get_vm(name)
         current = phase(raw)
         if current in UNPOWERED:
@@ -195,7 +201,12 @@ class OrchardBackend:
             ctx.log(f"PUT {path('vms', name)} powerState={target}")
             await self.client.update_vm(raw)
         async with Follower(
-            self.client, name, ctx, known=raw, poll_interval=self.poll_interval
+            self.client,
+            name,
+            ctx,
+            known=raw,
+            poll_interval=self.poll_interval,
+            watch=watch,
         ) as f:
             vm = await f.until(lambda v: phase(v) in (*UNPOWERED, "failed"), self.timeout + 30)
         if vm is None:
@@ -261,14 +272,14 @@ class OrchardBackend:
 
     async def clone(self, source: str, new_name: str, ctx: TaskContext) -> dict[str, Any]:
         raw = await self.client.get_vm(source)
-        spec = await self._clone_spec(raw, new_name)
+        spec = await clone_spec(self.client, raw, new_name)
         ctx.log(
             f"note: Orchard always starts the VMs it creates, so {new_name} runs as soon as "
             f"worker {raw.get('worker')} has cloned it (start_after_clone cannot keep it stopped)"
         )
         vm = await self._make(spec, ctx)
         if vm is None:
-            return {**self._queued(new_name), "name": new_name}
+            return {**advice.queued(new_name), "name": new_name}
         return {
             "message": f"cloned {source} to {new_name} on worker {vm.get('worker')}",
             "name": new_name,
@@ -284,15 +295,20 @@ class OrchardBackend:
         cpu: int,
         memory_gb: int,
         disk_size_gb: int,
+        os: Literal["linux", "macos"] | None = None,
     ) -> dict[str, Any]:
         if is_remote(source):
             spec: Json = {"name": name, "image": source, "headless": True}
+            # the controller defaults `os` to darwin and then reserves one of the worker's
+            # two macOS slots (orchard internal/controller/api_vms.go:66-97): say linux
+            if os == "linux" or (os is None and image_os(source) == "linux"):
+                spec["os"] = "linux"
         else:
-            spec = await self._clone_spec(await self.client.get_vm(source), name)
+            spec = await clone_spec(self.client, await self.client.get_vm(source), name)
         spec.update(cpu=cpu, memory=memory_gb * 1024, diskSize=disk_size_gb)
         vm = await self._make(spec, ctx)
         if vm is None:
-            return {**self._queued(name), "name": name}
+            return {**advice.queued(name), "name": name}
         return {
             "message": f"created {name} from {source} on worker {vm.get('worker')}",
             "name": name,
@@ -311,12 +327,13 @@ class OrchardBackend:
         keys = ("image", "cpu", "memory", "diskSize")
         shown = ", ".join(f"{k}={spec[k]}" for k in keys if k in spec)
         ctx.log(f"POST /v1/vms {name}: {shown}")
+        watch = await self._watching()  # asked before the POST, so no step is missed
         created = await self.client.create_vm(spec)
         ctx.log(f"Orchard accepted {name} (uid {created.get('uid', '?')}); waiting for a worker")
-        return await self._settle(name, ctx, known=created, cleanup=True)
+        return await self._settle(name, ctx, known=created, cleanup=True, watch=watch)
 
     async def _settle(
-        self, name: str, ctx: TaskContext, *, known: Json, cleanup: bool
+        self, name: str, ctx: TaskContext, *, known: Json, cleanup: bool, watch: bool
     ) -> Json | None:
         """Follow the VM until it runs; None if no worker takes it within `queue_wait`.
 
@@ -325,7 +342,12 @@ class OrchardBackend:
         """
         try:
             async with Follower(
-                self.client, name, ctx, known=known, poll_interval=self.poll_interval
+                self.client,
+                name,
+                ctx,
+                known=known,
+                poll_interval=self.poll_interval,
+                watch=watch,
             ) as f:
                 placed = await f.until(
                     lambda v: bool(v.get("worker")) or phase(v) in SETTLED, self.queue_wait
@@ -353,31 +375,8 @@ class OrchardBackend:
                 await self.client.delete_vm(name)
         raise BackendUnavailable(reason, status_code=502)
 
-    def _queued(self, name: str) -> dict[str, Any]:
-        return {
-            "message": f"VM {name} is queued: no worker has a free slot for it now; Orchard "
-            "starts it as soon as one frees up",
-            "queued": True,
-            "ip_address": None,
-            "vnc_url": None,
-        }
-
     async def _address(self, vm: Json, ctx: TaskContext) -> dict[str, Any]:
-        """Ask the worker for the IP (`tart ip` there), waiting up to `ip_timeout`."""
-        name, worker = str(vm.get("name")), vm.get("worker")
-        ip: str | None = None
-        try:
-            ip = await self.client.ip(name, wait=int(self.ip_timeout))
-        except TaartError as exc:
-            ctx.log(f"no IP address yet: {exc.detail}")
-        if ip is not None:
-            self._ips[ip_key(vm)] = ip
-            ctx.log(f"IP address: {ip} (on worker {worker}'s private network)")
-        ctx.log(
-            "VNC: Orchard reaches the guest through its port-forward (`orchard vnc vm "
-            f"{name}`), not at vnc://<ip>"
-        )
-        return {"ip_address": ip, "vnc_url": None, "worker": worker}
+        return await address(self.client, vm, self._ips, self.ip_timeout, ctx)
 
     # --- workers -----------------------------------------------------------------------------
 
@@ -396,8 +395,3 @@ class OrchardBackend:
 
     async def close(self) -> None:
         await self.client.close()
-
-
-def _labels(worker: Json) -> dict[str, str]:
-    labels = worker.get("labels")
-    return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}

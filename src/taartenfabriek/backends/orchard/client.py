@@ -81,7 +81,13 @@ ERRORS: dict[int, Callable[[Failure], TaartError]] = {
         f"{f.what} did not come up in time: {f.message or 'timed out'}", status_code=504
     ),
     409: lambda f: Conflict(f"Orchard: {f.message or f'{f.what} already exists'}"),
-    412: lambda f: Conflict(f"Orchard refused: {f.message or 'precondition failed'}"),
+    # 412 is the controller's validation answer, always with a sentence for a person
+    # (internal/controller/api_vms.go createVM/updateVM): show that sentence as it is
+    412: lambda f: (
+        InvalidInput(f.message)
+        if f.message
+        else Conflict(f"the Orchard controller refused the request on {f.what} (HTTP 412)")
+    ),
     417: lambda f: Conflict(f"Orchard: {f.message or f'{f.what} has failed'}"),
     500: lambda f: BackendUnavailable(
         f"the Orchard controller failed on {f.what} (HTTP 500)"
@@ -125,6 +131,12 @@ def transport_error(exc: httpx.HTTPError, url: str) -> TaartError:
     )
 
 
+class WatchUnsupported(TaartError):
+    """The controller answered a watch with something else: poll instead."""
+
+    status_code = 501
+
+
 def _message(response: httpx.Response) -> str | None:
     try:
         data = response.json()
@@ -151,6 +163,10 @@ class OrchardClient:
             verify=connection.ssl_context(),
             timeout=timeout,
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            # each following task holds one watch stream for its whole life (the controller
+            # has no watch of all VMs: internal/controller/api_vms.go:284 watches one name),
+            # so httpx's default cap of 100 connections would starve every other request
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=20),
         )
         self.requests = 0
         """Requests sent so far (the benchmark reads it)."""
@@ -167,7 +183,9 @@ class OrchardClient:
         params: Mapping[str, str | int] | None = None,
         body: Any = None,
         timeout: float | None = None,
+        errors: Mapping[int, Callable[[Failure], TaartError]] | None = None,
     ) -> httpx.Response:
+        """One request; a failure leaves through `errors` (this call's own rows) or ERRORS."""
         self.requests += 1
         kwargs: dict[str, Any] = {"params": params}
         if body is not None:
@@ -179,15 +197,15 @@ class OrchardClient:
         except httpx.HTTPError as exc:
             raise transport_error(exc, self.base_url) from exc
         if response.status_code != 200:
-            raise translate(
-                Failure(
-                    status=response.status_code,
-                    message=_message(response),
-                    what=what,
-                    url=self.base_url,
-                    account=self.connection.service_account,
-                )
+            failure = Failure(
+                status=response.status_code,
+                message=_message(response),
+                what=what,
+                url=self.base_url,
+                account=self.connection.service_account,
             )
+            row = (errors or {}).get(failure.status)
+            raise row(failure) if row is not None else translate(failure)
         return response
 
     async def json(self, method: str, url: str, *, what: str, **kwargs: Any) -> Any:
@@ -202,8 +220,10 @@ class OrchardClient:
 
     # --- endpoints -------------------------------------------------------------------------
 
-    async def info(self) -> Json:
-        data = await self.json("GET", path("controller", "info"), what="controller info")
+    async def info(self, *, timeout: float | None = None) -> Json:
+        data = await self.json(
+            "GET", path("controller", "info"), what="controller info", timeout=timeout
+        )
         return data if isinstance(data, dict) else {}
 
     async def list_vms(self, *, worker: str | None = None) -> list[Json]:
@@ -231,12 +251,26 @@ class OrchardClient:
 
     async def ip(self, name: str, wait: int) -> str | None:
         wait = max(0, min(wait, 65535))
+
+        def timed_out(f: Failure) -> TaartError:
+            # the controller retries `tart ip` on the worker until `wait` runs out, then
+            # answers the context's deadline error as an empty 500
+            # (internal/controller/api_vms_ip.go:45-62, internal/responder/error.go:21-30)
+            if f.message:
+                return translate(f)
+            return BackendUnavailable(
+                f"the worker of VM {name!r} did not report its IP address within {wait} s "
+                "(the guest may still be booting, or has no network)",
+                status_code=504,
+            )
+
         data = await self.json(
             "GET",
             path("vms", name, "ip"),
             what=f"VM {name!r}",
             params={"wait": wait},
             timeout=wait + 30,
+            errors={500: timed_out},
         )
         ip = data.get("ip") if isinstance(data, dict) else None
         return ip if isinstance(ip, str) and ip else None
@@ -258,14 +292,20 @@ class OrchardClient:
         return events, response.headers.get("X-Next-Cursor") or None
 
     async def watch_vm(self, name: str) -> AsyncGenerator[tuple[str, Json], None]:
-        """`GET /v1/vms/{n}?watch=true`: (type, VM) per NDJSON line; never times out reading."""
+        """`GET /v1/vms/{n}?watch=true`: (type, VM) per NDJSON line.
+
+        Every read has the client's timeout: the controller writes no headers until the
+        VM's first event (internal/controller/api_vms.go:284-317), so the watch of a VM
+        that is gone would otherwise never answer. A quiet stream simply ends at the
+        timeout (the follower checks the VM and watches again). A first line that is not
+        `{"type", "object"}` is a controller that ignores `?watch=true` (before 0.41.0):
+        WatchUnsupported.
+        """
         url = path("vms", name)
         self.requests += 1
-        timeout = httpx.Timeout(self._http.timeout.connect, read=None)
+        first = True
         try:
-            async with self._http.stream(
-                "GET", url, params={"watch": "true"}, timeout=timeout
-            ) as response:
+            async with self._http.stream("GET", url, params={"watch": "true"}) as response:
                 if response.status_code != 200:
                     await response.aread()
                     raise translate(
@@ -283,9 +323,23 @@ class OrchardClient:
                     try:
                         event = json.loads(line)
                     except ValueError:
-                        continue
-                    if isinstance(event, dict) and isinstance(event.get("object"), dict):
-                        yield str(event.get("type", "")), event["object"]
+                        event = None
+                    valid = (
+                        isinstance(event, dict)
+                        and "type" in event
+                        and isinstance(event.get("object"), dict)
+                    )
+                    if first and not valid:
+                        raise WatchUnsupported(
+                            f"the Orchard controller at {self.base_url} does not stream "
+                            "`?watch=true` (it needs 0.41.0 or newer)"
+                        )
+                    first = False
+                    if valid:
+                        assert isinstance(event, dict)
+                        yield str(event["type"]), event["object"]
+        except httpx.ReadTimeout:
+            return
         except httpx.HTTPError as exc:
             raise transport_error(exc, self.base_url) from exc
 

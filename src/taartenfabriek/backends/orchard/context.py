@@ -51,8 +51,9 @@ class Connection:
         """Trust the pinned certificate only, or the system roots without one.
 
         The controller's self-signed certificate names `orchard-controller` only, so the Go
-        client checks the chain against the pinned certificate and not the host name; we do
-        the same (the pinned certificate is the only trust anchor, so nothing else passes).
+        client checks the host against the pinned certificate's own first DNS name
+        (pkg/client/client.go:91-93), which always matches: we skip the host name check, and
+        the pinned certificate stays the only trust anchor, so nothing else passes.
         """
         if self.certificate is None:
             return True
@@ -60,6 +61,10 @@ class Connection:
         context.minimum_version = ssl.TLSVersion.TLSv1_2
         context.check_hostname = False
         context.verify_mode = ssl.CERT_REQUIRED
+        # Go puts the pinned certificate in RootCAs (pkg/client/client.go:82-89) and accepts
+        # any pool member as an anchor, so a leaf issued by a private CA (`controller run
+        # --controller-cert`) verifies on its own; OpenSSL needs PARTIAL_CHAIN for that.
+        context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN
         try:
             context.load_verify_locations(cadata=self.certificate)
         except (ssl.SSLError, ValueError) as exc:
@@ -73,9 +78,17 @@ class Connection:
 
 
 def normalise_url(value: str) -> str:
-    """The CLI's address rules: no scheme -> https, no port -> 6120; a path prefix is kept."""
+    """A URL with a scheme is used as written; only a bare host gets the CLI's defaults.
+
+    The Go client takes the context's URL and `ORCHARD_URL` exactly as written
+    (orchard internal/config/handle.go:115, pkg/client/client.go:114), so
+    `https://orchard.example` means port 443 (a controller behind a proxy). Only `orchard
+    context create` adds https and port 6120, and only to what it is given
+    (internal/netconstants/netconstants.go:14-27): we do the same for a bare `host[:port]`.
+    """
     value = value.strip()
-    if "://" not in value:
+    bare = "://" not in value
+    if bare:
         value = "https://" + value
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -86,7 +99,11 @@ def normalise_url(value: str) -> str:
             "TARTVM_ORCHARD_TOKEN instead"
         )
     netloc = parts.netloc
-    if parts.port is None:
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise InvalidInput(f"{value!r} has no valid port") from exc
+    if bare and port is None:
         netloc = f"{netloc}:{DEFAULT_PORT}"
     return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from ...core.errors import BackendUnavailable, NotFound, TaartError
 from ..base import TaskContext
-from .client import OrchardClient
+from .client import OrchardClient, WatchUnsupported
 from .mapping import phase
 
 Json = dict[str, Any]
@@ -42,11 +42,14 @@ class Follower:
         *,
         known: Json | None = None,
         poll_interval: float = 1.0,
+        watch: bool = True,
     ) -> None:
         self.client = client
         self.name = name
         self.ctx = ctx
         self.poll_interval = poll_interval
+        self.polling = not watch
+        """Poll `GET /v1/vms/{n}` instead of watching (a controller before 0.41.0)."""
         self.last: Json | None = known
         """The VM as last seen; only what changes from it is logged."""
         self._cursor: str | None = None
@@ -99,27 +102,47 @@ class Follower:
             return None
 
     async def _watch_loop(self) -> None:
-        """Keep one watch open; a dropped stream (controller restart) is reopened, and its
-        first line is the current state, so nothing is lost but intermediate steps."""
+        """Keep one watch open; a dropped or quiet stream is reopened after ONE `GET` of the
+        VM, so a VM deleted while the controller was away (whose watch would answer nothing:
+        internal/controller/api_vms.go:284-317) ends the follow with a sentence."""
+        look = self.polling
         while True:
             try:
+                if look:
+                    self._observe(await self.client.get_vm(self.name))
+                    self._changed.set()
+                look = True
+                if self.polling:
+                    await asyncio.sleep(self.poll_interval)
+                    continue
                 async with contextlib.aclosing(self.client.watch_vm(self.name)) as stream:
                     async for kind, vm in stream:
                         if kind == "DELETED":
                             raise NotFound(f"VM {self.name!r} was deleted from Orchard")
                         self._observe(vm)
                         self._changed.set()
+                # here a quiet stream timed out, or the controller ended it: look, watch again
+            except WatchUnsupported as exc:
+                self.polling = True
+                self.ctx.log(f"{exc.detail}; following {self.name} by polling instead")
+                continue
+            except NotFound:
+                self._end(NotFound(f"VM {self.name!r} was deleted from Orchard"))
+                return
             except BackendUnavailable as exc:
                 if exc.status_code not in (503, 504):  # not an outage: retrying cannot help
-                    self._ended = exc
-                    self._changed.set()
+                    self._end(exc)
                     return
                 self.ctx.log(f"lost the watch on {self.name}: {exc.detail}; retrying")
             except TaartError as exc:
-                self._ended = exc
-                self._changed.set()
+                self._end(exc)
                 return
             await asyncio.sleep(RECONNECT_DELAY)
+
+    def _end(self, reason: TaartError) -> None:
+        if self._ended is None:
+            self._ended = reason
+        self._changed.set()
 
     def _observe(self, vm: Json) -> None:
         before = self.last or {}
@@ -149,7 +172,8 @@ class Follower:
             await asyncio.sleep(self.poll_interval)
             try:
                 await self.poll_events()
-            except NotFound:
+            except NotFound:  # its events went with it
+                self._end(NotFound(f"VM {self.name!r} was deleted from Orchard"))
                 return
             except TaartError:
                 continue

@@ -34,6 +34,8 @@ PHASE_STATUS: dict[str, tuple[VMStatus, VMState]] = {
     "suspending": ("unknown", "unknown"),
 }
 SETTLED = frozenset({"running", "stopped", "suspended", "failed"})
+UNPOWERED = ("stopped", "suspended")
+"""Phases of a VM no worker runs, that keep its disk (a clone's source must be in one)."""
 SECRET_MASK = "********"
 
 
@@ -44,6 +46,16 @@ def condition(vm: Json, kind: str) -> str | None:
             state = item.get("state")
             return state if isinstance(state, str) else None
     return None
+
+
+def is_scheduled(vm: Json) -> bool:
+    """The controller's own rule (orchard pkg/resource/v1/v1.go:132-138): the `scheduled`
+    condition when there is one, else whether a worker is named (VMs written before
+    conditions existed, or by other tools)."""
+    state = condition(vm, "scheduled")
+    if state is not None:
+        return state == "true"
+    return bool(vm.get("worker"))
 
 
 def _uint(value: Any) -> int:
@@ -184,7 +196,7 @@ def summarise_worker(worker: Json, vms: list[Json], now: datetime, offline_after
     for vm in vms:
         if phase(vm) in ("running", "restarting"):
             running += 1
-        if condition(vm, "scheduled") != "true":
+        if not is_scheduled(vm):
             continue
         for key, amount in (vm.get("resources") or {}).items():
             if isinstance(amount, int):

@@ -1,18 +1,22 @@
-// Loading and live updates: the inventory (polled every few seconds and after each task),
+// Loading and live updates: the inventory (polled every second, a 304 while it did not change,
+// and after each task),
 // health, Tart's version, and the tasks (each followed over its WebSocket until it ends).
-import { api, isTokenRefusal, onAuthFailure, vmPath } from './api.js';
+import { answer, api, isTokenRefusal, onAuthFailure, vmPath } from './api.js';
 import { getState, setState, toast, updateTask } from './state.js';
 import { followTask } from './ws.js';
 import { FINAL, actionVerb } from './format.js';
-import { clearToken } from './token.js';
+import { clearToken, currentToken } from './token.js';
 import { takeEarly } from './early.js';
 
-const VM_POLL_MS = 4000;
+// The server notices changes made outside it (a `tart` at a terminal) within about a second;
+// a poll while nothing changed is a 304 without a body (the inventory's ETag).
+const VM_POLL_MS = 1000;
 const HIDDEN_POLL_MS = 30000;
 const HEALTH_POLL_MS = 15000;
 const HISTORY_LIMIT = 20;
 
 let lastInventory = '';
+let inventoryTag = null;
 let vmTimer = null;
 let healthTimer = null;
 let running = false;
@@ -91,9 +95,21 @@ function reconnected() {
   schedule();
 }
 
+/** `GET /api/vms`, or undefined when it did not change since the last answer (304). */
+async function fetchInventory() {
+  const headers = { Accept: 'application/json', 'X-Local-Token': currentToken() };
+  if (inventoryTag && getState().vmsLoaded) headers['If-None-Match'] = inventoryTag;
+  const request = fetch('/api/vms', { headers, cache: 'no-store', credentials: 'omit' });
+  const response = await request.catch(() => null);
+  if (response?.status === 304) return undefined;
+  inventoryTag = response?.ok ? response.headers.get('ETag') : null;
+  return answer(request);
+}
+
 export async function loadVms() {
   try {
-    setInventory(await api('/api/vms'));
+    const vms = await fetchInventory();
+    if (vms !== undefined) setInventory(vms);
     noteReachable(null);
     if (getState().vmsError) setState({ vmsError: null });
   } catch (error) {

@@ -7,7 +7,7 @@ import { submit } from '../data.js';
 import { Dialog } from '../components/dialog.js';
 import { Field, FormError, described, errorsFor } from '../components/field.js';
 import { diskGb, memoryGb } from '../format.js';
-import { LIMITS, NumberField, intError } from './create.js';
+import { LIMITS, NumberField, intError } from './vmsize.js';
 
 const DISPLAY = /^\d{2,5}x\d{2,5}(pt|px)?$/;
 

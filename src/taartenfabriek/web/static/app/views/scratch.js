@@ -11,7 +11,7 @@ import { Icon } from '../components/icons.js';
 import { Progress } from '../components/progress.js';
 import { TaskBadge } from '../components/badge.js';
 import { FINAL, shellLine, taskProgress } from '../format.js';
-import { LIMITS, NumberField, intError } from './create.js';
+import { LIMITS, NumberField, intError } from './vmsize.js';
 import { nameError, suggestName } from './names.js';
 
 const FIELDS = ['name', 'os', 'disk_size', 'iso', 'ipsw', 'cpu', 'memory'];

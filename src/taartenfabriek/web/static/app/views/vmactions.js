@@ -40,10 +40,11 @@ function deleteAction(vm, running) {
   };
 }
 
-const CLONABLE = new Set(['stopped', 'suspended']);
+const CLONABLE = new Set(['stopped']);
 
 /** An Orchard VM (its `phase` from the controller): Orchard starts a VM only when it creates
- * it, so there is no Start; it clones only a stopped or suspended VM (its disk, on its worker).
+ * it, so there is no Start; it clones only a stopped VM (its disk, on its worker; a suspended
+ * one would not restore with the clone's new settings).
  * The details view asks the server (`/actions`) and explains each refusal in full. */
 function orchardActions(vm) {
   const list = [];
@@ -58,7 +59,7 @@ function orchardActions(vm) {
     primary: clonable,
     disabled: !clonable,
     title: clonable ? 'Orchard starts the clone on the same worker' : undefined,
-    reason: clonable ? undefined : `Orchard clones only a stopped or suspended VM, and ${vm.name} is ${phase}`,
+    reason: clonable ? undefined : `Orchard clones only a stopped VM, and ${vm.name} is ${phase}`,
     onClick: () => openDialog('clone', { vm }),
   });
   list.push(deleteAction(vm, running));
