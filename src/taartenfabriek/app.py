@@ -20,6 +20,7 @@ from .api import network, service, system, tasks, vm_actions, vms, workers, ws
 from .api import storage as storage_api
 from .api.parts import Parts
 from .api.reads import PreparedReads
+from .api.socket_tokens import SocketTokens
 from .backends.base import Backend
 from .backends.local import LocalBackend
 from .care.imagesize import ImageSizes
@@ -57,6 +58,7 @@ from .security import (
     TokenStore,
 )
 from .services import Services
+from .tart import spawn
 from .tart.home import resolve_tart_home
 from .tart.runner import TartRunner
 from .tasks.engine import TaskEngine
@@ -207,7 +209,7 @@ def build_services(settings: Settings) -> Services:
                 idle_timeout=settings.console_idle_timeout,
                 check_interval=settings.console_check_interval,
                 terminal_command=settings.terminal_command or DEFAULT_SHELL,
-                tart_argv=(settings.tart_path,),
+                spawn_exec=functools.partial(spawn.exec_on_pty, settings.tart_path),
             ),
             env=env,
         ),
@@ -275,6 +277,7 @@ def create_app(settings: Settings) -> FastAPI:
     # gzip for everything else.
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM)
     app.add_middleware(PreparedReads)
+    app.add_middleware(SocketTokens, tokens=services.tokens)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(RequestGuard, allowed_hosts=_allowed_hosts(settings))
     app.add_middleware(SecurityHeaders)

@@ -40,7 +40,16 @@ def serve(
     tart_path: Annotated[
         str | None, typer.Option(help="tart executable (TARTVM_TART_PATH).")
     ] = None,
-    demo: Annotated[bool, typer.Option("--demo", help="Use the bundled tart simulator.")] = False,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo", help="Use the bundled tart simulator (its folder is seeded once, then kept)."
+        ),
+    ] = False,
+    demo_reset: Annotated[
+        bool,
+        typer.Option("--demo-reset", help="Like --demo, but delete the demo's VMs and reseed."),
+    ] = False,
     backend: Annotated[str | None, typer.Option(help="local or orchard (TARTVM_BACKEND).")] = None,
     orchard_url: Annotated[str | None, typer.Option(help="Orchard controller URL.")] = None,
     allow_remote: Annotated[
@@ -63,6 +72,7 @@ def serve(
     from .app import create_app
     from .core.logs import install_redaction, log_config
     from .security import MAX_BODY_BYTES
+    from .slowclients import with_header_deadline
 
     settings = _settings(
         host=host,
@@ -72,7 +82,7 @@ def serve(
         backend=backend,
         orchard_url=orchard_url,
         log_level=log_level,
-        demo=demo or None,
+        demo=demo or demo_reset or None,
         allow_remote=allow_remote or None,
         allowed_hosts=allowed_hosts,
     )
@@ -81,7 +91,7 @@ def serve(
         from . import demo as demo_mode
 
         demo_dir = settings.home / "demo"
-        shim, tart_home = demo_mode.prepare(demo_dir)
+        shim, tart_home = demo_mode.prepare(demo_dir, reset=demo_reset)
         settings = settings.model_copy(
             update={
                 "home": demo_dir,
@@ -125,6 +135,7 @@ def serve(
         log_config=log_config(settings.log_level),
         ws_max_size=MAX_BODY_BYTES,
         server_header=False,
+        http=with_header_deadline(settings.header_timeout),
     )
 
 

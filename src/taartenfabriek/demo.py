@@ -1,14 +1,20 @@
-"""`--demo`: the server against the bundled tart simulator, with a fresh demo inventory."""
+"""`--demo`: the server against the bundled tart simulator and a demo inventory.
+
+The simulated Tart folder is seeded only when it is empty, so VMs made in the demo survive a
+restart; `--demo-reset` deletes it and seeds afresh.
+"""
 
 from __future__ import annotations
 
 import os
 import shlex
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+
+from .tart import spawn
+from .tart.argv import UnsafeName
 
 DEMO_RUNNING_VM = "sequoia-dev"
 
@@ -22,27 +28,33 @@ def write_tart_shim(bin_dir: Path) -> Path:
     return shim
 
 
-def prepare(state_dir: Path) -> tuple[Path, Path]:
-    """Make a fresh demo TART_HOME with VMs and images; returns (tart shim, TART_HOME)."""
+def _is_empty(folder: Path) -> bool:
+    try:
+        return not any(folder.iterdir())
+    except FileNotFoundError:
+        return True
+
+
+def prepare(state_dir: Path, *, reset: bool = False) -> tuple[Path, Path]:
+    """The demo TART_HOME, seeded when empty (or `reset`); returns (tart shim, TART_HOME).
+
+    The demo's running VM is started again when it still exists: the server stopped it when it
+    last exited, and the demo shows a running VM.
+    """
     from .sim.demo import seed_demo
 
     tart_home = state_dir / "tart"
     stop_all(state_dir)
-    shutil.rmtree(tart_home, ignore_errors=True)
-    seed_demo(tart_home)
+    if reset:
+        shutil.rmtree(tart_home, ignore_errors=True)
+    if _is_empty(tart_home):
+        seed_demo(tart_home)
     shim = write_tart_shim(state_dir / "bin")
-    env = {**os.environ, "TART_HOME": str(tart_home)}
-    log = state_dir / "logs" / "demo-run.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "ab") as out:
-        subprocess.Popen(
-            [str(shim), "run", "--vnc", "--no-graphics", DEMO_RUNNING_VM],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=out,
-            start_new_session=True,
-        )
+    if (tart_home / "vms" / DEMO_RUNNING_VM).is_dir():
+        env = {**os.environ, "TART_HOME": str(tart_home)}
+        log = state_dir / "logs" / "demo-run.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        spawn.run_detached(str(shim), DEMO_RUNNING_VM, env, log)
     return shim, tart_home
 
 
@@ -54,13 +66,10 @@ def stop_all(state_dir: Path) -> None:
         return
     env = {**os.environ, "TART_HOME": str(tart_home)}
     for vm in sorted((tart_home / "vms").iterdir()):
-        subprocess.run(
-            [str(shim), "stop", "--timeout", "2", vm.name],
-            env=env,
-            capture_output=True,
-            timeout=30,
-            check=False,
-        )
+        try:
+            spawn.stop_sync(str(shim), vm.name, env, timeout=2)
+        except UnsafeName:  # made outside the app; tart could not be told to stop it
+            continue
 
 
 def catalog_images(tart_home: Path) -> list[Any]:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .care import launchagent
 from .core.settings import Settings
+from .tart import argv, spawn
 from .tart.features import FEATURES as TART_FEATURES
 from .tart.features import (
     MINIMUM,
@@ -62,7 +63,8 @@ class Doctor:
     settings: Settings
     environ: Mapping[str, str]
     host: Host
-    run: Callable[[list[str], Mapping[str, str], float], tuple[int, str, str]]
+    run: Callable[[str, list[str], Mapping[str, str], float], tuple[int, str, str]]
+    """How tart runs: (tart, args, env, timeout) -> (exit code, stdout, stderr)."""
     probe_timeout: float = 3.0
     reach: Callable[..., tuple[bool, str]] | None = None
     """How a guest's IP is probed (default `probe`)."""
@@ -75,7 +77,7 @@ class Doctor:
         return {**self.environ, "TART_HOME": str(self.tart_home)}
 
     def tart(self, *args: str, timeout: float = 15) -> tuple[int, str, str]:
-        return self.run([self.settings.tart_path, *args], self.tart_env(), timeout)
+        return self.run(self.settings.tart_path, list(args), self.tart_env(), timeout)
 
     # --- the checks ------------------------------------------------------------------------
 
@@ -84,7 +86,7 @@ class Doctor:
         if found is None:
             detail = f"no `{self.settings.tart_path}` on the PATH"
             return Check("tart", False, detail, INSTALL_TART), None
-        code, out, err = self.tart("--version")
+        code, out, err = self.tart(*argv.version())
         if code != 0:
             reason = (err or out).strip().splitlines()[-1:] or [f"exit code {code}"]
             return (
@@ -192,14 +194,18 @@ class Doctor:
         return Check(name, False, f"cannot reach {vm} at {address}: {why}", LOCAL_NETWORK_FIX)
 
     def _running_guest(self) -> tuple[str, str] | None:
-        code, out, _ = self.tart("list", "--format", "json")
+        code, out, _ = self.tart(*argv.list_vms())
         if code != 0:
             return None
         with contextlib.suppress(ValueError, TypeError):
             for row in json.loads(out):
                 running = row.get("State") == "running" or row.get("Running") is True
                 if running and row.get("Source", "local") == "local":
-                    ip_code, ip_out, _ = self.tart("ip", str(row["Name"]))
+                    try:
+                        ip_args = argv.ip(str(row["Name"]))
+                    except argv.UnsafeName:  # `-x`, made outside the app: never an option
+                        continue
+                    ip_code, ip_out, _ = self.tart(*ip_args)
                     if ip_code == 0 and ip_out.strip():
                         return str(row["Name"]), ip_out.strip().splitlines()[0]
         return None
@@ -260,18 +266,8 @@ def probe(address: str, port: int = 22, timeout: float = 3.0) -> tuple[bool, str
         return False, str(exc)
 
 
-def _run(argv: list[str], env: Mapping[str, str], timeout: float) -> tuple[int, str, str]:
-    try:
-        done = subprocess.run(
-            argv, env=dict(env), capture_output=True, text=True, timeout=timeout, check=False
-        )
-    except FileNotFoundError:
-        return 127, "", f"{argv[0]}: not found"
-    except subprocess.TimeoutExpired:
-        return 124, "", f"{' '.join(argv[:2])} did not answer within {timeout:g} s"
-    except OSError as exc:
-        return 126, "", str(exc)
-    return done.returncode, done.stdout, done.stderr
+_run = spawn.run_captured
+"""The real runner (tests pass it too)."""
 
 
 def diagnose(settings: Settings, environ: Mapping[str, str] | None = None) -> list[Check]:

@@ -35,6 +35,8 @@ TOKEN_RECHECK = 0.5
 MAX_BODY_BYTES = 64 * 1024
 """No request body of this API comes anywhere near this; anything larger is refused unread."""
 
+TOKEN_HEADER = "X-Local-Token"
+
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]"})
 
 
@@ -131,7 +133,9 @@ class RequestGuard:
     - `Origin`, when present, must be our own origin, for every method (a foreign page may
       neither change state nor read; curl and scripts send no Origin and keep working);
     - `Sec-Fetch-Site: cross-site`/`same-site` is refused too unless it is a plain top-level
-      navigation (a link to the UI from elsewhere), which changes nothing.
+      navigation (a link to the UI from elsewhere), which changes nothing;
+    - two `X-Local-Token` headers are refused, on every path (the hot reads and FastAPI would
+      otherwise each pick a different one).
     """
 
     def __init__(self, app: ASGIApp, allowed_hosts: Iterable[str] = ()) -> None:
@@ -148,6 +152,9 @@ class RequestGuard:
             return 400, "the Host header is malformed"
         if host[0] not in self.allowed:
             return 403, f"Host {host[0]!r} is not allowed (DNS rebinding protection)"
+        if len(headers.getlist(TOKEN_HEADER)) > 1:
+            # Which of two would count differs between parsers (first or last): neither does.
+            return 403, f"more than one {TOKEN_HEADER} header"
         origins = headers.getlist("origin")
         if len(origins) > 1:
             return 403, "cross-origin request refused"

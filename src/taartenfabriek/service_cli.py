@@ -69,8 +69,11 @@ def install(
     settings = _settings(home=home, port=port, tart_path=tart_path)
     plan = launchagent.install_plan(settings)
     _apply(plan, dry_run)
-    if not dry_run:
-        console.print(f"installed {plan.plist}; " + "; ".join(plan.notes))
+    if dry_run:
+        for note in plan.notes[1:]:  # which command the agent runs, when it is worth a word
+            console.print(f"note: {note}", markup=False, highlight=False)
+    else:
+        console.print(f"installed {plan.plist}; " + "; ".join(plan.notes), markup=False)
 
 
 @service_app.command()

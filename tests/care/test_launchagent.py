@@ -23,15 +23,14 @@ def test_plist_runs_the_server_at_login(tmp_path: Path) -> None:
         github_token="ghp_secret_never_in_plist_0123456789",
         orchard_token="orchard-secret",
     )
-    plan = launchagent.install_plan(settings, home=tmp_path)
+    command = launchagent.ServerCommand(("/opt/homebrew/bin/taartenfabriek",))
+    plan = launchagent.install_plan(settings, home=tmp_path, command=command)
     assert plan.plist == tmp_path / "Library/LaunchAgents/nl.taartenfabriek.server.plist"
     assert plan.contents is not None
     data = plistlib.loads(plan.contents)
     assert data["Label"] == "nl.taartenfabriek.server"
     assert data["ProgramArguments"] == [
-        sys.executable,
-        "-m",
-        "taartenfabriek",
+        "/opt/homebrew/bin/taartenfabriek",
         "serve",
         "--host",
         "127.0.0.1",
@@ -58,8 +57,8 @@ def test_remote_binding_is_carried_over(tmp_path: Path) -> None:
     settings = Settings(
         home=tmp_path, host="10.0.0.5", allow_remote=True, allowed_hosts=("mac.local",)
     )
-    data = launchagent.build_plist(settings, python="/usr/bin/python3")
-    assert data["ProgramArguments"][0] == "/usr/bin/python3"
+    data = launchagent.build_plist(settings, command=["/usr/bin/python3", "-m", "taartenfabriek"])
+    assert data["ProgramArguments"][:4] == ["/usr/bin/python3", "-m", "taartenfabriek", "serve"]
     assert "--allow-remote" in data["ProgramArguments"]
     assert data["EnvironmentVariables"]["TARTVM_ALLOWED_HOSTS"] == "mac.local"
 

@@ -19,6 +19,7 @@ from taartenfabriek.care.prune import (
 )
 from taartenfabriek.core.care_models import PruneRequest
 from taartenfabriek.core.models import VM
+from taartenfabriek.tart import argv
 
 NOW = datetime(2026, 5, 12, 12, 0, 0, tzinfo=UTC)
 D1 = "sha256:" + "1" * 64
@@ -39,7 +40,9 @@ def names(result: list[Prunable]) -> list[str]:
 
 def test_older_than_removes_entries_accessed_at_or_before_the_cutoff() -> None:
     candidates = [item("old", 5, 10), item("edge", 5, 7), item("new", 5, 6.9)]
-    shown, removed = plan(PruneRequest(entries="vms", older_than_days=7), candidates, now=NOW)
+    command = argv.shown(argv.prune(entries="vms", older_than_days=7))
+    request = PruneRequest(entries="vms", older_than_days=7)
+    shown, removed = plan(request, candidates, command=command, now=NOW)
     assert names(removed) == ["old", "edge"]
     assert [e.name for e in shown.remove] == ["old", "edge"]
     assert [e.name for e in shown.keep] == ["new"]
@@ -50,27 +53,27 @@ def test_older_than_removes_entries_accessed_at_or_before_the_cutoff() -> None:
 def test_space_budget_keeps_newest_first_and_skips_what_does_not_fit() -> None:
     # budget 30 GiB = 32.2 GB: newest (20 GB) fits, next (15 GB) does not, oldest (10 GB) fits
     candidates = [item("oldest", 10, 3), item("middle", 15, 2), item("newest", 20, 1)]
-    _, removed = plan(PruneRequest(space_budget_gb=30), candidates, now=NOW)
+    _, removed = plan(PruneRequest(space_budget_gb=30), candidates, command=[], now=NOW)
     assert names(removed) == ["middle"]
 
 
 def test_space_budget_counts_gibibytes() -> None:
     exact = Prunable(name="a", kind="vm", size_bytes=10 * GIB, accessed=NOW)
     over = Prunable(name="b", kind="vm", size_bytes=10 * GIB + 1, accessed=NOW)
-    assert plan(PruneRequest(space_budget_gb=10), [exact], now=NOW)[1] == []
-    assert names(plan(PruneRequest(space_budget_gb=10), [over], now=NOW)[1]) == ["b"]
+    assert plan(PruneRequest(space_budget_gb=10), [exact], command=[], now=NOW)[1] == []
+    assert names(plan(PruneRequest(space_budget_gb=10), [over], command=[], now=NOW)[1]) == ["b"]
 
 
 def test_zero_budget_removes_everything() -> None:
     candidates = [item("a", 1, 1), item("b", 0, 2)]
-    _, removed = plan(PruneRequest(space_budget_gb=0), candidates, now=NOW)
+    _, removed = plan(PruneRequest(space_budget_gb=0), candidates, command=[], now=NOW)
     assert names(removed) == ["a"]  # a zero-byte entry still fits in a zero budget, as in Tart
 
 
 def test_age_rule_runs_before_the_budget() -> None:
     candidates = [item("ancient", 1, 100), item("big", 40, 1), item("small", 5, 2)]
     request = PruneRequest(older_than_days=30, space_budget_gb=20)
-    _, removed = plan(request, candidates, now=NOW)
+    _, removed = plan(request, candidates, command=[], now=NOW)
     assert names(removed) == ["ancient", "big"]
 
 
@@ -113,7 +116,7 @@ def test_images_are_digest_entries_with_their_tags() -> None:
     assert set(images) == {f"ghcr.io/a/b@{D1}", f"ghcr.io/a/c@{D2}"}
     assert images[f"ghcr.io/a/b@{D1}"].tags == ("ghcr.io/a/b:1.0", "ghcr.io/a/b:latest")
     assert images[f"ghcr.io/a/b@{D1}"].size_bytes == 20 * GB
-    _, removed = plan(PruneRequest(older_than_days=5), list(images.values()), now=NOW)
+    _, removed = plan(PruneRequest(older_than_days=5), list(images.values()), command=[], now=NOW)
     assert names(removed) == [f"ghcr.io/a/c@{D2}"]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import time
 
 import pytest
@@ -133,3 +134,37 @@ def test_an_idle_terminal_is_closed(server_factory: type[ServerProcess]) -> None
     assert (code, reason) == (4408, "closed after 1 s without activity")
     assert [e["code"] for e in errors(messages)] == ["idle"]
     assert 1 <= time.monotonic() - started < 5
+
+
+def test_an_option_like_vm_name_never_reaches_tart_as_an_option(lab: ConsoleLab) -> None:
+    """A VM named `-x` (Tart allows it; made outside the app): the terminal refuses it with a
+    reason instead of running `tart exec -i -t -x ...`, which Tart reads as an option."""
+    lab.seed("-x", os_name="linux")
+    run = subprocess.Popen(
+        [str(lab.server.tart_path), "run", "--no-graphics", "--", "-x"],
+        env=lab.server.env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while not _running(lab, "-x"):
+            assert time.monotonic() < deadline, "tart-sim never ran -x"
+            time.sleep(0.1)
+        lab.call("POST", "/api/vms/refresh", {})
+        with lab.ws("-x", "terminal") as ws:
+            messages, code, reason = drain(ws)
+        frames = [json.loads(m) for m in messages if isinstance(m, str)]
+        assert not [f for f in frames if f.get("type") == "exit"], frames
+        refused = errors(messages)
+        assert refused and "-x" in refused[0]["message"], frames
+        assert code != 1000 and "refusing" in reason, (code, reason)
+    finally:
+        lab.server.tart("stop", "--timeout", "1", "--", "-x", check=False)
+        run.wait(timeout=15)
+
+
+def _running(lab: ConsoleLab, name: str) -> bool:
+    listed = json.loads(lab.server.tart("list", "--format", "json").stdout)
+    return any(vm["Name"] == name and vm["State"] == "running" for vm in listed)

@@ -75,3 +75,78 @@ def test_demo_inventory_and_clean_exit(tmp_path: Path) -> None:
     assert _sim_runs(demo_home / "tart") == []
     assert not (demo_home / "token").exists()
     assert oct((tmp_path / "home").stat().st_mode & 0o777) == "0o700"
+
+
+def _serve(tmp_path: Path, *flags: str) -> tuple[subprocess.Popen[bytes], str, dict[str, str]]:
+    """`serve --demo` (or `--demo-reset`) once it answers: (process, base URL, token header)."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TARTVM_", "TART_"))}
+    env.update({"TARTVM_HOME": str(tmp_path / "home"), "TART_SIM_BOOT_SECONDS": "0.3"})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "taartenfabriek", "serve", *flags, "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        assert time.monotonic() < deadline, "the demo server did not answer"
+        token_file = tmp_path / "home" / "token"
+        try:
+            headers = {"X-Local-Token": token_file.read_text().strip()}
+            if httpx.get(f"{base}/api/health", headers=headers).status_code == 200:
+                return process, base, headers
+        except (OSError, httpx.HTTPError):
+            pass
+        time.sleep(0.2)
+
+
+def _names(base: str, headers: dict[str, str]) -> set[str]:
+    vms = httpx.post(f"{base}/api/vms/refresh", headers=headers, timeout=30).json()
+    return {vm["name"] for vm in vms if vm["kind"] == "working_vm"}
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=30)
+
+
+def _wait(base: str, headers: dict[str, str], task: dict[str, object]) -> None:
+    deadline = time.monotonic() + 30
+    while httpx.get(f"{base}/api/tasks/{task['id']}", headers=headers).json()["status"] not in (
+        "completed",
+        "failed",
+    ):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+
+
+def test_a_restarted_demo_keeps_what_the_user_made_and_demo_reset_starts_over(
+    tmp_path: Path,
+) -> None:
+    process, base, headers = _serve(tmp_path, "--demo")
+    try:
+        seeded = _names(base, headers)
+        gone = sorted(seeded - {"sequoia-dev"})[0]
+        made = httpx.post(
+            f"{base}/api/vms/{gone}/clone", headers=headers, json={"new_name": "made-in-demo"}
+        ).json()
+        _wait(base, headers, made)
+        _wait(base, headers, httpx.post(f"{base}/api/vms/{gone}/delete", headers=headers).json())
+        changed = (seeded - {gone}) | {"made-in-demo"}
+        assert _names(base, headers) == changed
+    finally:
+        _stop(process)
+
+    process, base, headers = _serve(tmp_path, "--demo")
+    try:
+        assert _names(base, headers) == changed
+    finally:
+        _stop(process)
+
+    process, base, headers = _serve(tmp_path, "--demo-reset")
+    try:
+        assert _names(base, headers) == seeded
+    finally:
+        _stop(process)

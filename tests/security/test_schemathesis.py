@@ -1,5 +1,6 @@
-"""schemathesis against the app's own OpenAPI, in-process: no server error and no response
-that breaks the schema, for every operation (bounded examples so the run stays short).
+"""schemathesis against the app's own OpenAPI, in-process, with all its checks: no server
+error, no response that breaks the schema, and nothing accepted that the schema forbids or
+refused that it allows (the schema is the truth), bounded examples so the run stays short.
 
 The schema is loaded at import time (pytest parametrizes from it); the app that answers is
 built per module in a temporary home and reached through `_Deferred`, because schemathesis'
@@ -16,16 +17,10 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
+from schemathesis import CheckContext
+from schemathesis.core.failures import Failure
 from schemathesis.python import asgi
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    ignored_auth,
-    missing_required_header,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from taartenfabriek.app import create_app
@@ -34,20 +29,30 @@ from tests.security.conftest import make_inprocess_app
 
 BASE_URL = "http://127.0.0.1"
 
-# What this test is for: no 5xx, every answer documented and shaped as documented, and the
-# token enforced. Left out on purpose: positive_data_acceptance (the schema states the name
-# grammar, but reserved words, existing names and grow-only disks are rules of state, 404/409/
-# 422 by design), negative_data_rejection (unknown query parameters are ignored, as everywhere
-# in FastAPI) and allow_header_conformance (Starlette's 405 lists the methods of one route).
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-    ignored_auth,
-    missing_required_header,
-]
+# Every check schemathesis has. Some rules of the server cannot be written in a static JSON
+# Schema, and their 422s are the only "schema-valid request rejected" let through, by their
+# exact text: the shared folders of a start need distinct names, compared case-insensitively
+# (Tart would keep only the last of two with one name: Sources/tart/Commands/Run.swift:716-717),
+# what this Mac has: no more CPU cores or memory than it (lifecycle.py `_check_host`), and the
+# files a body names must exist on it (and be files); and what the source VM has: a disk only grows.
+UNSTATABLE_RULES = (
+    "each shared folder needs its own name",
+    "this Mac has ",
+    " on this Mac",  # "does not exist on this Mac", "is not a file on this Mac"
+    "is a folder: share it with dirs",
+    "Tart can only grow a disk",
+)
+
+
+def positive_data_acceptance_but_unstatable(
+    ctx: CheckContext, response: Any, case: schemathesis.Case
+) -> bool | None:
+    try:
+        return positive_data_acceptance(ctx, response, case)
+    except Failure:
+        if response.status_code == 422 and any(r in response.text for r in UNSTATABLE_RULES):
+            return None
+        raise
 
 
 class _Deferred:
@@ -82,6 +87,11 @@ def token(tmp_path_factory: pytest.TempPathFactory, fake_github: str) -> Iterato
 
 @pytest.mark.slow
 @schema.parametrize()
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=15, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_schema(case: schemathesis.Case, token: str) -> None:
-    case.call_and_validate(base_url=BASE_URL, headers={"X-Local-Token": token}, checks=CHECKS)
+    case.call_and_validate(
+        base_url=BASE_URL,
+        headers={"X-Local-Token": token},
+        excluded_checks=[positive_data_acceptance],
+        additional_checks=[positive_data_acceptance_but_unstatable],
+    )

@@ -30,3 +30,18 @@ def test_names_never_become_flags(bad: str) -> None:
             build(bad)
     with pytest.raises(ValueError):
         argv.clone("src", bad)
+
+
+def test_exec_refuses_option_like_names_and_keeps_the_command_after_the_name() -> None:
+    assert argv.exec_("dev", ["/bin/sh", "-c", "id"]) == [
+        "exec", "-i", "-t", "dev", "/bin/sh", "-c", "id"
+    ]  # fmt: skip
+    for bad in ("-x", "--help", "", "a\nb"):
+        with pytest.raises(argv.UnsafeName):
+            argv.exec_(bad, ["/bin/sh"])
+
+
+def test_shown_is_what_a_user_would_type() -> None:
+    assert argv.shown(argv.prune(older_than_days=3)) == [
+        "tart", "prune", "--entries", "caches", "--older-than", "3"
+    ]  # fmt: skip

@@ -37,6 +37,7 @@ ALLOWED: Mapping[str, frozenset[str]] = {
     "console": frozenset({"core", "backends", "inventory", "care"}),
     "operations": frozenset({"core", "tasks", "backends", "inventory", "care"}),
     "security": frozenset({"core"}),
+    "slowclients": frozenset(),
     "web": frozenset({"core"}),
     "api": frozenset(
         {

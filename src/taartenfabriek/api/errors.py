@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..core.errors import TaartError
 from ..core.models import ErrorResponse
@@ -42,7 +45,42 @@ def install(app: FastAPI) -> None:
         ]
         return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(app, request.url.path))
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return JSONResponse({"detail": "internal server error"}, status_code=500)
+
+
+_PARAM = re.compile(r"\{[^}]*\}")
+
+
+def allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """The methods of the most specific route template matching `path`, as documented.
+
+    Starlette's 405 names the methods of the first route whose path matched, and the
+    `GET /api/vms/{vm_name:path}` catch-all matches `/api/vms/x/start` too: an OPTIONS there
+    answered `Allow: GET` where the document says POST. The template with the most literal
+    characters is the one the path was meant for.
+    """
+    matching = [
+        route
+        for route in app.routes
+        if isinstance(route, APIRoute) and route.path_regex.match(path) is not None
+    ]
+    if not matching:
+        return []
+    best = max(len(_PARAM.sub("", route.path_format)) for route in matching)
+    methods = {
+        method
+        for route in matching
+        if len(_PARAM.sub("", route.path_format)) == best
+        for method in route.methods or ()
+    }
+    return sorted(methods - {"HEAD"})

@@ -2,10 +2,10 @@
 
 The UI polls these, so each costs only a header scan and two `send` calls: the bodies are
 prepared by the inventory when it changes (and gzipped at most once per change), and named
-by an ETag, so a poll while nothing changed is an empty 304. Anything
-off the happy path (no or wrong token, another method) falls through to the FastAPI routes
-in `vms.py`, which stay the documented definition and produce every error response. Sits
-inside the Host/Origin guard, so it never widens who may read.
+by an ETag, so a poll while nothing changed is an empty 304. Anything off the happy path (no,
+wrong or two tokens, another method, a query string) falls through to the FastAPI routes in
+`vms.py`, which stay the documented definition and produce every error response. Sits inside
+the Host/Origin guard, so it never widens who may read.
 """
 
 from __future__ import annotations
@@ -26,21 +26,21 @@ class PreparedReads:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         which = PREPARED.get(scope["path"]) if scope["type"] == "http" else None
-        if which is None or scope["method"] != "GET":
+        if which is None or scope["method"] != "GET" or scope.get("query_string"):
             await self.app(scope, receive, send)
             return
-        token = b""
+        tokens = []
         accept = b""
         known = b""
         for name, value in scope["headers"]:
             if name == TOKEN:
-                token = value
+                tokens.append(value)
             elif name == ACCEPT_ENCODING:
                 accept = value
             elif name == IF_NONE_MATCH:
                 known = value
         services: Parts = scope["app"].state.services
-        if not services.tokens.check(token.decode("latin-1")):
+        if len(tokens) != 1 or not services.tokens.check(tokens[0].decode("latin-1")):
             await self.app(scope, receive, send)  # the route answers 403 in the usual form
             return
         inventory = services.inventory

@@ -147,6 +147,12 @@ class Backend(Protocol):
         preview): the local backend's `tart run` argv, Orchard's request."""
         ...
 
+    def describe_prune(
+        self, *, entries: str, older_than_days: int | None, space_budget_gb: int | None
+    ) -> list[str]:
+        """The `tart prune` a prune with these criteria equals, as shown with its preview."""
+        ...
+
     async def capabilities(self, wait: float = 10.0) -> TartCapabilities | None:
         """Which Tart runs where this backend runs VMs and what it and that Mac allow; None
         for a backend whose Macs are elsewhere (Orchard). Waits at most `wait` seconds for

@@ -120,7 +120,11 @@ class LocalBackend:
         return config
 
     async def ip(self, name: str, wait: int = 0) -> str | None:
-        args = argv.ip(name, wait=wait, resolver=self.resolver_for(name))
+        try:
+            args = argv.ip(name, wait=wait, resolver=self.resolver_for(name))
+        except argv.UnsafeName as exc:  # `-x`, made outside the app: no IP, the list still works
+            self.ip_errors[name] = exc.detail
+            return None
         try:
             result = await self.runner.run(args, timeout=self.timeout + wait)
         except TartTimeout:
@@ -153,8 +157,17 @@ class LocalBackend:
     def config_fields(self, raw: dict[str, Any]) -> dict[str, Any]:
         return config_fields(raw)
 
+    def describe_prune(
+        self, *, entries: str, older_than_days: int | None, space_budget_gb: int | None
+    ) -> list[str]:
+        return argv.shown(
+            argv.prune(
+                entries=entries, older_than_days=older_than_days, space_budget_gb=space_budget_gb
+            )
+        )
+
     def describe_start(self, name: str, options: StartOptions) -> list[str]:
-        return ["tart", *argv.run(name, start_flags(options))]
+        return argv.shown(argv.run(name, start_flags(options)))
 
     def peek(self, name: str) -> vmdir.OnDisk | None:
         return self.files.peek(name)

@@ -142,9 +142,14 @@ def _newest_first(item: Prunable) -> tuple[float, str]:
 
 
 def plan(
-    request: PruneRequest, candidates: Sequence[Prunable], *, now: datetime | None = None
+    request: PruneRequest,
+    candidates: Sequence[Prunable],
+    *,
+    command: list[str],
+    now: datetime | None = None,
 ) -> tuple[PrunePlan, list[Prunable]]:
-    """The plan to show, and the prunables it removes (in removal order)."""
+    """The plan to show, and the prunables it removes (in removal order); `command` is the
+    `tart prune` it equals (the backend's to say: `Backend.describe_prune`)."""
     now = now or datetime.now(UTC)
     remove: list[tuple[Prunable, str]] = []
     remaining = list(candidates)
@@ -179,6 +184,6 @@ def plan(
         keep=[item.entry(reason) for item, reason in sorted(keep, key=lambda p: p[0].name)],
         remove_bytes=sum(item.size_bytes for item in removed),
         keep_bytes=sum(item.size_bytes for item, _ in keep),
-        argv_equivalent=request.tart_argv(),
+        argv_equivalent=command,
     )
     return result, removed

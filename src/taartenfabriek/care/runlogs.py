@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import calendar
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -34,8 +35,13 @@ DEFAULT_TAIL_LINES = 200
 MAX_TAIL_BYTES = 1024 * 1024
 """A read never returns more than this much of the end of a log."""
 
-_RUN_ID_RE = re.compile(r"^[0-9]{8}T[0-9]{6}(?:-[0-9]{3,6})?$")
+_RUN_ID_RE = re.compile(r"^[0-9]{8}T[0-9]{6}(?:-[0-9]{3,6})?\Z")
 _UNSAFE_RE = re.compile(r"[^A-Za-z0-9._:@-]")
+
+
+FOLDER_NAME_MAX = 200
+"""Bytes of a run-log folder's name: a file name holds at most 255, and a request may name a
+VM of any length (over-long names were a 500, `File name too long`)."""
 
 
 def folder_name(vm: str) -> str:
@@ -43,6 +49,9 @@ def folder_name(vm: str) -> str:
     safe = _UNSAFE_RE.sub("_", vm)
     if safe in ("", ".", ".."):
         safe = f"_{safe}_"
+    if len(safe) > FOLDER_NAME_MAX:  # ASCII by now: characters are bytes
+        digest = hashlib.sha256(vm.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        safe = f"{safe[: FOLDER_NAME_MAX - 17]}-{digest}"
     return safe
 
 

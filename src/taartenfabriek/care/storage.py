@@ -185,6 +185,13 @@ class StorageService:
                 f"prune by age cannot judge what is old: {reason}; a space budget works without it"
             )
 
+    def _command(self, request: PruneRequest) -> list[str]:
+        return self.backend.describe_prune(
+            entries=request.entries,
+            older_than_days=request.older_than_days,
+            space_budget_gb=request.space_budget_gb,
+        )
+
     async def _candidates(self, entries: str) -> list[Prunable]:
         vms = await self.inventory.refresh()
         if entries == "vms":
@@ -195,7 +202,9 @@ class StorageService:
         """What `tart prune` with these criteria would remove now; removes nothing."""
         self._require_local()
         await self._check_age(request)
-        result, _ = plan(request, await self._candidates(request.entries))
+        result, _ = plan(
+            request, await self._candidates(request.entries), command=self._command(request)
+        )
         return result
 
     async def prune(self, request: PruneRequest) -> Task:
@@ -204,7 +213,7 @@ class StorageService:
         await self._check_age(request)
         candidates = await self._candidates(request.entries)
         if request.names is None:
-            _, chosen = plan(request, candidates)
+            _, chosen = plan(request, candidates, command=self._command(request))
         else:
             by_name = {item.name: item for item in candidates}
             missing = [name for name in request.names if name not in by_name]

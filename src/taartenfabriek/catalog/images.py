@@ -15,8 +15,8 @@ from . import known
 
 Origin = Literal["github", "registry", "builtin", "simulator"]
 
-_DIGEST_TAG = re.compile(r"^(sha256[-:])?[0-9a-f]{64}(\.(sig|att|sbom))?$")
-_VERSION = re.compile(r"^[vV]?(\d+(?:\.\d+)*)(.*)$")
+_DIGEST_TAG = re.compile(r"^(sha256[-:])?[0-9a-f]{64}(\.(sig|att|sbom))?\Z")
+_VERSION = re.compile(r"^[vV]?(\d+(?:\.\d+)*)(.*)\Z")
 _CHUNK = re.compile(r"(\d+)")
 
 

@@ -44,7 +44,7 @@ RUNNER = "macos-runner"
 RUNNER_DESCRIPTION = "macOS runner image with Xcode and CI tools (tags are macOS releases)"
 RUNNER_TAGS = ("tahoe", "sequoia", "sonoma")
 
-_MACOS_NAME = re.compile(r"^macos-(?P<release>[a-z]+)-(?P<kind>[a-z0-9-]+)$")
+_MACOS_NAME = re.compile(r"^macos-(?P<release>[a-z]+)-(?P<kind>[a-z0-9-]+)\Z")
 
 
 @dataclass(frozen=True)

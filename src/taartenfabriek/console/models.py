@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.config import JsonDict
 
 ConsoleMode = Literal["vnc-experimental", "vnc"]
 """`vnc-experimental`: Virtualization.framework's VNC server that `tart run --vnc-experimental`
@@ -78,13 +79,19 @@ class ConsoleInfo(BaseModel):
     terminal: str = Field(..., description="Path of the terminal WebSocket (add `?token=`).")
 
 
+_PRINTABLE: JsonDict = {"pattern": "^[^\\x00-\\x1f\\x7f]*$"}
+"""No control characters: `_printable`, for the OpenAPI document."""
+
+
 class ConsoleCredentials(BaseModel):
     """The guest user noVNC logs in as in `vnc` mode (macOS Screen Sharing)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(strict=True, extra="forbid")
 
-    username: str = Field(..., min_length=1, max_length=256, examples=["admin"])
-    password: str = Field(..., max_length=256, examples=["admin"])
+    username: str = Field(
+        ..., min_length=1, max_length=256, examples=["admin"], json_schema_extra=_PRINTABLE
+    )
+    password: str = Field(..., max_length=256, examples=["admin"], json_schema_extra=_PRINTABLE)
 
     @field_validator("username", "password")
     @classmethod

@@ -25,7 +25,7 @@ from .endpoints import (
 )
 from .models import ConsoleInfo
 from .relay import Remote, StillRunning, TcpRemote
-from .terminal import Shell, TerminalProcess
+from .terminal import ExecSpawner, Shell, TerminalProcess
 
 if TYPE_CHECKING:
     from ..backends.orchard.context import Connection
@@ -40,8 +40,9 @@ class ConsoleSettings:
     idle_timeout: float = 1800.0
     check_interval: float = 2.0
     terminal_command: str = ""
-    tart_argv: tuple[str, ...] = ("tart",)
-    """How to start tart (the runner's executable), for `tart exec`."""
+    spawn_exec: ExecSpawner | None = None
+    """Starts `tart exec` on a pty (the assembly hands in tart/spawn.py's, so the console never
+    builds a tart command line itself); None: no terminal."""
 
 
 class ConsoleService:
@@ -252,10 +253,6 @@ class ConsoleService:
 
     # --- the terminal --------------------------------------------------------------------
 
-    def terminal_argv(self, name: str) -> list[str]:
-        command = ["/bin/sh", "-c", self.settings.terminal_command]
-        return [*self.settings.tart_argv, "exec", "-i", "-t", name, *command]
-
     async def open_shell(self, name: str, *, cols: int, rows: int) -> Shell:
         orchard = self._orchard()
         if orchard is not None:
@@ -272,8 +269,11 @@ class ConsoleService:
             command = self.settings.terminal_command
             return await OrchardShell.open(orchard, name, command, cols=cols, rows=rows)
         await self._check_exec()
-        argv = self.terminal_argv(name)
-        return await TerminalProcess.start(name, argv, self.env, cols=cols, rows=rows)
+        shell = ["/bin/sh", "-c", self.settings.terminal_command]
+        spawner = self.settings.spawn_exec
+        if spawner is None:
+            raise ConsoleUnavailable("unsupported", "this server has no terminal")
+        return await TerminalProcess.start(name, spawner, shell, self.env, cols=cols, rows=rows)
 
     async def _check_exec(self) -> None:
         """`tart exec` came with Tart 2.27.0 and needs macOS 14 (tart/features.py, host.py)."""

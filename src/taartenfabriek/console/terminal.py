@@ -23,6 +23,16 @@ from typing import Any, Protocol
 
 from .endpoints import ConsoleUnavailable
 
+
+class ExecSpawner(Protocol):
+    """`tart exec -i -t <name> <command>` on `pty` (tart/spawn.py `exec_on_pty`, bound to the
+    tart executable by the assembly)."""
+
+    async def __call__(
+        self, name: str, command: Sequence[str], env: Mapping[str, str], *, pty: int
+    ) -> asyncio.subprocess.Process: ...
+
+
 READ_CHUNK = 64 * 1024
 QUEUE_CHUNKS = 8
 STDERR_KEPT = 8 * 1024
@@ -104,21 +114,23 @@ class TerminalProcess:
 
     @classmethod
     async def start(
-        cls, name: str, argv: Sequence[str], env: Mapping[str, str], *, cols: int, rows: int
+        cls,
+        name: str,
+        spawner: ExecSpawner,
+        command: Sequence[str],
+        env: Mapping[str, str],
+        *,
+        cols: int,
+        rows: int,
     ) -> TerminalProcess:
+        """`tart exec` of `command` in VM `name`; the driver builds and spawns the command line
+        (an option-like name is refused there: tart/argv.py `exec_`)."""
         master, slave = os.openpty()
         try:
             tty.setraw(slave)
             fcntl.ioctl(slave, termios.TIOCSWINSZ, winsize(cols, rows))
             os.set_blocking(master, False)
-            process = await asyncio.create_subprocess_exec(
-                *argv,
-                stdin=slave,
-                stdout=slave,
-                stderr=asyncio.subprocess.PIPE,
-                env=dict(env),
-                start_new_session=True,
-            )
+            process = await spawner(name, command, env, pty=slave)
         except (FileNotFoundError, PermissionError) as exc:
             os.close(master)
             raise ConsoleUnavailable("unsupported", f"tart cannot be started: {exc}") from exc

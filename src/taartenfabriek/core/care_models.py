@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .schema_rules import WireInt, json_numbers
 
 # --- storage -------------------------------------------------------------------------------
 
@@ -59,9 +61,20 @@ class StorageOverview(BaseModel):
 class PruneRequest(BaseModel):
     """`tart prune`'s criteria; at least one of older_than_days and space_budget_gb."""
 
+    model_config = ConfigDict(
+        strict=True,
+        json_schema_extra={  # `_criteria`: at least one of the two
+            "anyOf": [
+                {"required": [key], "properties": {key: {"type": "integer"}}}
+                for key in ("older_than_days", "space_budget_gb")
+            ]
+        },
+    )
+
     entries: Literal["caches", "vms"] = "caches"
-    older_than_days: int | None = Field(None, ge=0, le=36500)
-    space_budget_gb: int | None = Field(None, ge=0, le=1_000_000)
+    older_than_days: WireInt | None = Field(None, ge=0, le=36500)
+    space_budget_gb: WireInt | None = Field(None, ge=0, le=1_000_000)
+    _numbers = json_numbers("older_than_days", "space_budget_gb")
     names: list[str] | None = Field(
         None,
         max_length=10_000,
@@ -75,15 +88,6 @@ class PruneRequest(BaseModel):
         if self.older_than_days is None and self.space_budget_gb is None:
             raise ValueError("give older_than_days, space_budget_gb or both")
         return self
-
-    def tart_argv(self) -> list[str]:
-        """The `tart prune` command these criteria mirror (shown to the user)."""
-        argv = ["tart", "prune", "--entries", self.entries]
-        if self.older_than_days is not None:
-            argv += ["--older-than", str(self.older_than_days)]
-        if self.space_budget_gb is not None:
-            argv += ["--space-budget", str(self.space_budget_gb)]
-        return argv
 
 
 class PruneEntry(BaseModel):
@@ -136,6 +140,8 @@ class RunLogText(RunLogInfo):
 
 
 class IPResolverUpdate(BaseModel):
+    model_config = ConfigDict(strict=True)
+
     resolver: Literal["dhcp", "arp", "agent"] | None = Field(
         ..., description="dhcp (Tart's default), arp (bridged networking) or agent; null resets."
     )

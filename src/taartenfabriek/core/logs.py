@@ -16,6 +16,7 @@ import logging
 import re
 import threading
 from typing import Any
+from urllib.parse import parse_qsl
 
 REDACTED = "[redacted]"
 MIN_SECRET_LENGTH = 6
@@ -76,6 +77,31 @@ def _key_value(match: re.Match[str]) -> str:
     return f"{match['key']}{match['sep']}{match['scheme'] or ''}{REDACTED}"
 
 
+_PLAIN_KEY_RE = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,15}")
+_PLAIN_VALUE_RE = re.compile(r"[0-9]{1,6}")
+
+
+def request_target(target: str) -> str:
+    """A request path as logged: its query with every value `[redacted]` but short numbers.
+
+    A query may hold the token in any encoding (`%74oken=`, `%2D` for `-`, `+`, double
+    encoding), which patterns on the raw text cannot all foresee; the keys are decoded and kept
+    only when they are plain words, so `?token=[redacted]&cols=80` still says what was sent.
+    """
+    path, sep, query = target.partition("?")
+    if not sep:
+        return target
+    shown = []
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        name = key if _PLAIN_KEY_RE.fullmatch(key) and redact(key) == key else REDACTED
+        plain = _PLAIN_VALUE_RE.fullmatch(value) and name.lower() not in _SECRET_KEYS
+        shown.append(f"{name}={value if plain else REDACTED}")
+    return f"{path}?{'&'.join(shown) or REDACTED}"
+
+
+_SECRET_KEYS = frozenset({"token", "password", "secret"})
+
+
 class RedactSecrets(logging.Filter):
     """Rewrites a record's message, arguments and traceback with secrets hidden.
 
@@ -88,6 +114,9 @@ class RedactSecrets(logging.Filter):
             record.msg = redact(record.msg)
         elif record.msg is not None and not record.args:
             record.msg = redact(str(record.msg))
+        if record.args and record.name.startswith("uvicorn") and isinstance(record.args, tuple):
+            # uvicorn's access and WebSocket lines carry the request target as an argument
+            record.args = tuple(_target_arg(arg) for arg in record.args)
         if record.args:
             if isinstance(record.args, dict):
                 record.args = {k: _redact_arg(v) for k, v in record.args.items()}
@@ -100,6 +129,12 @@ class RedactSecrets(logging.Filter):
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
         return True
+
+
+def _target_arg(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith("/") and "?" in value:
+        return request_target(value)
+    return value
 
 
 def _redact_arg(value: Any) -> Any:

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.config import JsonDict
 
+from . import schema_rules as rules
 from .names import (
     LOCAL_NAME_MAX,
     LOCAL_NAME_PATTERN,
@@ -19,15 +20,13 @@ from .names import (
     local_name_error,
     remote_name_error,
 )
+from .schema_rules import WireInt, json_numbers
 
 # The name rules, stated in the OpenAPI document only: the validators below enforce them with
 # messages that say what is wrong, which a bare `pattern` failure would not.
 _LOCAL_SCHEMA: JsonDict = {"pattern": LOCAL_NAME_PATTERN, "maxLength": LOCAL_NAME_MAX}
 _REMOTE_SCHEMA: JsonDict = {"pattern": REMOTE_NAME_PATTERN, "maxLength": 512}
-_SOURCE_SCHEMA: JsonDict = {
-    "pattern": f"({LOCAL_NAME_PATTERN})|({REMOTE_NAME_PATTERN})",
-    "maxLength": 512,
-}
+_SOURCE_SCHEMA: JsonDict = {"anyOf": [_LOCAL_SCHEMA, _REMOTE_SCHEMA]}
 
 VMStatus = Literal["running", "stopped", "unknown"]
 VMState = Literal["running", "stopped", "suspended", "unknown"]
@@ -170,6 +169,10 @@ class ErrorResponse(BaseModel):
     detail: str | list[dict[str, Any]]
 
 
+GITHUB_TOKEN_RE = re.compile(r"[!-~]*")
+GITHUB_TOKEN_PATTERN = f"^{GITHUB_TOKEN_RE.pattern}$"  # ECMA, for the document
+
+
 class GitHubTokenStatus(BaseModel):
     configured: bool
     masked_token: str | None = None
@@ -177,16 +180,19 @@ class GitHubTokenStatus(BaseModel):
 
 
 class GitHubTokenUpdate(BaseModel):
+    model_config = ConfigDict(strict=True)
     token: str = Field(
-        "", max_length=1024, description="Empty clears it.", json_schema_extra={"pattern": r"^\S*$"}
+        "",
+        max_length=1024,
+        description="Empty clears it. Printable ASCII without spaces, as GitHub issues them.",
+        json_schema_extra={"pattern": GITHUB_TOKEN_PATTERN},
     )
 
     @field_validator("token")
     @classmethod
-    def _strip(cls, value: str) -> str:
-        value = value.strip()
-        if any(ch.isspace() for ch in value) or not value.isprintable():
-            raise ValueError("a GitHub token has no spaces or control characters")
+    def _printable(cls, value: str) -> str:
+        if not GITHUB_TOKEN_RE.fullmatch(value):
+            raise ValueError("a GitHub token is printable ASCII, without spaces")
         return value
 
 
@@ -201,7 +207,6 @@ def _check_local(value: str) -> str:
 
 
 def _check_remote(value: str) -> str:
-    value = value.strip()
     error = remote_name_error(value)
     if error is not None:
         raise ValueError(error)
@@ -211,10 +216,11 @@ def _check_remote(value: str) -> str:
 class EmptyBody(BaseModel):
     """Bodies of start/stop/delete: `{}` or nothing."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(strict=True, extra="ignore")
 
 
 class PullRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
     oci_url: str = Field(
         ...,
         examples=["ghcr.io/cirruslabs/macos-sequoia-base:latest"],
@@ -225,6 +231,7 @@ class PullRequest(BaseModel):
 
 
 class CloneRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
     new_name: str = Field(..., examples=["my-clone"], json_schema_extra=_LOCAL_SCHEMA)
     start_after_clone: bool = False
 
@@ -232,27 +239,28 @@ class CloneRequest(BaseModel):
 
 
 class CreateRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
     name: str = Field(..., examples=["dev-vm"], json_schema_extra=_LOCAL_SCHEMA)
     source_vm: str = Field(
         ...,
         examples=["ghcr.io/cirruslabs/macos-sequoia-base:latest"],
         json_schema_extra=_SOURCE_SCHEMA,
     )
-    cpu: int = Field(4, ge=1, le=128, description="Virtual CPUs.")
-    memory: int = Field(8, ge=1, le=1024, description="Memory in GB.")
-    disk_size: int = Field(50, ge=1, le=65535, description="Disk size in GB (grow only).")
+    cpu: WireInt = Field(4, ge=1, le=128, description="Virtual CPUs.")
+    memory: WireInt = Field(8, ge=1, le=1024, description="Memory in GB.")
+    disk_size: WireInt = Field(50, ge=1, le=65535, description="Disk size in GB (grow only).")
     os: Literal["linux", "macos"] | None = Field(
         None,
         description="The guest's OS, for an Orchard fleet: `linux` keeps the VM out of a "
         "worker's two macOS slots. Unset: the catalog's word for an image it knows, else macOS.",
     )
+    _numbers = json_numbers("cpu", "memory", "disk_size")
 
     _valid = field_validator("name")(_check_local)
 
     @field_validator("source_vm")
     @classmethod
     def _source(cls, value: str) -> str:
-        value = value.strip()
         if local_name_error(value) is None or remote_name_error(value) is None:
             return value
         raise ValueError(f"{value!r} is neither a local VM name nor an OCI reference")
@@ -266,7 +274,7 @@ DISPLAY_RE = r"^[1-9][0-9]{2,4}x[1-9][0-9]{2,4}(pt|px)?$"
 class ShutdownRequest(BaseModel):
     """Body of `POST /api/vms/{name}/shutdown`; `{}` or no body waits 60 s and does not force."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(strict=True, extra="ignore")
 
     timeout: float = Field(60, ge=1, le=3600, description="Seconds to wait for the guest.")
     force_after: bool = Field(
@@ -277,19 +285,17 @@ class ShutdownRequest(BaseModel):
 class ConfigUpdate(BaseModel):
     """Body of `PATCH /api/vms/{name}/config`: only the fields given change (VM stopped)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(strict=True, extra="forbid", json_schema_extra=rules.CONFIG_UPDATE)
 
-    cpu: int | None = Field(None, ge=1, le=128, description="Virtual CPUs.")
-    memory: int | None = Field(None, ge=1, le=1024, description="Memory in GB.")
-    memory_mb: int | None = Field(None, ge=512, le=1048576, description="Memory in MB.")
+    cpu: WireInt | None = Field(None, ge=1, le=128, description="Virtual CPUs.")
+    memory: WireInt | None = Field(None, ge=1, le=1024, description="Memory in GB.")
+    memory_mb: WireInt | None = Field(None, ge=512, le=1048576, description="Memory in MB.")
     display: str | None = Field(
-        None,
-        pattern=DISPLAY_RE,
-        description="`WIDTHxHEIGHT`, optionally `pt`/`px`.",
-        examples=["1920x1080"],
+        None, pattern=DISPLAY_RE, description="`WIDTHxHEIGHT`, optionally `pt`/`px`."
     )
-    disk_size: int | None = Field(None, ge=1, le=65535, description="GB; Tart only grows disks.")
+    disk_size: WireInt | None = Field(None, ge=1, le=65535, description="GB; grow only.")
     random_mac: bool = Field(False, description="Give the VM a new random MAC address.")
+    _numbers = json_numbers("cpu", "memory", "memory_mb", "disk_size")
 
     @model_validator(mode="after")
     def _something(self) -> ConfigUpdate:
@@ -307,7 +313,8 @@ class ConfigUpdate(BaseModel):
 
 
 class RenameRequest(BaseModel):
-    new_name: str = Field(..., examples=["dev-2"])
+    model_config = ConfigDict(strict=True)
+    new_name: str = Field(..., examples=["dev-2"], json_schema_extra=_LOCAL_SCHEMA)
 
     _valid = field_validator("new_name")(_check_local)
 
@@ -315,23 +322,25 @@ class RenameRequest(BaseModel):
 class CreateEmptyRequest(BaseModel):
     """Body of `POST /api/vms/create-empty`: a VM from scratch, not from an image."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(strict=True, extra="forbid", json_schema_extra=rules.CREATE_EMPTY)
 
-    name: str = Field(..., examples=["debian"])
+    name: str = Field(..., examples=["debian"], json_schema_extra=_LOCAL_SCHEMA)
     os: Literal["linux", "macos"] = "linux"
-    disk_size: int = Field(50, ge=1, le=65535, description="Disk size in GB.")
+    disk_size: WireInt = Field(50, ge=1, le=65535, description="Disk size in GB.")
     ipsw: str | None = Field(
         None,
         description="macOS only: `latest`, an https URL of an .ipsw, or an absolute path to one.",
         examples=["latest"],
+        json_schema_extra={"pattern": rules.IPSW_PATTERN},
     )
     iso: str | None = Field(
         None,
         description="Linux only: an installer ISO (absolute path) to attach at start.",
-        examples=["/Users/me/Downloads/debian-12-arm64-netinst.iso"],
+        json_schema_extra=rules.ISO,
     )
-    cpu: int | None = Field(None, ge=1, le=128)
-    memory: int | None = Field(None, ge=1, le=1024, description="GB.")
+    cpu: WireInt | None = Field(None, ge=1, le=128)
+    memory: WireInt | None = Field(None, ge=1, le=1024, description="GB.")
+    _numbers = json_numbers("disk_size", "cpu", "memory")
 
     _valid = field_validator("name")(_check_local)
 
@@ -340,7 +349,7 @@ class CreateEmptyRequest(BaseModel):
     def _ipsw(cls, value: str | None) -> str | None:
         if value is None or value == "latest":
             return value
-        if re.match(r"^https?://[^\s]+$", value) or (
+        if re.fullmatch(r"https?://[^\s]+", value) or (
             value.startswith("/") and value.lower().endswith(".ipsw")
         ):
             return value

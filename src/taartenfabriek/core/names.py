@@ -29,14 +29,29 @@ _REMOTE_RE = re.compile(
 )
 
 
-LOCAL_NAME_PATTERN = f"^{LOCAL_NAME_RE.pattern}$"
-"""The local-name rule for the OpenAPI document (the reserved words are checked in code)."""
+def _any_case(word: str) -> str:
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in word)
+
+
+LOCAL_NAME_PATTERN = (
+    f"^(?!{_any_case(ORCHARD_PREFIX)})"
+    f"(?!(?:{'|'.join(_any_case(w) for w in sorted(RESERVED_NAMES))})$)"
+    f"{LOCAL_NAME_RE.pattern}$"
+)
+"""`local_name_error` as a JSON Schema (ECMA) pattern for the OpenAPI document: the reserved
+words and the Orchard prefix (any case) by lookahead."""
+_PORT_1_65535 = (
+    "0*(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
+)
 REMOTE_NAME_PATTERN = (
     "^"
-    + re.sub(r"\(\?P<[a-z]+>", "(?:", _REMOTE_RE.pattern).replace("@(?:[A-Za-z0-9]+):", "@sha256:")
+    + re.sub(r"\(\?P<[a-z]+>", "(?:", _REMOTE_RE.pattern)
+    .replace("@(?:[A-Za-z0-9]+):", "@sha256:")
+    .replace("(?::(?:[0-9]+))?/", f"(?::{_PORT_1_65535})?/")
     + "$"
 )
-"""The same grammar as `parse_remote`, in JSON Schema (ECMA) syntax for the OpenAPI document."""
+"""The same grammar as `parse_remote`, in JSON Schema (ECMA) syntax for the OpenAPI document,
+with `remote_name_error`'s port range (1-65535) spelled out."""
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,13 @@ class Settings(BaseSettings):
         description="Seconds a VM without IP counts as still booting (default: 90 macOS, 60 "
         "Linux).",
     )
+    header_timeout: float = Field(
+        10,
+        gt=0,
+        le=3600,
+        description="Seconds a client has to send a request's headers (from connecting or from "
+        "the previous response) before its connection is closed.",
+    )
     console_idle_timeout: float = Field(
         1800,
         gt=0,

@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 CONFIG_FILL_CONCURRENCY = 2
 FIRST_REFRESH_WAIT = 15.0
 GZIP_LEVEL = 6
+MISS_REFRESH_INTERVAL = 1.0
+"""Seconds between refreshes caused by lookups of unknown names: a client looping over bad
+names would otherwise run `tart list` once per request."""
 
 _VM_LIST = TypeAdapter(list[VM])
 CONFIG_KEYS = ("os", "cpu", "memory", "display")
@@ -64,6 +67,8 @@ class Inventory:
         self._refreshed_at: float | None = None
         self.last_error: str | None = None
         self._inflight: asyncio.Task[list[VM]] | None = None
+        self._miss_refresh: asyncio.Future[list[VM]] | None = None
+        self._miss_at = 0.0
         self._inflight_seq = 0
         self._inflight_background = False
         self._change_seq = 0
@@ -295,15 +300,25 @@ class Inventory:
         return None if vm is None else vm.model_copy(update={"name": name})
 
     async def lookup(self, name: str) -> VM:
-        """The VM named, refreshing once on a miss; NotFound when the backend does not know it."""
+        """The VM named, refreshing on a miss; NotFound when the backend does not know it."""
         vm = self.find(name)
         if vm is None:
-            with contextlib.suppress(TaartError):
-                await self.refresh()
+            await self._refresh_for_miss()
             vm = self.find(name)
         if vm is None:
             raise NotFound(f"VM {name!r} does not exist")
         return vm
+
+    async def _refresh_for_miss(self) -> None:
+        """At most one refresh per `MISS_REFRESH_INTERVAL` for names not in the list; misses
+        meanwhile wait for that one (a VM made at a terminal a moment ago is still found)."""
+        now = time.monotonic()
+        task = self._miss_refresh
+        if task is None or now - self._miss_at >= MISS_REFRESH_INTERVAL:
+            self._miss_at = now
+            task = self._miss_refresh = asyncio.ensure_future(self.refresh())
+        with contextlib.suppress(TaartError):
+            await asyncio.shield(task)
 
     async def exists(self, name: str) -> VM | None:
         """Fresh answer to "is this name taken?", compared case-insensitively."""

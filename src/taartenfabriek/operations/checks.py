@@ -7,11 +7,12 @@ IP: why not, in the task's result and logs. Each is optional, so the recipes wor
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..backends.base import TaskContext
 from ..care.ipdiag import IPDoctor
-from ..care.limits import check_macos_limit
+from ..care.limits import MacSlots, check_macos_limit
 from ..care.storage import StorageService
 from ..core.models import VM
 from ..inventory.service import Inventory
@@ -33,11 +34,23 @@ class CareChecks:
         self.storage = storage
         self.doctor = doctor
         self.macos_vm_limit = macos_vm_limit
+        self.slots = MacSlots()
 
-    async def before_start(self, vm: VM, *, os_hint: str | None = None) -> None:
-        await check_macos_limit(
-            self.inventory, self.engine, vm, limit=self.macos_vm_limit, os_hint=os_hint
+    async def before_start(self, vm: VM, *, os_hint: str | None = None) -> str | None:
+        """The friendly look first (refreshes a stale cache, finds out OSes); returns the VM's
+        OS for `reserve_start`."""
+        return await check_macos_limit(
+            self.inventory,
+            self.engine,
+            vm,
+            limit=self.macos_vm_limit,
+            os_hint=os_hint,
+            slots=self.slots,
         )
+
+    def reserve_start(self, name: str, os_name: str | None) -> Callable[[], None]:
+        """The decision: synchronous, so call it with no await before the task's submit."""
+        return self.slots.reserve(self.inventory, name, os_name, limit=self.macos_vm_limit)
 
     async def before_pull(self, reference: str) -> str | None:
         """A line for the task's log; raises InsufficientStorage when the image cannot fit."""

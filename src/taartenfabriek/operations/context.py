@@ -57,9 +57,15 @@ class OperationsContext:
         claims: dict[str, ClaimMode],
         work: Work,
         changed: tuple[str, ...],
+        *,
+        macos_start: tuple[str, str | None] | None = None,
     ) -> Task:
         """Run `work` as a task that ends by refreshing the inventory, so a client that sees
-        the task finish also sees its effect in `GET /api/vms`."""
+        the task finish also sees its effect in `GET /api/vms`.
+
+        `macos_start` (VM, its OS as known): the task starts that VM, so it needs one of the
+        macOS slots (care/limits.py); the slot is taken here, without awaiting between the
+        decision and the claim, and given back when the task is over."""
 
         async def body(run: TaskRun) -> dict[str, Any]:
             try:
@@ -70,7 +76,22 @@ class OperationsContext:
                     with contextlib.suppress(TaartError):
                         await self.inventory.refresh()
 
-        return await self.engine.submit(action, body, vm=vm, claims=claims)
+        release: Callable[[], None] | None = None
+        if macos_start is not None and self.checks is not None:
+            release = self.checks.reserve_start(*macos_start)  # no await before the submit
+        on_done = None
+        if release is not None:
+            give_back = release
+
+            async def on_done(task: Task) -> None:
+                give_back()
+
+        try:
+            return await self.engine.submit(action, body, vm=vm, claims=claims, on_done=on_done)
+        except BaseException:
+            if release is not None:
+                release()
+            raise
 
     async def check_new_name(self, new_name: str, source: VM | None = None) -> None:
         """409 when `new_name` is taken; 404 when a local `source` is gone (tart clone pulls

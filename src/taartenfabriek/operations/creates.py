@@ -47,10 +47,12 @@ class CreateActions:
         await ctx.check_new_name(request.new_name, source)
         new_name = request.new_name
         checks = ctx.checks
+        macos: tuple[str, str | None] | None = None
         if request.start_after_clone and checks is not None:
             clone = VM(name=new_name, status="stopped", kind="working_vm")
             guess = "darwin" if "macos" in source.name.lower() else None  # OCI: no tart get
-            await checks.before_start(clone, os_hint=source.os or guess)
+            os_name = await checks.before_start(clone, os_hint=source.os or guess)
+            macos = (new_name, os_name)
 
         async def work(run: TaskRun) -> dict[str, Any]:
             result = await ctx.backend.clone(source.name, new_name, run)
@@ -69,7 +71,7 @@ class CreateActions:
             }
 
         claims: dict[str, ClaimMode] = {source.name: "shared", new_name: "exclusive"}
-        return await ctx.submit("clone", new_name, claims, work, (new_name,))
+        return await ctx.submit("clone", new_name, claims, work, (new_name,), macos_start=macos)
 
     async def create(self, request: CreateRequest) -> Task:
         ctx = self.ctx

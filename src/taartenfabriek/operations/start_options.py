@@ -22,11 +22,13 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.config import JsonDict
 
 from ..backends.base import ExtraDisk as BackendDisk
 from ..backends.base import SharedDir as BackendDir
 from ..backends.base import StartOptions
 from ..core.errors import InvalidInput
+from ..core.schema_rules import DIR_PATH, DISK_PATH
 
 
 def validation_detail(exc: ValidationError) -> str:
@@ -34,10 +36,13 @@ def validation_detail(exc: ValidationError) -> str:
     return "; ".join(str(error["msg"]).removeprefix("Value error, ") for error in exc.errors())
 
 
-SHARE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+SHARE_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 """Shared-folder names and mount tags: a folder name in the guest, never a flag or a path."""
-INTERFACE_RE = re.compile(r"^[A-Za-z0-9][^\x00-\x1f\x7f]{0,63}$")
+INTERFACE_RE = re.compile(r"[A-Za-z0-9][^\x00-\x1f\x7f]{0,63}")
 """A bridged interface: `en0`, or a display name such as `Wi-Fi` or `Thunderbolt Bridge`."""
+SHARE_NAME_SCHEMA: JsonDict = {"pattern": f"^{SHARE_NAME_RE.pattern}$"}
+INTERFACE_SCHEMA: JsonDict = {"pattern": f"^{INTERFACE_RE.pattern}$"}
+"""The same rules for the OpenAPI document (used with `fullmatch` here; ECMA `$` is the end)."""
 MAX_DIRS = 16
 MAX_DISKS = 8
 
@@ -67,14 +72,26 @@ class SharedDir(BaseModel):
     (`mount -t virtiofs com.apple.virtio-fs.automount /mnt`).
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(strict=True, extra="forbid")
 
-    name: str = Field(..., description="Folder name in the guest.", examples=["src"])
+    name: str = Field(
+        ...,
+        description="Folder name in the guest.",
+        examples=["src"],
+        json_schema_extra=SHARE_NAME_SCHEMA,
+    )
     path: str = Field(
-        ..., description="Absolute host path of a folder.", examples=["/Users/me/src"]
+        ...,
+        description="Absolute host path of a folder.",
+        examples=["/Users/me/src"],
+        json_schema_extra=DIR_PATH,
     )
     read_only: bool = False
-    tag: str | None = Field(None, description="virtio-fs mount tag (default: Tart's automount).")
+    tag: str | None = Field(
+        None,
+        description="virtio-fs mount tag (default: Tart's automount).",
+        json_schema_extra=SHARE_NAME_SCHEMA,
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -90,7 +107,7 @@ class SharedDir(BaseModel):
     @field_validator("name", "tag")
     @classmethod
     def _safe(cls, value: str | None) -> str | None:
-        if value is not None and not SHARE_NAME_RE.match(value):
+        if value is not None and not SHARE_NAME_RE.fullmatch(value):
             raise ValueError(
                 f"{value!r} is not a safe share name: letters, digits, '.', '_' and '-', "
                 "starting with a letter or digit, at most 64 characters"
@@ -112,9 +129,13 @@ class ExtraDisk(BaseModel):
     """A disk image attached at start, e.g. an installer ISO: `{"path", "read_only"}` or
     `"path[:ro]"`."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(strict=True, extra="forbid")
 
-    path: str = Field(..., examples=["/Users/me/Downloads/debian-12-arm64-netinst.iso"])
+    path: str = Field(
+        ...,
+        examples=["/Users/me/Downloads/debian-12-arm64-netinst.iso"],
+        json_schema_extra=DISK_PATH,
+    )
     read_only: bool = False
 
     @model_validator(mode="before")
@@ -151,7 +172,19 @@ def _is_x86_iso(filename: str) -> bool:
 class VMStartOptions(BaseModel):
     """How to start a VM. The defaults are the seed's `tart run --vnc --no-graphics`."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        strict=True,
+        extra="forbid",
+        json_schema_extra={  # `_combinations`, as far as JSON Schema can say it
+            "anyOf": [
+                {"properties": {"network": {"not": {"const": "bridged"}}}},
+                {
+                    "required": ["bridged_interface"],
+                    "properties": {"bridged_interface": {"type": "string"}},
+                },
+            ],
+        },
+    )
 
     display: Display = Field(
         "vnc",
@@ -164,9 +197,14 @@ class VMStartOptions(BaseModel):
         description="`nat` (shared, default), `bridged` (needs `bridged_interface`), "
         "`softnet` (isolated), `host` (host-only).",
     )
-    bridged_interface: str | None = Field(None, examples=["en0"])
+    bridged_interface: str | None = Field(
+        None, examples=["en0"], json_schema_extra=INTERFACE_SCHEMA
+    )
     rosetta_tag: str | None = Field(
-        None, description="Linux guests: share Rosetta under this mount tag.", examples=["rosetta"]
+        None,
+        description="Linux guests: share Rosetta under this mount tag.",
+        examples=["rosetta"],
+        json_schema_extra=SHARE_NAME_SCHEMA,
     )
     suspendable: bool = Field(
         False,
@@ -178,14 +216,14 @@ class VMStartOptions(BaseModel):
     @field_validator("bridged_interface")
     @classmethod
     def _interface(cls, value: str | None) -> str | None:
-        if value is not None and not INTERFACE_RE.match(value):
+        if value is not None and not INTERFACE_RE.fullmatch(value):
             raise ValueError(f"{value!r} is not a network interface name such as en0")
         return value
 
     @field_validator("rosetta_tag")
     @classmethod
     def _tag(cls, value: str | None) -> str | None:
-        if value is not None and not SHARE_NAME_RE.match(value):
+        if value is not None and not SHARE_NAME_RE.fullmatch(value):
             raise ValueError(f"{value!r} is not a safe mount tag (letters, digits, '.', '_', '-')")
         return value
 
@@ -236,12 +274,12 @@ class StartRequest(BaseModel):
     """Body of start/resume. Every field left out comes from the VM's remembered start options
     (the seed's defaults when there are none), so `{}` or no body starts it as last time."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(strict=True, extra="ignore")
 
     display: Display | None = None
     network: Network | None = None
-    bridged_interface: str | None = None
-    rosetta_tag: str | None = None
+    bridged_interface: str | None = Field(None, json_schema_extra=INTERFACE_SCHEMA)
+    rosetta_tag: str | None = Field(None, json_schema_extra=SHARE_NAME_SCHEMA)
     suspendable: bool | None = None
     dirs: list[SharedDir] | None = None
     disks: list[ExtraDisk] | None = None

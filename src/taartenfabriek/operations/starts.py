@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from ..core.errors import Conflict, InvalidInput
 from ..core.models import VM, Task
-from ..tasks.engine import TaskRun
+from ..tasks.engine import ClaimMode, TaskRun
 from .context import OperationsContext
 from .start_options import (
     StartOptionsState,
@@ -45,8 +45,9 @@ class StartActions:
         options, resuming = await self._plan_start(vm, request)
         opts = options.to_backend(suspendable=options.suspendable or resuming)
         checks = ctx.checks
+        os_name = vm.os
         if checks is not None:
-            await checks.before_start(vm)
+            os_name = await checks.before_start(vm)
 
         async def work(run: TaskRun) -> dict[str, Any]:
             result = await ctx.backend.start(vm.name, run, opts)
@@ -54,7 +55,9 @@ class StartActions:
                 result = checks.after_start(vm.name, result, run)
             return result
 
-        return await ctx.submit(action, vm.name, {vm.name: "exclusive"}, work, (vm.name,))
+        macos = (vm.name, os_name)
+        claims: dict[str, ClaimMode] = {vm.name: "exclusive"}
+        return await ctx.submit(action, vm.name, claims, work, (vm.name,), macos_start=macos)
 
     async def resume(self, name: str, request: StartRequest | None = None) -> Task:
         vm = await self.ctx.inventory.lookup(name)

@@ -22,6 +22,22 @@ def _name(value: str) -> str:
     return value
 
 
+def shown(args: Sequence[str]) -> list[str]:
+    """A command line as the user would type it (`tart run ...`), for display only."""
+    return ["tart", *args]
+
+
+def exec_(name: str, command: Sequence[str], *, interactive: bool = True) -> list[str]:
+    """`tart exec -i -t <vm> <command...>`.
+
+    Tart's `Exec` takes the name as its first positional and the rest with
+    `.captureForPassthrough` (Sources/tart/Commands/Exec.swift:25-29): a name starting with
+    `-` would be parsed as an option, so `_name` refuses it like everywhere else.
+    """
+    flags = ["-i", "-t"] if interactive else []
+    return ["exec", *flags, _name(name), *command]
+
+
 def version() -> list[str]:
     return ["--version"]
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 _ANSI_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
-_PERCENT_RE = re.compile(r"^\s*(\d{1,3}(?:\.\d+)?)\s*%\s*$")
-_IPV4_RE = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
+_PERCENT_RE = re.compile(r"^\s*(\d{1,3}(?:\.\d+)?)\s*%\s*\Z")
+_IPV4_RE = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}\Z")
 _VNC_RE = re.compile(r"vnc://\S+")
 _HEX_COLON = frozenset("0123456789abcdefABCDEF:.")
 

@@ -46,7 +46,8 @@ def csp(script_hashes: tuple[str, ...] = (), *, inline_styles: bool = False) -> 
     styles = "'self' 'unsafe-inline'" if inline_styles else "'self'"
     return (
         f"default-src 'self'; script-src {scripts}; style-src {styles}; "
-        "img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+        "img-src 'self' data:; connect-src 'self'; font-src 'self'; manifest-src 'self'; "
+        "object-src 'none'; "
         "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
     )
 
@@ -136,6 +137,36 @@ def inline_script(path: Path) -> str:
     return text
 
 
+# --- the web app manifest's <head> elements (manifest.py serves the manifest) -----------
+
+MANIFEST_PATH = "/manifest.webmanifest"
+MANIFEST_TYPE = "application/manifest+json"
+
+THEME = {"light": "#ffffff", "dark": "#141417"}
+"""The top bar's colour (app.css `--surface`) per colour scheme: the app window's title bar
+matches the page. The manifest holds one value (light); the page's `theme-color` meta elements
+give both, with a media query each."""
+APPLE_TOUCH_ICON = "app/icons/apple-touch-icon.png"
+SMALL_ICON = "app/icons/icon-32.png"
+
+
+def head_elements(versions: dict[str, str]) -> str:
+    """The <head> elements that point at the manifest and its colours and icons."""
+    return "\n".join(
+        (
+            f'<link rel="manifest" href="{MANIFEST_PATH}">',
+            f'<meta name="theme-color" media="(prefers-color-scheme: light)" '
+            f'content="{THEME["light"]}">',
+            f'<meta name="theme-color" media="(prefers-color-scheme: dark)" '
+            f'content="{THEME["dark"]}">',
+            f'<link rel="icon" href="{asset_url(SMALL_ICON, versions)}" sizes="32x32" '
+            'type="image/png">',
+            f'<link rel="apple-touch-icon" href="{asset_url(APPLE_TOUCH_ICON, versions)}">',
+            '<meta name="apple-mobile-web-app-title" content="Taartenfabriek">',
+        )
+    )
+
+
 @dataclass(frozen=True)
 class Page:
     body: bytes
@@ -144,6 +175,7 @@ class Page:
 
 def render_index(versions: dict[str, str] | None = None) -> Page:
     """The UI shell; it holds no data and never the token (the script reads it from the URL)."""
+
     versions = asset_versions() if versions is None else versions
     mapping = import_map(versions)
     boot = inline_script(APP / "boot.js")
@@ -160,6 +192,7 @@ def render_index(versions: dict[str, str] | None = None) -> Page:
         .replace("{{early.js}}", escape(asset_url("app/early.js", versions)))
         .replace("{{main.js}}", escape(asset_url("app/main.js", versions)))
         .replace("{{favicon}}", escape(asset_url("app/favicon.svg", versions)))
+        .replace("{{manifest}}", head_elements(versions))
     )
     hashes = (sha256_source(mapping), sha256_source(boot))
     headers = {**BASE_HEADERS, "Content-Security-Policy": csp(hashes)}

@@ -112,6 +112,9 @@ class OrchardBackend:
     def config_fields(self, raw: dict[str, Any]) -> dict[str, Any]:
         return config_fields(raw)  # `get_config` speaks `tart get`'s keys (mapping.to_config)
 
+    def describe_prune(self, **criteria: Any) -> list[str]:
+        return []  # no prune here: workers keep their own caches
+
     def describe_start(self, name: str, options: StartOptions) -> list[str]:
         """A start follows the VM's watch stream until a worker runs it (see `start`)."""
         return ["GET", f"{self.client.base_url}{path('vms', name)}?watch=true"]

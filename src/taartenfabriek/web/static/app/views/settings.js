@@ -94,7 +94,7 @@ function About() {
       <div class="fact"><dt>${health?.backend === 'orchard' ? 'Orchard controller' : 'Tart'}</dt><dd data-testid="tart-version">${tart.version
         ? html`<span class="mono">${tart.version}</span>`
         : tart.missing ? html`<span class="text-error">not installed</span>` : html`<span class="muted">${tart.error || 'checking…'}</span>`}</dd></div>
-      <div class="fact"><dt>Server</dt><dd><span class="mono">${health?.version || '—'}</span></dd></div>
+      <div class="fact"><dt>Server</dt><dd data-testid="server-version"><span class="mono">${health?.version || '—'}</span></dd></div>
       <div class="fact"><dt>Backend</dt><dd>${health?.backend || '—'}${health?.demo ? html` <span class="pill pill-demo">Demo</span>` : null}</dd></div>
     </dl>
     ${tart.missing
