@@ -7,7 +7,7 @@ import contextlib
 import functools
 import logging
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 
 from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
@@ -43,7 +43,7 @@ from .console import (
 from .core.errors import StorageError
 from .core.hosts import is_loopback_address
 from .core.logs import register_secret
-from .core.models import VM
+from .core.models import VM, VMImage
 from .core.secrets import secure_state
 from .core.settings import Settings
 from .inventory.service import Inventory
@@ -78,6 +78,15 @@ log = logging.getLogger(__name__)
 
 GZIP_MINIMUM = 1024
 """Bytes below which a response is sent as is (gzip would save less than it costs)."""
+
+
+def _demo_catalog(settings: Settings) -> Callable[[], Sequence[VMImage]] | None:
+    """`--demo` lists what the simulator's registry serves: no real registry is asked."""
+    if not settings.demo or settings.tart_home is None:
+        return None
+    from . import demo
+
+    return functools.partial(demo.catalog_images, settings.tart_home)
 
 
 def build_services(settings: Settings) -> Services:
@@ -199,6 +208,7 @@ def build_services(settings: Settings) -> Services:
             registry_url=settings.registry_url,
             cache_path=settings.home / "catalog.json",
             ttl=settings.catalog_ttl,
+            local_source=_demo_catalog(settings),
         ),
         storage=storage,
         runlogs=runlogs,

@@ -348,10 +348,10 @@ def check_for_tart(
             continue
         if key == "suspendable-dirs":
             reason += (
-                "; this VM is suspended and resumes as suspendable: start it without dirs, or "
-                "stop it to discard the saved state first"
+                "; this VM is suspended and resumes as suspendable: start it without shared "
+                "folders, or stop it to discard the saved state first"
                 if suspended
-                else "; remove dirs or suspendable"
+                else "; remove the shared folders, or turn Suspendable off"
             )
         elif key.startswith("vnc"):
             reason += ": choose display none"

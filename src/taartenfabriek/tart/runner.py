@@ -20,6 +20,7 @@ from typing import IO
 from ..core.errors import TaartError, TartFailed, TartMissing, TartTimeout, Unsupported
 from .features import TartRelease, argv_refusal, features_of, parse_version
 from .parse import clean_line
+from .words import plain_words
 
 LineCallback = Callable[[str, str], None]
 """Called with (stream, line) for each cleaned output line; stream is `stdout` or `stderr`."""
@@ -45,13 +46,17 @@ class RunResult:
 
 
 def describe_failure(result: RunResult) -> str:
-    """One sentence for a failed run: tart's last stderr line is the useful part."""
+    """One sentence for a failed run: tart's last stderr line is the useful part, in words
+    (`plain_words`) where Tart prints a raw Swift value."""
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     reason = lines[-1].strip() if lines else f"exit code {result.exit_code}"
     if reason.startswith("Error: "):
         reason = reason[len("Error: ") :]
     if reason.startswith(("Usage: ", "See ")):
         reason = next((ln for ln in lines if ln.startswith("Error: ")), reason)
+    words = plain_words(reason, result.argv)
+    if words is not None:
+        return words  # the raw line stays in the task's stderr and logs
     return f"tart {result.argv[1] if len(result.argv) > 1 else ''} failed: {reason}".replace(
         "  ", " "
     )

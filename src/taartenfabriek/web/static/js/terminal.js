@@ -101,7 +101,14 @@ export function mountTerminal(element, { vmName, token, kind = 'terminal' }) {
   let styled = false;
   const encoder = new TextEncoder();
 
-  ui.button('Reconnect', () => connect(), 'btn btn-secondary btn-sm');
+  const reconnect = ui.button('Reconnect', () => connect(), 'btn btn-secondary btn-sm');
+  // Not a keyboard trap: the shell takes every key (Tab and Escape included), except
+  // Ctrl+Shift+Escape, which moves focus out of it, to this toolbar (WCAG 2.1.2).
+  const hint = document.createElement('span');
+  hint.className = 'vm-pane-hint';
+  hint.id = `terminal-leave-${vmName.replace(/[^\w-]/g, '_')}`;
+  hint.textContent = 'Ctrl+Shift+Esc leaves the terminal';
+  ui.bar.insertBefore(hint, reconnect);
 
   function teardown() {
     observer?.disconnect();
@@ -149,6 +156,17 @@ export function mountTerminal(element, { vmName, token, kind = 'terminal' }) {
     fit = new FitAddon();
     term.loadAddon(fit);
     term.open(ui.screen);
+    term.attachCustomKeyEventHandler((event) => {
+      if (event.key === 'Escape' && event.ctrlKey && event.shiftKey) {
+        if (event.type === 'keydown') {
+          event.preventDefault();
+          reconnect.focus();
+        }
+        return false; // not sent to the shell
+      }
+      return true;
+    });
+    term.textarea?.setAttribute('aria-describedby', hint.id);
     fit.fit();
     const current = term;
     const ws = new WebSocket(socketUrl(`/ws/vms/${encodeURIComponent(vmName)}/${kind}`, token, {

@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api, vmPath } from '../api.js';
-import { updateTask, useStore } from '../state.js';
+import { getState, updateTask, useStore } from '../state.js';
 import { loadVms } from '../data.js';
 import { currentToken } from '../token.js';
 import { Dialog } from '../components/dialog.js';
@@ -148,8 +148,7 @@ function VmTasks({ name }) {
     ${list.length
       ? html`<ul class="mini-tasks">${list.map((t) => html`<li key=${t.id}>
           <span>${actionVerb(t.action)}</span><span class="muted">${clockTime(t.created_at)}</span>
-          <${TaskBadge} status=${t.status} />
-          ${t.status === 'failed' && t.error ? html`<p class="task-error-line">${t.error}</p>` : null}
+          <${TaskBadge} status=${t.status} cancelled=${t.cancelled} />
         </li>`)}</ul>`
       : html`<p class="muted">None yet.</p>`}
   </section>`;
@@ -163,7 +162,15 @@ const PANES = {
   serial: ['/static/js/terminal.js', 'mountSerial'],
 };
 
-function Pane({ kind, name }) {
+/** The console's fix for a screen it cannot show: restart with Tart's built-in VNC server. */
+async function restartWithVnc(name) {
+  const vm = getState().vms.find((v) => v.name === name);
+  if (!vm) return;
+  const { restartWith } = await import('./power.js');
+  await restartWith(vm, { display: 'vnc-experimental' });
+}
+
+function Pane({ kind, name, os }) {
   const ref = useRef(null);
   const [error, setError] = useState(null);
   useEffect(() => {
@@ -172,7 +179,7 @@ function Pane({ kind, name }) {
     const [url, mount] = PANES[kind];
     import(url)
       .then((module) => {
-        if (alive) handle = module[mount](ref.current, { vmName: name, token: currentToken() });
+        if (alive) handle = module[mount](ref.current, { vmName: name, token: currentToken(), os, fix: () => restartWithVnc(name) });
       })
       .catch((err) => alive && setError(String(err.message || err)));
     return () => {
@@ -220,7 +227,7 @@ export function Detail({ name, onClose }) {
     ${vm.throwaway ? html`<p class="throwaway-tag" role="note">A throwaway copy: the server deletes it when it stops.</p>` : html`<div class="actions"><${RunCopyButton} vm=${vm} /></div>`}
     ${isBaseImage(vm) ? null : html`<${Tabs} tab=${view} setTab=${setTab} orchard=${orchard} />`}
     ${view !== 'details' ? html`<div role="tabpanel" aria-labelledby=${`tab-${view}`}>
-      <${Pane} key=${`${view}|${vm.status}`} kind=${view} name=${name} />
+      <${Pane} key=${`${view}|${vm.status}`} kind=${view} name=${name} os=${vm.os} />
     </div>` : html`<section class="detail-section" aria-labelledby="conn-title">
       <h3 id="conn-title" class="section-title">Connect</h3>
       <${Connection} vm=${vm} />

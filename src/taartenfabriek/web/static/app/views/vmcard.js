@@ -27,7 +27,7 @@ function subtitleOf(vm, base) {
   return used ? `Used ${used}` : 'Local VM';
 }
 
-function Card({ vm, busy }) {
+function Card({ vm, busy, offline }) {
   const base = isBaseImage(vm);
   const { title, subtitle, tag } = splitName(vm.name);
   const href = hrefFor({ name: 'vm', vm: vm.name });
@@ -60,7 +60,7 @@ function Card({ vm, busy }) {
       </ul>
     </div>
     <div class="card-actions">
-      <${ActionButtons} vm=${vm} busy=${busy} />
+      <${ActionButtons} vm=${vm} busy=${busy} offline=${offline} />
     </div>
   </article>`;
 }
