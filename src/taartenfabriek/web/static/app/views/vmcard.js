@@ -39,12 +39,15 @@ function Card({ vm, busy, offline }) {
       <div class="vm-names">
         <h3 class="vm-title"><a class="vm-link" href=${href} title=${vm.name}>${title}</a></h3>
         ${subtitle || tag
-          ? html`<p class="vm-subtitle" title=${vm.name}>${subtitle}${tag ? html`<span class="vm-tag">${tag}</span>` : null}</p>`
-          : html`<p class="vm-subtitle">${subtitleOf(vm, base)}</p>`}
+          ? html`<p class="vm-subtitle" title=${vm.name}>${subtitle}${tag ? html`<span class="vm-tag">${tag}</span>` : null}<${Labels} labels=${vm.labels} vmName=${vm.name} inline=${true} /></p>`
+          : html`<p class="vm-subtitle">${vm.throwaway
+              ? html`<span class="throwaway-tag" title="A throwaway copy: the server deletes it when it stops">Throwaway: deleted when it stops</span>`
+              : subtitleOf(vm, base)}<${Labels} labels=${vm.labels} vmName=${vm.name} inline=${true} /></p>`}
       </div>
       <${VmBadge} vm=${vm} busy=${busy} />
     </div>
     <div class="card-meta">
+      <div class="meta-row">
       ${vm.ip_address
         ? html`<div class="meta-line ip"><span class="mono">${vm.ip_address}</span><${CopyButton} value=${vm.ip_address} label=${`Copy IP address of ${vm.name}`} /></div>`
         : base
@@ -53,8 +56,7 @@ function Card({ vm, busy, offline }) {
             ? html`<div class="meta-line muted" title="Orchard tells the IP only to the task that starts a VM (it asks the worker); the Console, the Terminal and orchard ssh need none">IP not looked up</div>`
             : vm.status === 'running' ? html`<${IpHint} vm=${vm} />` : html`<div class="meta-line muted">No IP address</div>`}
       ${vm.status === 'running' && vm.source !== 'orchard' ? html`<${Sparkline} name=${vm.name} />` : null}
-      ${vm.throwaway ? html`<p class="throwaway-tag" title="A throwaway copy: the server deletes it when it stops"><${Icon} name="trash" size=${12} /> Throwaway: deleted when it stops</p>` : null}
-      <${Labels} labels=${vm.labels} vmName=${vm.name} />
+      </div>
       <ul class="specs" aria-label="Resources">
         ${facts.length ? facts.map((f) => html`<li key=${f}>${f}</li>`) : html`<li class="muted">Configuration loading…</li>`}
       </ul>
