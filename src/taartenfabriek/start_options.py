@@ -31,6 +31,10 @@ SHARE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 """Shared-folder names and mount tags: a folder name in the guest, never a flag or a path."""
 INTERFACE_RE = re.compile(r"^[A-Za-z0-9][^\x00-\x1f\x7f]{0,63}$")
 """A bridged interface: `en0`, or a display name such as `Wi-Fi` or `Thunderbolt Bridge`."""
+MAX_TAG_BYTES = 35
+"""virtio-fs mount tags are fewer than 36 bytes in UTF-8: Virtualization.framework's rule, which
+Tart applies to `--rosetta` with `validateTag` (Tart `Sources/tart/Commands/Run.swift:743`) and
+to `--dir ...,tag=` when it builds the device (`Run.swift:700-701`)."""
 MAX_DIRS = 16
 MAX_DISKS = 8
 
@@ -47,6 +51,16 @@ def _absolute(path: str, what: str) -> str:
     if normal.startswith("//"):
         normal = "/" + normal.lstrip("/")
     return normal
+
+
+def check_tag_length(tag: str | None, what: str) -> str | None:
+    """Tart would fail the start (or crash building the device) on a longer tag."""
+    if tag is not None and len(tag.encode()) > MAX_TAG_BYTES:
+        raise ValueError(
+            f"{what} {tag!r} is {len(tag.encode())} bytes: virtio-fs mount tags must be fewer "
+            f"than 36 bytes (at most {MAX_TAG_BYTES})"
+        )
+    return tag
 
 
 def _split_ro(value: str) -> tuple[str, bool]:
@@ -89,6 +103,11 @@ class SharedDir(BaseModel):
                 "starting with a letter or digit, at most 64 characters"
             )
         return value
+
+    @field_validator("tag")
+    @classmethod
+    def _tag_length(cls, value: str | None) -> str | None:
+        return check_tag_length(value, "a shared folder's tag")
 
     @field_validator("path")
     @classmethod
@@ -179,7 +198,7 @@ class VMStartOptions(BaseModel):
     def _tag(cls, value: str | None) -> str | None:
         if value is not None and not SHARE_NAME_RE.match(value):
             raise ValueError(f"{value!r} is not a safe mount tag (letters, digits, '.', '_', '-')")
-        return value
+        return check_tag_length(value, "rosetta_tag")
 
     @model_validator(mode="after")
     def _combinations(self) -> VMStartOptions:

@@ -124,11 +124,14 @@ def test_bad_options_are_refused_before_any_task(lab: Lab, tmp_path: Path) -> No
         ("mac", {"suspendable": True, "dirs": [f"d:{tmp_path}"]}, "shared folders"),
         ("lin", {"network": "bridged"}, "bridged_interface"),
         ("lin", {"network": "bridged", "bridged_interface": "--net-host"}, "interface"),
+        ("lin", {"rosetta_tag": "r" * 36}, "fewer than 36 bytes"),
+        ("lin", {"dirs": [{"name": "s", "path": str(tmp_path), "tag": "t" * 36}]}, "36 bytes"),
     ]
     for name, body, message in cases:
         for method, path in (
             ("POST", f"/api/vms/{name}/start"),
             ("PUT", f"/api/vms/{name}/start-options"),
+            ("POST", f"/api/vms/{name}/start-options/preview"),
         ):
             response = lab.request(method, path, body)
             assert response.status_code == 422, (method, body, response.text)
