@@ -122,6 +122,7 @@ def build_services(settings: Settings) -> Services:
     if local is not None:
         local.resolver_for = doctor.resolver_arg
         local.tart_home = tart_home
+        local.leases_path = settings.dhcpd_leases
     inventory = Inventory(
         backend,
         refresh_interval=settings.refresh_interval,

@@ -18,7 +18,7 @@ from .inventory import Inventory
 from .models import VM, CloneRequest, CreateRequest, PullRequest, Task
 from .names import is_remote, parse_remote
 from .runlogs import RunLogs
-from .start_options import StartRequest
+from .start_options import StartRequest, default_display
 from .tasks.engine import ClaimMode, TaskEngine, TaskRun
 from .vmrecords import VMRecords
 
@@ -163,10 +163,14 @@ class Operations(ActionOperations):
         await self.backend.check("clone", source)
         await self._check_new_name(request.new_name, source)
         new_name = request.new_name
+        lowered = source.name.lower()
+        guess = "darwin" if "macos" in lowered else None  # OCI: no tart get
+        if guess is None and any(word in lowered for word in ("ubuntu", "debian", "fedora")):
+            guess = "linux"
+        source_os = source.os or guess
         if request.start_after_clone and self.checks is not None:
             clone = VM(name=new_name, status="stopped", kind="working_vm")
-            guess = "darwin" if "macos" in source.name.lower() else None  # OCI: no tart get
-            await self.checks.before_start(clone, os_hint=source.os or guess)
+            await self.checks.before_start(clone, os_hint=source_os)
 
         async def work(run: TaskRun) -> dict[str, Any]:
             result = await self.backend.clone(source.name, new_name, run)
@@ -174,7 +178,9 @@ class Operations(ActionOperations):
             if not request.start_after_clone:
                 return result
             self.inventory.invalidate(new_name)
-            started = await self.backend.start(new_name, run, StartOptions())
+            seen = self.backend.peek(new_name)  # a clone runs its source's OS
+            display = default_display(seen.os if seen is not None else source_os)
+            started = await self.backend.start(new_name, run, StartOptions(display=display))
             if self.checks is not None:
                 started = self.checks.after_start(new_name, started, run)
             return {

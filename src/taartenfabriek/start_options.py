@@ -160,16 +160,26 @@ def _is_x86_iso(filename: str) -> bool:
     return lowered.endswith(".iso") and _X86.search(lowered) is not None
 
 
+def default_display(os_name: str | None) -> Display:
+    """The display of a start that names none: the seed's `--vnc` for macOS guests, and
+    `--vnc-experimental` for Linux ones, which have no Screen Sharing server, and whose
+    `--vnc` run Tart ends after 60 s without an IP (`IPNotFound`, Tart
+    `Sources/tart/VNC/ScreenSharingVNC.swift:14-20`, `Commands/Run.swift:505-537`)."""
+    return "vnc-experimental" if os_name == "linux" else "vnc"
+
+
 class VMStartOptions(BaseModel):
-    """How to start a VM. The defaults are the seed's `tart run --vnc --no-graphics`."""
+    """How to start a VM. The defaults are the seed's `tart run --vnc --no-graphics` (for a
+    Linux guest `--vnc-experimental --no-graphics`, see `default_display`)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    display: Display = Field(
-        "vnc",
+    display: Display | None = Field(
+        None,
         description="`vnc`: Screen Sharing on the guest's IP (needs Remote Login in the guest); "
         "`vnc-experimental`: the framework's own VNC on 127.0.0.1, works in installers and "
-        "recovery; `none`: headless.",
+        "recovery; `none`: headless. Left out: by the guest's OS (`vnc` for macOS, "
+        "`vnc-experimental` for Linux); answers always name the one a start would use.",
     )
     network: Network = Field(
         "nat",
@@ -215,9 +225,15 @@ class VMStartOptions(BaseModel):
             raise ValueError("each shared folder needs its own name")
         return self
 
+    def for_guest(self, os_name: str | None) -> VMStartOptions:
+        """These options with the display a start of this guest would use."""
+        if self.display is not None:
+            return self
+        return self.model_copy(update={"display": default_display(os_name)})
+
     def to_backend(self, *, suspendable: bool | None = None) -> StartOptions:
         return StartOptions(
-            display=self.display,
+            display=self.display or "vnc",
             suspendable=self.suspendable if suspendable is None else suspendable,
             network=self.network,
             bridged_interfaces=(self.bridged_interface,) if self.bridged_interface else (),

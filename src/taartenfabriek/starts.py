@@ -200,12 +200,17 @@ class StartOperations:
             raise InvalidInput(validation_detail(exc)) from exc
         resuming = vm.state == "suspended"
         os_name = vm.os
-        if os_name is None and (options.suspendable or options.rosetta_tag):
+        if os_name is None and (
+            options.suspendable or options.rosetta_tag or options.display is None
+        ):
             os_name = (await self._state_now(vm))[1]
         check_for_vm(options, os_name=os_name, suspended=resuming)
         if request is not None and request.remember and request.model_fields_set - {"remember"}:
-            self.records.set_start_options(vm.name, options)
-        return options, resuming
+            self.records.set_start_options(vm.name, options)  # a display left out stays so
+        return options.for_guest(os_name), resuming
+
+    async def _os_of(self, vm: VM) -> str | None:
+        return vm.os or (await self._state_now(vm))[1]
 
     def _run_command(self, name: str, options: VMStartOptions) -> list[str]:
         return ["tart", *argv.run(name, start_flags(options.to_backend()))]
@@ -217,13 +222,15 @@ class StartOperations:
         refusal = self._base_image(vm, "started")
         if refusal:
             raise Conflict(refusal)
-        os_name = vm.os or (await self._state_now(vm))[1]
+        os_name = await self._os_of(vm)
         check_for_vm(options, os_name=os_name, suspended=vm.state == "suspended")
 
     async def start_options(self, name: str) -> StartOptionsState:
         vm = await self.inventory.lookup(name)
         saved = self.records.start_options(vm.name)
-        options = saved or VMStartOptions()
+        # the OS decides the default display: asked of tart only before the config cache has it
+        os_name = await self._os_of(vm)
+        options = (saved or VMStartOptions()).for_guest(os_name)
         return StartOptionsState(
             name=vm.name,
             options=options,
@@ -245,10 +252,13 @@ class StartOperations:
         vm = await self.inventory.lookup(name)
         await self._check_options(vm, options)
         saved = self.records.start_options(vm.name)
+        os_name = await self._os_of(vm)
+        is_saved = saved is not None and saved.for_guest(os_name) == options.for_guest(os_name)
+        options = options.for_guest(os_name)
         return StartOptionsState(
             name=vm.name,
             options=options,
-            saved=saved == options,
+            saved=is_saved,
             command=self._run_command(vm.name, options),
             last_run=self._last_run(vm.name),
         )

@@ -18,7 +18,8 @@ from ..logs import redact
 from ..models import VM, Worker
 from ..names import parse_remote
 from ..runlogs import RUN_LOGS_KEPT, RunLogs
-from ..tart import argv, vmdir
+from ..tart import argv, leases, vmdir
+from ..tart.leases import BootWatch
 from ..tart.ocicache import linked_digest, paired_digests
 from ..tart.parse import (
     ListEntry,
@@ -32,7 +33,7 @@ from ..tart.parse import (
 )
 from ..tart.runner import RunResult, TartRunner, describe_failure
 from .base import StartOptions, TaskContext
-from .local_lifecycle import LocalLifecycle, start_flags
+from .local_lifecycle import LocalLifecycle, explain_run_exit, start_flags
 
 __all__ = ["RUN_LOGS_KEPT", "LocalBackend", "fold_entries"]
 
@@ -75,6 +76,7 @@ class LocalBackend(LocalLifecycle):
         self._watchers: set[asyncio.Task[None]] = set()
         self.tart_home: Path | None = None
         """TART_HOME, when known: lets `get_config` keep the VM's access date."""
+        self.leases_path: Path | None = leases.DEFAULT_PATH
         self.disk_agrees = False
         """Whether TART_HOME's lock files have shown the running VMs `tart list` reported
         (see `peek`)."""
@@ -220,12 +222,20 @@ class LocalBackend(LocalLifecycle):
         ctx.set_command(self.runner.argv(args))
         ctx.log("$ " + " ".join(self.runner.argv(args)))
         started_at = time.time()
+        state = self.tart_home / "vms" / name / "state.vzvmsave" if self.tart_home else None
+        watch = BootWatch(
+            self.leases_path,
+            self.tart_home,
+            name,
+            resuming=state is not None and state.exists(),
+            dhcp=options.network != "bridged" and self.resolver_for(name) in (None, "dhcp"),
+        )
         process = await self.runner.spawn_detached(args, log_path)
         self.runlogs.record_pid(log_path, process.pid)
         self._watch(process, log_path)
         ctx.log(f"tart run started (pid {process.pid}); waiting for the guest's IP address")
         try:
-            booted = await self._await_boot(name, ctx, process, log_path)
+            booted = await self._await_boot(name, ctx, process, log_path, watch)
             return {**booted, "pid": process.pid, "started_at": started_at}
         except asyncio.CancelledError:
             if not ctx.cancel_requested:
@@ -236,9 +246,15 @@ class LocalBackend(LocalLifecycle):
             raise
 
     async def _await_boot(
-        self, name: str, ctx: TaskContext, process: asyncio.subprocess.Process, log_path: Path
+        self,
+        name: str,
+        ctx: TaskContext,
+        process: asyncio.subprocess.Process,
+        log_path: Path,
+        watch: BootWatch,
     ) -> dict[str, Any]:
         deadline = time.monotonic() + self.ip_timeout
+        stale: str | None = None
         while True:
             if process.returncode is not None:
                 output = redact(_read_tail(log_path))  # it may hold the VNC password
@@ -247,7 +263,7 @@ class LocalBackend(LocalLifecycle):
                     ctx.log(line)
                 reason = lines[-1] if lines else f"exit code {process.returncode}"
                 reason = reason.removeprefix("Error: ")
-                explained = explain_limit(reason)
+                explained = explain_limit(reason) or explain_run_exit(reason)
                 if explained is not None:
                     ctx.log(explained)
                 raise TartFailed(
@@ -257,6 +273,13 @@ class LocalBackend(LocalLifecycle):
                     stderr=output[-4000:],
                 )
             ip = await self.ip(name)
+            if ip is not None and not watch.fresh(ip):
+                if stale != ip:  # a lease of an earlier run: the guest is not up yet
+                    ctx.log(f"{ip} is the lease of an earlier run; waiting for the guest's own")
+                stale, ip = ip, None
+            seen = self.peek(name)  # `tart run` locks the VM late (Tart Run.swift:451)
+            if ip is not None and seen is not None and seen.state != "running":
+                ip = None
             if ip is not None and process.returncode is None:
                 url = _find_vnc_url(log_path) or f"vnc://{ip}"
                 ctx.log(f"IP address: {ip}")

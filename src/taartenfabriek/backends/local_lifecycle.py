@@ -28,6 +28,21 @@ SUSPEND_TIMEOUT = 600.0
 POLL = 0.25
 
 
+def explain_run_exit(reason: str) -> str | None:
+    """Why a `tart run` that ended before booting did, when its last line says more than it
+    seems: `--vnc` (Screen Sharing) waits 60 s for the guest's IP and then ends the VM with
+    `IPNotFound()` (Tart `Sources/tart/VNC/ScreenSharingVNC.swift:14-20`, printed and exit 1
+    at `Commands/Run.swift:530-537`)."""
+    if reason.strip() == "IPNotFound()":
+        return (
+            "tart run --vnc (Screen Sharing) found no IP address for the guest within 60 s and "
+            "stopped the VM (IPNotFound): Screen Sharing needs the guest on the network with "
+            "Remote Login on, which Linux guests and installers lack. Start it with display "
+            "vnc-experimental (VNC on 127.0.0.1, works without a guest IP) or none instead"
+        )
+    return None
+
+
 def start_flags(options: StartOptions) -> list[str]:
     """The `tart run` flags of `options`; the defaults give the seed's `--vnc --no-graphics`."""
     flags = argv.run_flags(
