@@ -33,7 +33,7 @@ from ..tart.parse import (
 )
 from ..tart.runner import RunResult, TartRunner, describe_failure
 from .base import StartOptions, TaskContext
-from .local_lifecycle import LocalLifecycle, explain_run_exit, start_flags
+from .local_lifecycle import LocalLifecycle, end_own_run, explain_run_exit, start_flags
 
 __all__ = ["RUN_LOGS_KEPT", "LocalBackend", "fold_entries"]
 
@@ -240,9 +240,8 @@ class LocalBackend(LocalLifecycle):
         except asyncio.CancelledError:
             if not ctx.cancel_requested:
                 raise  # the server is shutting down: the VM keeps running
-            ctx.log("cancelled: stopping the VM that was being started")
-            with contextlib.suppress(Exception):
-                await asyncio.shield(self.runner.run(argv.stop(name, timeout=10), timeout=30))
+            ctx.log(f"cancelled: ending the tart run this start spawned (pid {process.pid})")
+            await asyncio.shield(end_own_run(process, ctx))
             raise
 
     async def _await_boot(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -41,6 +42,32 @@ def explain_run_exit(reason: str) -> str | None:
             "vnc-experimental (VNC on 127.0.0.1, works without a guest IP) or none instead"
         )
     return None
+
+
+CANCEL_GRACE = 30.0
+"""Seconds a cancelled start's `tart run` gets after SIGINT before SIGKILL (`tart stop`'s)."""
+
+
+async def end_own_run(process: asyncio.subprocess.Process, ctx: TaskContext) -> None:
+    """End the `tart run` a cancelled start spawned, and wait until it has exited.
+
+    Not `tart stop`: Tart takes the VM's lock only once the VM is built (Tart
+    `Sources/tart/Commands/Run.swift:451`), so in a start's first seconds `tart stop` finds
+    nothing running (exit 2, `Stop.swift:22-23`) and the VM comes up anyway. SIGINT is what
+    `tart stop` sends: before the lock it ends `tart run` by the signal's default action (the
+    handler is installed at `Run.swift:541-546`), after it the VM stops.
+    """
+    if process.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGINT)
+        try:
+            await asyncio.wait_for(process.wait(), CANCEL_GRACE)
+        except TimeoutError:
+            ctx.log(f"tart run ignored SIGINT for {CANCEL_GRACE:g} s: killing it")
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            await process.wait()
+    ctx.log(f"tart run ended (exit code {process.returncode})")
 
 
 def start_flags(options: StartOptions) -> list[str]:
