@@ -162,6 +162,15 @@ class Operations(ActionOperations):
         source = await self.inventory.lookup(name)
         await self.backend.check("clone", source)
         await self._check_new_name(request.new_name, source)
+        if source.kind == "working_vm" and self.backend.kind == "local":
+            state = (await self._state_now(source))[0]
+            if state == "running" and not request.allow_running:
+                # Tart copies the disk without the VM's lock (Tart Clone.swift:58-77)
+                raise Conflict(
+                    f"{source.name} is running: Tart would copy its disk while the guest "
+                    "writes to it, a crash-consistent copy (as if the power had been cut). "
+                    "Shut it down first, or clone it anyway with allow_running true"
+                )
         new_name = request.new_name
         lowered = source.name.lower()
         guess = "darwin" if "macos" in lowered else None  # OCI: no tart get

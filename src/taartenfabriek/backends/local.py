@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..accessdates import kept_access_date
-from ..errors import TartFailed, TartTimeout, Unsupported
+from ..errors import Conflict, TartFailed, TartTimeout, Unsupported
 from ..limits import explain_limit
 from ..logs import redact
 from ..models import VM, Worker
@@ -33,7 +33,13 @@ from ..tart.parse import (
 )
 from ..tart.runner import RunResult, TartRunner, describe_failure
 from .base import StartOptions, TaskContext
-from .local_lifecycle import LocalLifecycle, end_own_run, explain_run_exit, start_flags
+from .local_lifecycle import (
+    LocalLifecycle,
+    end_own_run,
+    explain_run_exit,
+    mac_twin_refusal,
+    start_flags,
+)
 
 __all__ = ["RUN_LOGS_KEPT", "LocalBackend", "fold_entries"]
 
@@ -359,8 +365,12 @@ class LocalBackend(LocalLifecycle):
         }
 
     async def check(self, action: str, vm: VM | None) -> None:
-        """Tart on this Mac can do every action of the API."""
-        return None
+        """Tart on this Mac can do every action of the API, but a resume that would lose the
+        VM's saved state is refused (`mac_twin_refusal`)."""
+        if action == "start" and vm is not None and self.tart_home is not None:
+            refusal = mac_twin_refusal(self.tart_home, vm.name)
+            if refusal:
+                raise Conflict(refusal)
 
     async def workers(self) -> list[Worker]:
         raise Unsupported(NO_WORKERS)

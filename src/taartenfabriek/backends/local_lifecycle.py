@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .. import procs
 from ..errors import Conflict, TartFailed, TartTimeout
-from ..tart import argv
+from ..tart import argv, vmdir
 from ..tart.parse import clean_line, config_fields, progress
 from .base import RunHandle, StartOptions, TaskContext
 
@@ -68,6 +68,25 @@ async def end_own_run(process: asyncio.subprocess.Process, ctx: TaskContext) -> 
                 process.kill()
             await process.wait()
     ctx.log(f"tart run ended (exit code {process.returncode})")
+
+
+def mac_twin_refusal(tart_home: Path, name: str) -> str | None:
+    """Why resuming `name` now would lose its saved state: another running VM has its MAC (a
+    clone of a suspended VM keeps it), and `tart run` would then give it a new MAC and delete
+    the snapshot (Tart `Sources/tart/Commands/Run.swift:375-384`, `VMDirectory.swift:135-143`)."""
+    seen = vmdir.read(tart_home, name)
+    if seen is None or seen.state != "suspended":
+        return None
+    twins = vmdir.running_twins(tart_home, name)
+    if not twins:
+        return None
+    others = ", ".join(twins)
+    return (
+        f"resuming {name} now would lose its saved state: {others} is running with the same "
+        f"MAC address, so Tart would give {name} a new one and delete the snapshot. Stop "
+        f"{others} first to resume, or force stop {name} to discard the saved state and start "
+        "it fresh"
+    )
 
 
 def start_flags(options: StartOptions) -> list[str]:
