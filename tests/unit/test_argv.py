@@ -30,3 +30,10 @@ def test_names_never_become_flags(bad: str) -> None:
             build(bad)
     with pytest.raises(ValueError):
         argv.clone("src", bad)
+
+
+def test_set_passes_the_display_refit_along() -> None:
+    """Every `tart set` rewrites displayRefit (Tart Set.swift:62): pass the current one."""
+    assert argv.set_("vm", cpu=2, display_refit=True)[-1] == "--display-refit"
+    assert argv.set_("vm", cpu=2, display_refit=False)[-1] == "--no-display-refit"
+    assert "refit" not in " ".join(argv.set_("vm", cpu=2))

@@ -347,7 +347,13 @@ class LocalBackend(LocalLifecycle):
         try:
             # Tart can only grow a disk; a smaller size fails here and the VM is removed.
             await self._stream(
-                argv.set_(name, cpu=cpu, memory_mb=memory_gb * 1024, disk_size_gb=disk_size_gb),
+                argv.set_(
+                    name,
+                    cpu=cpu,
+                    memory_mb=memory_gb * 1024,
+                    disk_size_gb=disk_size_gb,
+                    display_refit=vmdir.display_refit(self.tart_home, name),  # the source's
+                ),
                 ctx,
                 self.timeout,
             )

@@ -108,6 +108,7 @@ def start_flags(options: StartOptions) -> list[str]:
 class LocalLifecycle:
     runner: TartRunner
     logs_dir: Path
+    tart_home: Path | None
     timeout: float
     long_timeout: float
 
@@ -221,6 +222,7 @@ class LocalLifecycle:
             display=display,
             disk_size_gb=disk_size_gb,
             random_mac=random_mac,
+            display_refit=vmdir.display_refit(self.tart_home, name),
         )
         # a grown raw disk is a sparse truncate; an ASIF disk goes through diskutil (slower)
         await self._stream(args, ctx, self.long_timeout if disk_size_gb else self.timeout)

@@ -123,3 +123,17 @@ def running_twins(tart_home: Path, name: str) -> list[str]:
         if lock_holder(path / "config.json"):
             twins.append(path.name)
     return sorted(twins)
+
+
+def display_refit(tart_home: Path | None, name: str) -> bool | None:
+    """The VM's `displayRefit` (config.json; `tart get` does not show it): None when unset or
+    unreadable, so a `tart set` passes no flag and leaves it as it is."""
+    path = vm_path(tart_home, name) if tart_home is not None else None
+    if path is None:
+        return None
+    try:
+        config = json.loads((path / "config.json").read_bytes())
+    except (OSError, ValueError):
+        return None
+    value = config.get("displayRefit") if isinstance(config, dict) else None
+    return value if isinstance(value, bool) else None
