@@ -9,7 +9,6 @@ own Screen Sharing at the VM's IP from the inventory, port 5900. A request names
 from __future__ import annotations
 
 import errno
-
 import ipaddress
 import re
 from dataclasses import dataclass
