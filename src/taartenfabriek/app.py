@@ -20,8 +20,11 @@ from .api import storage as storage_api
 from .api.reads import PreparedReads
 from .backends.base import Backend
 from .backends.local import LocalBackend
+from .care.imagesize import ImageSizes
+from .care.ipdiag import IPDoctor, ResolverStore
+from .care.runlogs import RunLogs
+from .care.storage import StorageService, resolve_tart_home
 from .catalog import Catalog, GitHubTokenStore
-from .checks import CareChecks
 from .console import (
     CREDENTIALS_FILE,
     DEFAULT_SHELL,
@@ -29,13 +32,13 @@ from .console import (
     ConsoleSettings,
     CredentialStore,
 )
-from .errors import StorageError
-from .imagesize import ImageSizes
-from .inventory import Inventory
-from .ipdiag import IPDoctor, ResolverStore
-from .logs import register_secret
-from .operations import Operations
-from .runlogs import RunLogs
+from .core.errors import StorageError
+from .core.logs import register_secret
+from .core.settings import Settings
+from .inventory.service import Inventory
+from .operations.checks import CareChecks
+from .operations.operations import Operations
+from .operations.vmrecords import VMRecords
 from .security import (
     BodySizeLimit,
     RequestGuard,
@@ -45,13 +48,10 @@ from .security import (
     secure_state,
 )
 from .services import Services
-from .settings import Settings
-from .storage import StorageService, resolve_tart_home
 from .tart.runner import TartRunner
 from .tasks.engine import TaskEngine
 from .tasks.signals import on_exit_signal
 from .tasks.sqlite import SQLiteTaskStore
-from .vmrecords import VMRecords
 
 log = logging.getLogger(__name__)
 

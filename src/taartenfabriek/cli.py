@@ -12,10 +12,10 @@ import typer
 from rich.console import Console
 
 from . import __version__
-from .errors import TaartError
+from .core.errors import TaartError
+from .core.settings import Settings
 from .security import TokenStore, is_loopback_address, normalise_host_names, split_host
 from .service_cli import open_ui, service_app
-from .settings import Settings
 
 app = typer.Typer(
     add_completion=False,
@@ -60,7 +60,7 @@ def serve(
     import uvicorn
 
     from .app import create_app
-    from .logs import install_redaction, log_config
+    from .core.logs import install_redaction, log_config
     from .security import MAX_BODY_BYTES
 
     settings = _settings(

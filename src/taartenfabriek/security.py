@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .logs import register_secret
+from .core.logs import register_secret
 
 TOKEN_BYTES = 32
 TOKEN_RECHECK = 0.5

@@ -14,8 +14,8 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from . import launchagent
-from .settings import Settings
+from .care import launchagent
+from .core.settings import Settings
 
 service_app = typer.Typer(
     no_args_is_help=True,

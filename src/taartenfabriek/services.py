@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .backends.base import Backend
+from .care.ipdiag import IPDoctor, ResolverStore
+from .care.runlogs import RunLogs
+from .care.storage import StorageService
 from .catalog import Catalog, GitHubTokenStore
 from .console import ConsoleService
-from .inventory import Inventory
-from .ipdiag import IPDoctor, ResolverStore
-from .operations import Operations
-from .runlogs import RunLogs
+from .core.settings import Settings
+from .inventory.service import Inventory
+from .operations.operations import Operations
 from .security import TokenStore
-from .settings import Settings
-from .storage import StorageService
 from .tasks.engine import TaskEngine
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from taartenfabriek.models import Task
+from taartenfabriek.core.models import Task
 from taartenfabriek.tasks.engine import TaskEngine
 from taartenfabriek.tasks.pubsub import Subscription
 from taartenfabriek.tasks.run import FLUSH_BURST, FLUSH_DELAY, TaskRun

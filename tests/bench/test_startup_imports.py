@@ -19,7 +19,7 @@ import json, sys
 from pathlib import Path
 import taartenfabriek.cli
 from taartenfabriek.app import create_app
-from taartenfabriek.settings import Settings
+from taartenfabriek.core.settings import Settings
 
 app = create_app(Settings(home=Path(sys.argv[1]), tart_path="/nonexistent/tart"))
 static = next(route.app for route in app.routes if getattr(route, "path", "") == "/static")

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from taartenfabriek import launchagent
-from taartenfabriek.settings import Settings
+from taartenfabriek.care import launchagent
+from taartenfabriek.core.settings import Settings
 from tests.browser.conftest import OFFLINE_CATALOG, UI
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]

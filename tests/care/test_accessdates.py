@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from taartenfabriek.accessdates import kept_access_date, vm_dir
+from taartenfabriek.care.accessdates import kept_access_date, vm_dir
 
 
 def test_reading_a_config_keeps_the_access_date(tmp_path: Path) -> None:

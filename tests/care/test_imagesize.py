@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from taartenfabriek.imagesize import (
+from taartenfabriek.care.imagesize import (
     TART_PULL_MARGIN,
     ImageSizes,
     SizeUnknown,
     size_from_manifest,
 )
-from taartenfabriek.names import parse_remote
+from taartenfabriek.core.names import parse_remote
 from tests.care.fake_registry import running_registry
 
 GB = 1_000_000_000

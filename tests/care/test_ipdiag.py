@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from taartenfabriek.ipdiag import (
+from taartenfabriek.care.ipdiag import (
     IPDoctor,
     ResolverStore,
     diagnose,
     effective_resolver,
     network_mode,
 )
-from taartenfabriek.models import VM
-from taartenfabriek.runlogs import RunLogs
+from taartenfabriek.care.runlogs import RunLogs
+from taartenfabriek.core.models import VM
 
 BRIDGED = ["--net-bridged", "en0", "--no-graphics"]
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from taartenfabriek import launchagent
+from taartenfabriek.care import launchagent
 from taartenfabriek.cli import app
-from taartenfabriek.settings import Settings
+from taartenfabriek.core.settings import Settings
 
 
 def test_plist_runs_the_server_at_login(tmp_path: Path) -> None:

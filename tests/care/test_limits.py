@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from taartenfabriek.limits import explain_limit
+from taartenfabriek.care.limits import explain_limit
 
 
 def test_the_limit_names_the_running_vms() -> None:

@@ -7,9 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from taartenfabriek.care_models import PruneRequest
-from taartenfabriek.models import VM
-from taartenfabriek.prune import (
+from taartenfabriek.care.prune import (
     GB,
     GIB,
     IPSWFile,
@@ -19,6 +17,8 @@ from taartenfabriek.prune import (
     plan,
     vm_prunables,
 )
+from taartenfabriek.core.care_models import PruneRequest
+from taartenfabriek.core.models import VM
 
 NOW = datetime(2026, 5, 12, 12, 0, 0, tzinfo=UTC)
 D1 = "sha256:" + "1" * 64

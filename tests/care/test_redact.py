@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from taartenfabriek.logs import redact
+from taartenfabriek.core.logs import redact
 
 
 def test_vnc_passwords_are_hidden() -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from taartenfabriek.errors import NotFound
-from taartenfabriek.runlogs import MAX_TAIL_BYTES, RunLogs, folder_name, read_tail
+from taartenfabriek.care.runlogs import MAX_TAIL_BYTES, RunLogs, folder_name, read_tail
+from taartenfabriek.core.errors import NotFound
 
 
 def test_each_run_gets_its_own_file_and_sidecar(tmp_path: Path) -> None:

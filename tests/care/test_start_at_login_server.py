@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from taartenfabriek import launchagent
-from taartenfabriek.settings import Settings
+from taartenfabriek.care import launchagent
+from taartenfabriek.core.settings import Settings
 
 pytestmark = pytest.mark.integration
 

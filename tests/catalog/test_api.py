@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from taartenfabriek.models import VMImage
+from taartenfabriek.core.models import VMImage
 from tests.catalog.conftest import GOOD_TOKEN
 from tests.fakes.ghcr_github import FakeServer, FakeState, free_port
 from tests.server import ServerProcess

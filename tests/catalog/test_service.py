@@ -13,8 +13,8 @@ import pytest
 
 from taartenfabriek.catalog import Catalog, GitHubTokenStore, known
 from taartenfabriek.catalog import images as images_module
-from taartenfabriek.errors import BackendUnavailable
-from taartenfabriek.models import VMImage
+from taartenfabriek.core.errors import BackendUnavailable
+from taartenfabriek.core.models import VMImage
 from tests.catalog.conftest import GOOD_TOKEN, NO_SCOPE_TOKEN
 from tests.fakes.ghcr_github import FakeServer, FakeState, free_port, scaled_state
 

@@ -26,7 +26,7 @@ from taartenfabriek.console.endpoints import (
 )
 from taartenfabriek.console.models import ConsoleMode
 from taartenfabriek.console.service import ConsoleService, ConsoleSettings
-from taartenfabriek.errors import NotFound
+from taartenfabriek.core.errors import NotFound
 from taartenfabriek.security import RequestGuard, TokenStore
 from tests.console.conftest import drain
 from tests.server import free_port

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from taartenfabriek import procs
+from taartenfabriek.core import procs
 from taartenfabriek.sim.locks import holder_pid
 from taartenfabriek.sim.seed import seed_vm
 from tests.server import ServerProcess

@@ -9,15 +9,15 @@ import pytest
 from pydantic import ValidationError
 
 from taartenfabriek.backends.local_lifecycle import start_flags
-from taartenfabriek.errors import InvalidInput
-from taartenfabriek.models import ConfigUpdate, CreateEmptyRequest, RenameRequest
-from taartenfabriek.start_options import (
+from taartenfabriek.core.errors import InvalidInput
+from taartenfabriek.core.models import ConfigUpdate, CreateEmptyRequest, RenameRequest
+from taartenfabriek.operations.start_options import (
     StartRequest,
     VMStartOptions,
     check_for_vm,
 )
+from taartenfabriek.operations.vmrecords import VMRecords
 from taartenfabriek.tart import argv
-from taartenfabriek.vmrecords import VMRecords
 
 
 def flags(**options: object) -> list[str]:

@@ -15,7 +15,7 @@ from taartenfabriek.backends.orchard.context import (
     parse_bootstrap_token,
     resolve,
 )
-from taartenfabriek.errors import InvalidInput
+from taartenfabriek.core.errors import InvalidInput
 from tests.fakes.orchard import FakeOrchard
 from tests.server import ServerProcess
 

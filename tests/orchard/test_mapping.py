@@ -16,7 +16,7 @@ from taartenfabriek.backends.orchard.mapping import (
     to_config,
     to_vm,
 )
-from taartenfabriek.errors import BackendUnavailable, Conflict, InvalidInput, NotFound
+from taartenfabriek.core.errors import BackendUnavailable, Conflict, InvalidInput, NotFound
 
 
 def vm(**fields: Any) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from taartenfabriek.app import create_app
-from taartenfabriek.settings import Settings
+from taartenfabriek.core.settings import Settings
 from tests.security.recording_tart import write_recording_tart
 from tests.server import ServerProcess
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from taartenfabriek.names import local_name_error, remote_name_error
+from taartenfabriek.core.names import local_name_error, remote_name_error
 from tests.security.conftest import InProcess
 from tests.security.recording_tart import KNOWN_NAMES, names_in, read_records
 

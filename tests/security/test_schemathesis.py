@@ -29,7 +29,7 @@ from schemathesis.specs.openapi.checks import (
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from taartenfabriek.app import create_app
-from taartenfabriek.settings import Settings
+from taartenfabriek.core.settings import Settings
 from tests.security.conftest import make_inprocess_app
 
 BASE_URL = "http://127.0.0.1"

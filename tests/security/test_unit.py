@@ -17,15 +17,15 @@ from hypothesis import strategies as st
 
 from taartenfabriek import security
 from taartenfabriek.catalog import mask_token
-from taartenfabriek.errors import InvalidInput
-from taartenfabriek.logs import (
+from taartenfabriek.core.errors import InvalidInput
+from taartenfabriek.core.logs import (
     REDACTED,
     RedactSecrets,
     forget_registered_secrets,
     redact,
     register_secret,
 )
-from taartenfabriek.names import (
+from taartenfabriek.core.names import (
     REMOTE_NAME_PATTERN,
     is_safe_argument,
     local_name_error,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from taartenfabriek import procs
+from taartenfabriek.core import procs
 from taartenfabriek.tasks.sqlite import SQLiteTaskStore
 
 

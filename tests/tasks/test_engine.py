@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from taartenfabriek.errors import Conflict, NotFound, ShuttingDown, StorageError, TartFailed
-from taartenfabriek.models import Task
+from taartenfabriek.core.errors import Conflict, NotFound, ShuttingDown, StorageError, TartFailed
+from taartenfabriek.core.models import Task
 from taartenfabriek.tasks.engine import TaskEngine, TaskRun
 from taartenfabriek.tasks.run import PERSIST_DELAY
 from taartenfabriek.tasks.sqlite import SQLiteTaskStore

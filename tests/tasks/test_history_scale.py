@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from taartenfabriek.models import Task
+from taartenfabriek.core.models import Task
 from taartenfabriek.tasks.engine import TaskEngine, TaskRun
 from taartenfabriek.tasks.sqlite import SQLiteTaskStore
 from tests.server import ServerProcess

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from taartenfabriek import procs
-from taartenfabriek.models import Task
+from taartenfabriek.core import procs
+from taartenfabriek.core.models import Task
 from taartenfabriek.tasks import recovery
 from taartenfabriek.tasks.engine import TaskEngine
 from taartenfabriek.tasks.sqlite import SQLiteTaskStore

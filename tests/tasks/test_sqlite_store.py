@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from taartenfabriek.errors import StorageError
-from taartenfabriek.models import Task
+from taartenfabriek.core.errors import StorageError
+from taartenfabriek.core.models import Task
 from taartenfabriek.tasks import sqlite as sqlite_module
 from taartenfabriek.tasks.sqlite import SQLiteTaskStore, schema_version
 

@@ -1,6 +1,6 @@
 import pytest
 
-from taartenfabriek.names import (
+from taartenfabriek.core.names import (
     is_safe_argument,
     local_name_error,
     parse_remote,

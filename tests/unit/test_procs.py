@@ -9,7 +9,7 @@ import subprocess
 import time
 from collections.abc import Callable
 
-from taartenfabriek import procs
+from taartenfabriek.core import procs
 
 Spawn = Callable[..., subprocess.Popen[bytes]]
 """The `spawn` fixture (tests/conftest.py): a sleeping child whose argv ends with the args."""

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from taartenfabriek.errors import TartFailed, TartMissing, TartTimeout
+from taartenfabriek.core.errors import TartFailed, TartMissing, TartTimeout
 from taartenfabriek.tart.runner import TartRunner
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
 
-from ..errors import Unauthorized
+from ..core.errors import Unauthorized
 from ..services import Services
 
 TOKEN_HEADER = "X-Local-Token"

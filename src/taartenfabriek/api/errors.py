@@ -10,8 +10,8 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from ..errors import TaartError
-from ..models import ErrorResponse
+from ..core.errors import TaartError
+from ..core.models import ErrorResponse
 
 log = logging.getLogger(__name__)
 

@@ -9,10 +9,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from ..care_models import RunLogInfo, RunLogText
-from ..errors import NotFound
-from ..logs import redact
-from ..runlogs import DEFAULT_TAIL_LINES, RunInfo, read_tail
+from ..care.runlogs import DEFAULT_TAIL_LINES, RunInfo, read_tail
+from ..core.care_models import RunLogInfo, RunLogText
+from ..core.errors import NotFound
+from ..core.logs import redact
 from ..services import Services
 from .deps import Authenticated, ServicesDep
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ..care_models import IPResolverState, IPResolverUpdate
-from ..errors import Conflict
+from ..core.care_models import IPResolverState, IPResolverUpdate
+from ..core.errors import Conflict
 from ..services import Services
 from .deps import Authenticated, ServicesDep
 

@@ -11,9 +11,9 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from .. import launchagent
-from ..care_models import StartAtLogin
-from ..settings import Settings
+from ..care import launchagent
+from ..core.care_models import StartAtLogin
+from ..core.settings import Settings
 from .deps import Authenticated, ServicesDep
 
 router = APIRouter(prefix="/api/settings", dependencies=[Authenticated], tags=["settings"])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ..care_models import PrunePlan, PruneRequest, StorageOverview
-from ..models import Task
+from ..core.care_models import PrunePlan, PruneRequest, StorageOverview
+from ..core.models import Task
 from .deps import Authenticated, ServicesDep
 
 router = APIRouter(prefix="/api/storage", dependencies=[Authenticated], tags=["storage"])

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from .. import __version__
 from ..catalog import mask_token
-from ..models import GitHubTokenStatus, GitHubTokenUpdate, Health, TartVersion
+from ..core.models import GitHubTokenStatus, GitHubTokenUpdate, Health, TartVersion
 from .deps import Authenticated, ServicesDep
 
 router = APIRouter(prefix="/api", dependencies=[Authenticated])

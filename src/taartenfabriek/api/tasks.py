@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from ..models import Task
+from ..core.models import Task
 from ..tasks.store import MAX_LOG_LINES
 from .deps import Authenticated, ServicesDep
 

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body
 
-from ..models import (
+from ..core.models import (
     ConfigUpdate,
     CreateEmptyRequest,
     RenameRequest,
@@ -20,7 +20,7 @@ from ..models import (
     Task,
     VMActions,
 )
-from ..start_options import StartOptionsState, StartRequest, VMStartOptions
+from ..operations.start_options import StartOptionsState, StartRequest, VMStartOptions
 from .deps import Authenticated, ServicesDep
 
 reads = APIRouter(prefix="/api/vms", dependencies=[Authenticated], tags=["lifecycle"])

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Response
 
-from ..models import (
+from ..core.models import (
     VM,
     CloneRequest,
     CreateRequest,
@@ -21,7 +21,7 @@ from ..models import (
     VMImage,
     VMImagesSummary,
 )
-from ..start_options import StartRequest
+from ..operations.start_options import StartRequest
 from .deps import Authenticated, ServicesDep
 
 router = APIRouter(prefix="/api/vms", dependencies=[Authenticated], tags=["vms"])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ..models import Worker
+from ..core.models import Worker
 from .deps import Authenticated, ServicesDep
 from .vms import OptionalBody
 

@@ -7,8 +7,8 @@ import contextlib
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from ..errors import NotFound
-from ..models import FINAL_STATUSES
+from ..core.errors import NotFound
+from ..core.models import FINAL_STATUSES
 
 router = APIRouter()
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from ..models import VM, Worker
+from ..core.models import VM, Worker
 from ..tart.vmdir import OnDisk
 
 

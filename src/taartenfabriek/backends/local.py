@@ -11,13 +11,13 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..accessdates import kept_access_date
-from ..errors import Conflict, TartFailed, TartTimeout, Unsupported
-from ..limits import explain_limit
-from ..logs import redact
-from ..models import VM, Worker
-from ..names import parse_remote
-from ..runlogs import RUN_LOGS_KEPT, RunLogs
+from ..care.accessdates import kept_access_date
+from ..care.limits import explain_limit
+from ..care.runlogs import RUN_LOGS_KEPT, RunLogs
+from ..core.errors import Conflict, TartFailed, TartTimeout, Unsupported
+from ..core.logs import redact
+from ..core.models import VM, Worker
+from ..core.names import parse_remote
 from ..tart import argv, leases, vmdir
 from ..tart.leases import BootWatch
 from ..tart.ocicache import linked_digest, paired_digests

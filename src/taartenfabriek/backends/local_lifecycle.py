@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from .. import procs
-from ..errors import Conflict, TartFailed, TartTimeout
+from ..core import procs
+from ..core.errors import Conflict, TartFailed, TartTimeout
 from ..tart import argv, vmdir
 from ..tart.parse import clean_line, config_fields, progress
 from .base import RunHandle, StartOptions, TaskContext

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..models import VMImage
+from ..core.models import VMImage
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from urllib.parse import quote
 
 import httpx
 
-from ..errors import BackendUnavailable
-from ..models import VMImage
+from ..core.errors import BackendUnavailable
+from ..core.models import VMImage
 from . import images, known
 from .remote import (
     MAX_PAGES,

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
-from ..models import VMImage
+from ..core.models import VMImage
 from . import known
 
 Origin = Literal["github", "registry", "builtin"]

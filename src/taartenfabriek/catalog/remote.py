@@ -16,7 +16,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from ..errors import BackendUnavailable
+from ..core.errors import BackendUnavailable
 
 T = TypeVar("T")
 

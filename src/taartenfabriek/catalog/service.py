@@ -19,8 +19,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .. import __version__
-from ..errors import BackendUnavailable
-from ..models import VMImage
+from ..core.errors import BackendUnavailable
+from ..core.models import VMImage
 from . import images, known
 from .cache import CatalogFile, Snapshot
 from .token import GitHubTokenStore

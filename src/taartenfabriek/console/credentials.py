@@ -13,7 +13,7 @@ import logging
 import threading
 from pathlib import Path
 
-from ..logs import register_secret
+from ..core.logs import register_secret
 from ..security import read_secret, write_secret
 
 log = logging.getLogger(__name__)

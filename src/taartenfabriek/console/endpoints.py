@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..logs import register_secret
-from ..runlogs import RunInfo
+from ..care.runlogs import RunInfo
+from ..core.logs import register_secret
 from .models import ConsoleMode
 
 SCREEN_SHARING_PORT = 5900

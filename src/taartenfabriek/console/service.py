@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from ..backends.base import Backend
-from ..errors import TaartError
-from ..inventory import Inventory
-from ..logs import register_secret
-from ..models import VM
-from ..runlogs import RunInfo, RunLogs
+from ..care.runlogs import RunInfo, RunLogs
+from ..core.errors import TaartError
+from ..core.logs import register_secret
+from ..core.models import VM
+from ..inventory.service import Inventory
 from ..tart.parse import config_fields
 from .credentials import CredentialStore
 from .endpoints import (

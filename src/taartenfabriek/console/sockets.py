@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from ..errors import NotFound, TaartError
+from ..core.errors import NotFound, TaartError
 from .endpoints import ConsoleUnavailable
 from .models import INTERNAL_ERROR, TerminalMessage
 from .relay import Activity, StillRunning, close, fail, relay, relay_screen

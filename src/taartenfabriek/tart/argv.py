@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..errors import InvalidInput
-from ..names import is_safe_argument
+from ..core.errors import InvalidInput
+from ..core.names import is_safe_argument
 
 
 class UnsafeName(InvalidInput, ValueError):

@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from ..names import parse_remote
+from ..core.names import parse_remote
 from .parse import ListEntry
 
 _DIGEST_RE = re.compile(r"sha256:[0-9a-fA-F]{64}")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from ..errors import TartFailed, TartMissing, TartTimeout
+from ..core.errors import TartFailed, TartMissing, TartTimeout
 from .parse import clean_line
 
 LineCallback = Callable[[str, str], None]

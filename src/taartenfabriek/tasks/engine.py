@@ -17,8 +17,8 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Literal
 
-from ..errors import Conflict, NotFound, ShuttingDown, TaartError, TartFailed
-from ..models import FINAL_STATUSES, Task
+from ..core.errors import Conflict, NotFound, ShuttingDown, TaartError, TartFailed
+from ..core.models import FINAL_STATUSES, Task
 from . import recovery
 from .pubsub import PubSub, Subscription
 from .run import TaskRun

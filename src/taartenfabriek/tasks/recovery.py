@@ -16,8 +16,8 @@ import signal
 import time
 from collections.abc import Sequence
 
-from .. import procs
-from ..models import Task
+from ..core import procs
+from ..core.models import Task
 from .store import ProcessRecord, TaskStore
 
 log = logging.getLogger(__name__)

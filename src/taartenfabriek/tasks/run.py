@@ -12,7 +12,7 @@ import asyncio
 import time
 from typing import TYPE_CHECKING
 
-from ..models import Task
+from ..core.models import Task
 from .store import MAX_LINE_CHARS, MAX_LOG_LINES
 
 if TYPE_CHECKING:

@@ -25,9 +25,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
-from .. import procs
-from ..errors import StorageError
-from ..models import Task
+from ..core import procs
+from ..core.errors import StorageError
+from ..core.models import Task
 from .store import MAX_LOG_LINES, ProcessRecord
 
 T = TypeVar("T")

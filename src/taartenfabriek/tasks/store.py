@@ -17,8 +17,8 @@ from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from .. import procs
-from ..models import FINAL_STATUSES, Task
+from ..core import procs
+from ..core.models import FINAL_STATUSES, Task
 
 MAX_LOG_LINES = 5000
 """Lines kept per task; older lines are dropped, keeping the tail."""

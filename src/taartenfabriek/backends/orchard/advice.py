@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...errors import TaartError, Unsupported
+from ...core.errors import TaartError, Unsupported
 
 Json = dict[str, Any]
 

@@ -14,9 +14,9 @@ import logging
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from ...errors import BackendUnavailable, TaartError, Unsupported
-from ...models import VM, Worker
-from ...names import is_remote
+from ...core.errors import BackendUnavailable, TaartError, Unsupported
+from ...core.models import VM, Worker
+from ...core.names import is_remote
 from ...tart.vmdir import OnDisk
 from ..base import RunHandle, StartOptions, TaskContext
 from . import advice

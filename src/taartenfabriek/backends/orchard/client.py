@@ -17,7 +17,7 @@ from urllib.parse import quote
 import httpx
 
 from ... import __version__
-from ...errors import BackendUnavailable, Conflict, InvalidInput, NotFound, TaartError
+from ...core.errors import BackendUnavailable, Conflict, InvalidInput, NotFound, TaartError
 from .context import Connection
 
 USER_AGENT = f"taartenfabriek/{__version__}"

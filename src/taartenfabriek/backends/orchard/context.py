@@ -20,7 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 
-from ...errors import InvalidInput
+from ...core.errors import InvalidInput
 
 DEFAULT_PORT = 6120
 DEV_URL = f"http://127.0.0.1:{DEFAULT_PORT}"

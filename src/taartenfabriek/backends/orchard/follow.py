@@ -15,7 +15,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
-from ...errors import BackendUnavailable, NotFound, TaartError
+from ...core.errors import BackendUnavailable, NotFound, TaartError
 from ..base import TaskContext
 from .client import OrchardClient
 from .mapping import phase

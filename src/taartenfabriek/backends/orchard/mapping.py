@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from ...models import VM, VMState, VMStatus, Worker
+from ...core.models import VM, VMState, VMStatus, Worker
 from ...tart.parse import memory_from_mib
 
 Json = dict[str, Any]

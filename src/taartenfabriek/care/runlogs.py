@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import procs
-from .errors import NotFound
+from ..core import procs
+from ..core.errors import NotFound
 
 RUN_LOGS_KEPT = 10
 """How many `tart run` logs to keep per VM."""

@@ -17,10 +17,10 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from .backends.base import Backend
-from .errors import Conflict, NotFound, TaartError, TartFailed
-from .models import VM, VMConfig
-from .tart.parse import config_fields
+from ..backends.base import Backend
+from ..core.errors import Conflict, NotFound, TaartError, TartFailed
+from ..core.models import VM, VMConfig
+from ..tart.parse import config_fields
 
 log = logging.getLogger(__name__)
 

@@ -22,10 +22,10 @@ from pydantic import (
     model_validator,
 )
 
-from .backends.base import ExtraDisk as BackendDisk
-from .backends.base import SharedDir as BackendDir
-from .backends.base import StartOptions
-from .errors import InvalidInput
+from ..backends.base import ExtraDisk as BackendDisk
+from ..backends.base import SharedDir as BackendDir
+from ..backends.base import StartOptions
+from ..core.errors import InvalidInput
 
 SHARE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 """Shared-folder names and mount tags: a folder name in the guest, never a flag or a path."""

@@ -161,6 +161,6 @@ class Settings(BaseSettings):
 
     @property
     def is_loopback(self) -> bool:
-        from .security import is_loopback_address  # `127.evil.com` is a name, not loopback
+        from ..security import is_loopback_address  # `127.evil.com` is a name, not loopback
 
         return is_loopback_address(self.host)

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import asyncio
 
-from .errors import NotFound, TaartError, Unsupported
+from ..core.errors import NotFound, TaartError, Unsupported
+from ..core.models import VM, ActionState, VMActions, VMState
 from .lifecycle import LifecycleOperations
-from .models import VM, ActionState, VMActions, VMState
 
 CHECKED = ("start", "stop", "suspend", "shutdown", "set", "rename", "delete", "clone")
 """The backend's names for the actions `/actions` reports (resume is a start, edit a set)."""

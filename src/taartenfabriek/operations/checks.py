@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from .backends.base import TaskContext
-from .inventory import Inventory
-from .ipdiag import IPDoctor
-from .limits import check_macos_limit
-from .models import VM
-from .storage import StorageService
-from .tasks.engine import TaskEngine
+from ..backends.base import TaskContext
+from ..care.ipdiag import IPDoctor
+from ..care.limits import check_macos_limit
+from ..care.storage import StorageService
+from ..core.models import VM
+from ..inventory.service import Inventory
+from ..tasks.engine import TaskEngine
 
 
 class CareChecks:

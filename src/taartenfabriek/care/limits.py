@@ -16,12 +16,12 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from .errors import Conflict, TaartError
+from ..core.errors import Conflict, TaartError
 
 if TYPE_CHECKING:  # the backend imports explain_limit; keep this module free of services
-    from .inventory import Inventory
-    from .models import VM
-    from .tasks.engine import TaskEngine
+    from ..core.models import VM
+    from ..inventory.service import Inventory
+    from ..tasks.engine import TaskEngine
 
 LIMIT_MESSAGE = "The number of VMs exceeds the system limit"
 _OTHERS_RE = re.compile(r"\(other running VMs: ([^)]*)\)")

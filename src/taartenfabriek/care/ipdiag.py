@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal, cast
 
-from .models import VM
+from ..core.models import VM
 from .runlogs import RunInfo, RunLogs
 
 Resolver = Literal["dhcp", "arp", "agent"]

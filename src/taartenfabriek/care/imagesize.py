@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .names import RemoteName
+from ..core.names import RemoteName
 
 if TYPE_CHECKING:
     import httpx  # imported when a size is first looked up: it costs ~25 ms at startup

@@ -14,9 +14,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .backends.base import RunHandle
-from .errors import Conflict, InvalidInput, TartTimeout
-from .models import (
+from ..backends.base import RunHandle
+from ..core.errors import Conflict, InvalidInput, TartTimeout
+from ..core.models import (
     VM,
     ConfigUpdate,
     CreateEmptyRequest,
@@ -24,9 +24,9 @@ from .models import (
     ShutdownRequest,
     Task,
 )
+from ..tasks.engine import ClaimMode, TaskRun
 from .start_options import ExtraDisk, VMStartOptions, check_for_vm
 from .starts import StartOperations, validation_detail
-from .tasks.engine import ClaimMode, TaskRun
 
 
 class LifecycleOperations(StartOperations):

@@ -11,15 +11,15 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from ..backends.base import Backend, StartOptions
+from ..care.runlogs import RunLogs
+from ..core.errors import Conflict, InvalidInput, NotFound, TaartError
+from ..core.models import VM, CloneRequest, CreateRequest, PullRequest, Task
+from ..core.names import is_remote, parse_remote
+from ..inventory.service import Inventory
+from ..tasks.engine import ClaimMode, TaskEngine, TaskRun
 from .actions import ActionOperations
-from .backends.base import Backend, StartOptions
-from .errors import Conflict, InvalidInput, NotFound, TaartError
-from .inventory import Inventory
-from .models import VM, CloneRequest, CreateRequest, PullRequest, Task
-from .names import is_remote, parse_remote
-from .runlogs import RunLogs
 from .start_options import StartRequest, default_display
-from .tasks.engine import ClaimMode, TaskEngine, TaskRun
 from .vmrecords import VMRecords
 
 if TYPE_CHECKING:

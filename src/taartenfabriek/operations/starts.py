@@ -13,12 +13,16 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from .backends.base import Backend, RunHandle
-from .backends.local_lifecycle import start_flags
-from .errors import Conflict, InvalidInput, NotFound, TaartError
-from .inventory import Inventory
-from .models import VM, Task
-from .runlogs import RunLogs
+from ..backends.base import Backend, RunHandle
+from ..backends.local_lifecycle import start_flags
+from ..care.runlogs import RunLogs
+from ..core.errors import Conflict, InvalidInput, NotFound, TaartError
+from ..core.models import VM, Task
+from ..inventory.service import Inventory
+from ..tart import argv
+from ..tart.parse import config_fields
+from ..tart.vmdir import OnDisk
+from ..tasks.engine import ClaimMode, TaskEngine, TaskRun
 from .start_options import (
     LastRun,
     StartOptionsState,
@@ -26,10 +30,6 @@ from .start_options import (
     VMStartOptions,
     check_for_vm,
 )
-from .tart import argv
-from .tart.parse import config_fields
-from .tart.vmdir import OnDisk
-from .tasks.engine import ClaimMode, TaskEngine, TaskRun
 from .vmrecords import VMRecords
 
 Work = Callable[[TaskRun], Awaitable[dict[str, Any]]]

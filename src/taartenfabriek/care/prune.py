@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from .care_models import PruneEntry, PrunePlan, PruneRequest
-from .models import VM
-from .names import parse_remote
+from ..core.care_models import PruneEntry, PrunePlan, PruneRequest
+from ..core.models import VM
+from ..core.names import parse_remote
 
 GB = 1_000_000_000
 GIB = 1024**3

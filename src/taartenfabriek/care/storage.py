@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .backends.base import Backend
-from .care_models import (
+from ..backends.base import Backend
+from ..core.care_models import (
     PrunePlan,
     PruneRequest,
     StorageItem,
@@ -27,11 +27,12 @@ from .care_models import (
     StorageTotals,
     Volume,
 )
-from .errors import Conflict, InsufficientStorage, TaartError, Unsupported
+from ..core.errors import Conflict, InsufficientStorage, TaartError, Unsupported
+from ..core.models import Task
+from ..core.names import parse_remote
+from ..inventory.service import Inventory
+from ..tasks.engine import ClaimMode, TaskEngine, TaskRun
 from .imagesize import ImageSizes, SizeUnknown
-from .inventory import Inventory
-from .models import Task
-from .names import parse_remote
 from .prune import (
     GB,
     IPSWFile,
@@ -42,7 +43,6 @@ from .prune import (
     plan,
     vm_prunables,
 )
-from .tasks.engine import ClaimMode, TaskEngine, TaskRun
 
 log = logging.getLogger(__name__)
 
