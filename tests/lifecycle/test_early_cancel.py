@@ -35,13 +35,14 @@ def _alive(pid: int) -> bool:
 
 
 def test_a_cancelled_start_ends_its_tart_run_before_the_vm_is_locked(make_lab: Any) -> None:
-    lab = make_lab(TART_SIM_LOCK_SECONDS="4")
+    lab = make_lab(TART_SIM_LOCK_SECONDS="20")
     lab.seed("dev")
     task = lab.post("/api/vms/dev/start")
     pid = _run_pid(lab, "dev")
     assert lab.server.tart("stop", "dev", check=False).returncode == 2  # "not running" yet
     lab.post(f"/api/tasks/{task['id']}/cancel")
-    final = lab.done(task, "failed")
+    final = lab.server.wait_task(task["id"])
+    assert final["status"] == "failed", final
     assert not _alive(pid)  # the VM can never come up now
     assert "ending the tart run this start spawned" in str(final["logs"])
     assert lab.tart_state("dev") == "stopped"
