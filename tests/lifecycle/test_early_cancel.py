@@ -42,7 +42,7 @@ def test_a_cancelled_start_ends_its_tart_run_before_the_vm_is_locked(make_lab: A
     assert lab.server.tart("stop", "dev", check=False).returncode == 2  # "not running" yet
     lab.post(f"/api/tasks/{task['id']}/cancel")
     final = lab.server.wait_task(task["id"])
-    assert final["status"] == "failed", final
+    assert final["status"] == "failed", (final["logs"], final["updated_at"] - final["created_at"])
     assert not _alive(pid)  # the VM can never come up now
     assert "ending the tart run this start spawned" in str(final["logs"])
     assert lab.tart_state("dev") == "stopped"

@@ -261,6 +261,8 @@ class LocalBackend(LocalLifecycle):
         deadline = time.monotonic() + self.ip_timeout
         stale: str | None = None
         while True:
+            if ctx.cancel_requested:  # Python 3.11's wait_for can swallow a cancel that meets
+                raise asyncio.CancelledError  # the end of `tart ip` (fixed in 3.12)
             if process.returncode is not None:
                 output = redact(_read_tail(log_path))  # it may hold the VNC password
                 lines = [clean_line(line) for line in output.splitlines() if line.strip()]
