@@ -67,3 +67,19 @@ def test_a_mac_collision_discards_the_saved_state(tart_sim: TartSim) -> None:
     assert code == 0
     assert "Resetting VM to assign a new MAC address..." in out
     assert "resuming VM..." not in out  # it booted fresh: the snapshot is gone
+
+
+def test_vnc_takes_an_earlier_runs_lease_at_once(tart_sim: TartSim) -> None:
+    """Screen Sharing's URL comes from the dhcp resolver, stale leases included."""
+    tart_sim.seed_vm("vm")
+    first = tart_sim.start_vm("vm", "--vnc")
+    tart_sim.wait_until(lambda: tart_sim.run("ip", "vm").returncode == 0)
+    tart_sim.run("stop", "vm")
+    assert _finish(first)[0] == 0
+    slow = dict(tart_sim.env, TART_SIM_BOOT_SECONDS="30")
+    again = tart_sim.spawn("run", "vm", "--vnc", "--no-graphics", env=slow)
+    assert again.stdout is not None
+    line = again.stdout.readline()  # long before the guest boots
+    assert line.startswith("VNC server is running at vnc://192.168.64."), line
+    tart_sim.run("stop", "vm")
+    again.wait(timeout=10)

@@ -269,7 +269,10 @@ class Session:
                         self.mac, network.ip_for_mac(self.mac), self.vm.name, renew=not self.resumes
                     )
                 lease_due = None
-            if vnc_pending and self.ip_at is not None and now >= self.ip_at:
+            # `--vnc` resolves like `tart ip` (ScreenSharingVNC.swift:14): an unexpired lease
+            # of an earlier run answers at once, before this guest is up
+            stale = vnc_pending and not ns.net_bridged and leases.lookup(self.mac) is not None
+            if vnc_pending and (stale or (self.ip_at is not None and now >= self.ip_at)):
                 out(_vnc_message(f"vnc://{network.ip_for_mac(self.mac)}", ns))
                 vnc_pending = False
             if vnc_pending and now >= vnc_deadline:
