@@ -75,3 +75,54 @@ def test_demo_inventory_and_clean_exit(tmp_path: Path) -> None:
     assert _sim_runs(demo_home / "tart") == []
     assert not (demo_home / "token").exists()
     assert oct((tmp_path / "home").stat().st_mode & 0o777) == "0o700"
+
+
+def test_a_demo_start_reads_the_simulators_leases(tmp_path: Path) -> None:
+    """On a Mac, /var/db/dhcpd_leases knows no demo VM: the demo reads tart-sim's own file."""
+    leases = tmp_path / "dhcpd_leases"  # a Mac's, with someone else's lease
+    leases.write_text(
+        "{\n\tname=other\n\tip_address=192.168.64.9\n\thw_address=1,aa:bb:cc:dd:ee:ff\n"
+        "\tidentifier=1,aa:bb:cc:dd:ee:ff\n\tlease=0x7fffffff\n}\n"
+    )
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TARTVM_", "TART_"))}
+    env.update(
+        {
+            "TARTVM_HOME": str(tmp_path / "home"),
+            "TART_SIM_BOOT_SECONDS": "0.3",
+            "TARTVM_DHCPD_LEASES": str(leases),
+            "TARTVM_START_IP_TIMEOUT": "15",
+        }
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "taartenfabriek", "serve", "--demo", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        token_file = tmp_path / "home" / "token"
+        deadline = time.monotonic() + 30
+        while not token_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        client = httpx.Client(
+            base_url=f"http://127.0.0.1:{port}",
+            headers={"X-Local-Token": token_file.read_text().strip()},
+            timeout=30,
+        )
+        while time.monotonic() < deadline:
+            try:
+                if client.get("/api/health").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        task = client.post("/api/vms/ubuntu-build/start").json()
+        while task["status"] in ("pending", "running") and time.monotonic() < deadline + 30:
+            time.sleep(0.2)
+            task = client.get(f"/api/tasks/{task['id']}").json()
+        client.close()
+        assert task["status"] == "completed", task
+        assert task["result"]["ip_address"], task
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
