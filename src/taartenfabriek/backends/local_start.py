@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from ..care.limits import explain_limit
 from ..care.runlogs import RunLogs
-from ..core.errors import TartFailed
+from ..core.errors import TaartError, TartFailed
 from ..core.logs import redact
 from ..tart import argv, vmdir
 from ..tart.leases import BootWatch
-from ..tart.parse import clean_line, vnc_url
+from ..tart.parse import clean_line, config_fields, vnc_url
 from .base import StartOptions, TaskContext
 from .local_lifecycle import end_own_run, explain_run_exit, start_flags
 
@@ -43,6 +43,20 @@ class LocalStart:
         async def ip(self, name: str, wait: int = 0) -> str | None: ...
 
         def peek(self, name: str) -> vmdir.OnDisk | None: ...
+
+        async def get_config(self, name: str) -> dict[str, Any]: ...
+
+    async def _running(self, name: str) -> bool:
+        """Whether `tart run` holds the VM's lock yet (it takes it only once the VM is built,
+        Tart `Sources/tart/Commands/Run.swift:451`): from TART_HOME when the backend can read
+        it, else from `tart get` (one call, once an IP turned up); unknown counts as yes."""
+        seen = self.peek(name)
+        if seen is not None:
+            return seen.state == "running"
+        try:
+            return _state_of(await self.get_config(name)) == "running"
+        except TaartError:
+            return True
 
     def _watch(self, process: asyncio.subprocess.Process, log_path: Path) -> None:
         """Record in the run's sidecar when and how `tart run` ended (while we are up)."""
@@ -117,9 +131,8 @@ class LocalStart:
                 if stale != ip:  # a lease of an earlier run: the guest is not up yet
                     ctx.log(f"{ip} is the lease of an earlier run; waiting for the guest's own")
                 stale, ip = ip, None
-            seen = self.peek(name)  # `tart run` locks the VM late (Tart Run.swift:451)
-            if ip is not None and seen is not None and seen.state != "running":
-                ip = None
+            if ip is not None and not await self._running(name):
+                ip = None  # an earlier run's lease, before this `tart run` took the VM's lock
             if ip is not None and process.returncode is None:
                 url = _find_vnc_url(log_path) or f"vnc://{ip}"
                 ctx.log(f"IP address: {ip}")
@@ -132,6 +145,10 @@ class LocalStart:
                     "vnc_url": _find_vnc_url(log_path),
                 }
             await asyncio.sleep(0.5)
+
+
+def _state_of(config: dict[str, Any]) -> str:
+    return str(config_fields(config)["state"])
 
 
 def _read_tail(path: Path, limit: int = 65536) -> str:
