@@ -45,6 +45,8 @@ class ServerProcess:
     token: str = ""
     own_group: bool = False
     """Start the server in its own process group, as a shell starts a job (Ctrl+C tests)."""
+    cwd: Path | None = None
+    """Working directory of the server (None: the test's)."""
 
     @property
     def home(self) -> Path:
@@ -117,6 +119,7 @@ class ServerProcess:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             process_group=0 if self.own_group else None,
+            cwd=self.cwd,
         )
         log.close()
         deadline = time.monotonic() + timeout

@@ -23,7 +23,7 @@ from .backends.local import LocalBackend
 from .care.imagesize import ImageSizes
 from .care.ipdiag import IPDoctor, ResolverStore
 from .care.runlogs import RunLogs
-from .care.storage import StorageService, resolve_tart_home
+from .care.storage import StorageService
 from .catalog import Catalog, GitHubTokenStore
 from .console import (
     CREDENTIALS_FILE,
@@ -48,6 +48,7 @@ from .security import (
     secure_state,
 )
 from .services import Services
+from .tart.home import resolve_tart_home
 from .tart.runner import TartRunner
 from .tasks.engine import TaskEngine
 from .tasks.signals import on_exit_signal
@@ -76,8 +77,9 @@ def build_services(settings: Settings) -> Services:
             f"cannot use the state folder {settings.home}: {exc.strerror or exc}"
         ) from exc
     env = dict(os.environ)
-    if settings.tart_home is not None:
-        env["TART_HOME"] = str(settings.tart_home)
+    tart_home = resolve_tart_home(settings.tart_home, os.environ)
+    if settings.tart_home is not None or os.environ.get("TART_HOME"):
+        env["TART_HOME"] = str(tart_home)  # the very path the server reads (point 8, #16)
     backend: Backend
     local: LocalBackend | None = None
     if settings.backend == "orchard":
@@ -118,7 +120,6 @@ def build_services(settings: Settings) -> Services:
     )
     resolvers = ResolverStore(settings.home / "ip-resolvers.json")
     doctor = IPDoctor(resolvers, runlogs, ip_errors, grace=settings.ip_boot_grace)
-    tart_home = resolve_tart_home(settings.tart_home, os.environ)
     if local is not None:
         local.resolver_for = doctor.resolver_arg
         local.tart_home = tart_home
@@ -138,6 +139,7 @@ def build_services(settings: Settings) -> Services:
         sizes=ImageSizes(settings.registry_url, timeout=settings.registry_timeout),
         free_space_override_gb=settings.free_space_override,
         pull_space_check=settings.pull_space_check,
+        auto_prune="TART_NO_AUTO_PRUNE" not in env,  # Prune.swift:108 checks only its presence
     )
     checks = CareChecks(
         inventory=inventory,

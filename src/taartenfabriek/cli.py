@@ -180,6 +180,25 @@ def token(
 
 
 @app.command()
+def doctor(
+    as_json: Annotated[
+        bool, typer.Option("--json", help='Print {"checks": [{name, ok, detail, fix}]}.')
+    ] = False,
+    tart_path: Annotated[
+        str | None, typer.Option(help="tart executable (TARTVM_TART_PATH).")
+    ] = None,
+) -> None:
+    """Check this Mac for what the server needs (Tart, macOS, TART_HOME, Softnet, Local
+    Network, the LaunchAgent), each finding with its fix; exit 1 when a check fails."""
+    from . import doctor as checkup
+
+    checks = checkup.diagnose(_settings(tart_path=tart_path))
+    print(checkup.as_json(checks) if as_json else checkup.as_text(checks))
+    if not all(check.ok for check in checks):
+        raise typer.Exit(1)
+
+
+@app.command()
 def version() -> None:
     """Print the version."""
     print(__version__)

@@ -91,3 +91,47 @@ def test_storage_routes_need_the_token(server: ServerProcess) -> None:
     ):
         answer = httpx.request(method, server.base_url + path, json={}, timeout=10)
         assert answer.status_code in (401, 403), (method, path, answer.status_code)
+
+
+def test_room_that_tarts_own_pruning_makes(care_server: Any) -> None:
+    """Tart prunes its caches before a pull (Prune.swift `reclaimIfNeeded`): 30 GB free plus
+    25 GB of cached images fit a 50.1 GB image, with a warning; unless TART_NO_AUTO_PRUNE."""
+    from taartenfabriek.sim.seed import seed_image
+
+    with running_registry() as registry:
+        for extra, fits in (({}, True), ({"TART_NO_AUTO_PRUNE": "1"}, False)):
+            server = care_server(
+                env={
+                    "TARTVM_REGISTRY_URL": registry.url,
+                    "TARTVM_FREE_SPACE_OVERRIDE": "30",
+                    **extra,
+                }
+            )
+            seed_image(server.tart_home, "ghcr.io/cirruslabs/debian:old", allocated_gb=25)
+            server.start()
+            with server.client() as client:
+                client.post("/api/vms/refresh")
+                answer = client.post("/api/vms/pull", json={"oci_url": IMAGE})
+                if not fits:
+                    assert answer.status_code == 507, answer.text
+                    assert "TART_NO_AUTO_PRUNE is set" in answer.json()["detail"]
+                    assert "purgeable" in answer.json()["detail"]
+                    continue
+                assert answer.status_code == 200, answer.text
+                done = server.wait_task(answer.json()["id"])
+                (line,) = [ln for ln in done["logs"] if "free-space check" in ln]
+                assert line.startswith("warning: free-space check: ")
+                assert "30.0 GB free: Tart will prune up to 20.1 GB" in line
+                assert "macOS may free more" in line
+
+    with running_registry() as registry:
+        server = care_server(
+            env={"TARTVM_REGISTRY_URL": registry.url, "TARTVM_FREE_SPACE_OVERRIDE": "30"}
+        )
+        seed_image(server.tart_home, "ghcr.io/cirruslabs/debian:old", allocated_gb=5)
+        server.start()
+        with server.client() as client:
+            client.post("/api/vms/refresh")
+            refused = client.post("/api/vms/pull", json={"oci_url": IMAGE})
+            assert refused.status_code == 507, refused.text
+            assert "Tart could free 5.0 GB of cached images and IPSWs" in refused.text

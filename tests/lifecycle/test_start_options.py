@@ -121,7 +121,6 @@ def test_bad_options_are_refused_before_any_task(lab: Lab, tmp_path: Path) -> No
         ("lin", {"disks": ["/x/ubuntu-24.04-live-server-amd64.iso"]}, "arm64"),
         ("lin", {"suspendable": True}, "macOS guests only"),
         ("mac", {"rosetta_tag": "rosetta"}, "Linux guests"),
-        ("mac", {"suspendable": True, "dirs": [f"d:{tmp_path}"]}, "shared folders"),
         ("lin", {"network": "bridged"}, "bridged_interface"),
         ("lin", {"network": "bridged", "bridged_interface": "--net-host"}, "interface"),
         ("lin", {"rosetta_tag": "r" * 36}, "fewer than 36 bytes"),

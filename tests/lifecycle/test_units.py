@@ -14,10 +14,13 @@ from taartenfabriek.core.models import ConfigUpdate, CreateEmptyRequest, RenameR
 from taartenfabriek.operations.start_options import (
     StartRequest,
     VMStartOptions,
+    check_for_tart,
     check_for_vm,
 )
 from taartenfabriek.operations.vmrecords import VMRecords
 from taartenfabriek.tart import argv
+from taartenfabriek.tart.features import parse_version
+from taartenfabriek.tart.host import Host
 
 
 def flags(**options: object) -> list[str]:
@@ -77,7 +80,6 @@ def test_bridged_interface_only_with_bridged_networking() -> None:
         ({"disks": ["/isos/Fedora-Server-dvd-x86_64-41-1.4.iso"]}, "arm64"),
         ({"disks": ["/isos/alpine-virt-3.20.3-x86_64.iso"]}, "arm64"),
         ({"disks": ["/a:b/c.iso"]}, "':'"),
-        ({"suspendable": True, "dirs": ["a:/tmp"]}, "shared folders"),
         ({"bridged_interface": "-x", "network": "bridged"}, "interface"),
         ({"rosetta_tag": "--evil"}, "mount tag"),
         ({"rosetta_tag": "r" * 36}, "fewer than 36 bytes"),
@@ -121,7 +123,6 @@ def test_check_for_vm(tmp_path: Path) -> None:
     cases = [
         ({"suspendable": True}, "linux", False, "macOS guests only"),
         ({"rosetta_tag": "rosetta"}, "darwin", False, "Linux guests"),
-        ({"dirs": [f"d:{tmp_path}"]}, "darwin", True, "suspended"),
         ({"dirs": [f"d:{tmp_path}/missing"]}, "linux", False, "not a folder"),
         ({"disks": [str(tmp_path / "missing.iso")]}, "linux", False, "does not exist"),
         ({"disks": [str(tmp_path)]}, "linux", False, "is a folder"),
@@ -215,3 +216,35 @@ def test_run_flag_values_never_become_flags(bad: str) -> None:
         argv.disk_spec(bad)
     with pytest.raises((ValueError, InvalidInput)):
         argv.create_from_ipsw("vm", bad)
+
+
+def test_check_for_tart(tmp_path: Path) -> None:
+    """Shared folders on a suspendable (or suspended) VM: refused before Tart 2.27.2 only."""
+    both = VMStartOptions.model_validate({"suspendable": True, "dirs": [f"d:{tmp_path}"]})
+    dirs = VMStartOptions.model_validate({"dirs": [f"d:{tmp_path}"]})
+    old, new = parse_version("2.27.1"), parse_version("2.27.2")
+    with pytest.raises(InvalidInput, match=r"2\.27\.2 or newer.*remove dirs or suspendable"):
+        check_for_tart(both, tart=old, host=None)
+    with pytest.raises(InvalidInput, match=r"2\.27\.2 or newer.*is suspended"):
+        check_for_tart(dirs, tart=old, host=None, suspended=True)
+    check_for_tart(dirs, tart=old, host=None)
+    for options, suspended in ((both, False), (dirs, True)):
+        check_for_tart(options, tart=new, host=None, suspended=suspended)
+        check_for_vm(options, os_name="darwin", suspended=suspended)
+    intel = Host(is_mac=True, apple_silicon=False, macos=(15, 0, 0))
+    with pytest.raises(InvalidInput, match=r"Apple silicon.*choose display none"):
+        check_for_tart(VMStartOptions(), tart=new, host=intel)
+    check_for_tart(VMStartOptions(display="none"), tart=new, host=intel)
+
+
+def test_softnet_is_refused_on_a_mac_where_it_is_not_set_up(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no softnet anywhere
+    monkeypatch.setattr("taartenfabriek.tart.host._softnet_cache", None)
+    mac = Host(is_mac=True, apple_silicon=True, macos=(15, 0, 0))
+    with pytest.raises(InvalidInput, match=r"softnet is not on the PATH.*once from a terminal"):
+        check_for_tart(VMStartOptions(network="softnet"), tart=None, host=mac)
+    check_for_tart(VMStartOptions(network="nat"), tart=None, host=mac)
+    not_a_mac = Host(is_mac=False, apple_silicon=True, macos=(26, 0, 0))
+    check_for_tart(VMStartOptions(network="softnet"), tart=None, host=not_a_mac)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from ..backends.local_lifecycle import tart_and_host
 from ..core.care_models import IPResolverState, IPResolverUpdate
-from ..core.errors import Conflict
+from ..core.errors import Conflict, Unsupported
 from ..services import Services
+from ..tart import features
 from .deps import Authenticated, ServicesDep
 
 router = APIRouter(prefix="/api/vms", dependencies=[Authenticated], tags=["vms"])
@@ -39,6 +41,11 @@ async def set_resolver(
     vm = await services.inventory.lookup(vm_name)
     if vm.kind == "base_image":
         raise Conflict(f"{vm.name} is a base image: it has no IP address; clone it first")
+    if body.resolver == "agent":  # IP.swift:7, Tart 2.28.0 (tart/features.py)
+        release, _ = await tart_and_host(services.backend)
+        reason = features.refusal(release, "ip-agent")
+        if reason is not None:
+            raise Unsupported(reason)
     services.ip_resolvers.set(vm.name, body.resolver)
     services.inventory.redecorate()
     return await _state(services, vm.name)

@@ -5,8 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from .. import __version__
+from ..backends.local_lifecycle import tart_and_host
 from ..catalog import mask_token
-from ..core.models import GitHubTokenStatus, GitHubTokenUpdate, Health, TartVersion
+from ..core.models import GitHubTokenStatus, GitHubTokenUpdate, Health, HostInfo, TartVersion
+from ..tart.features import MINIMUM, minimum_refusal, release_text
+from ..tart.host import allowances
 from .deps import Authenticated, ServicesDep
 
 router = APIRouter(prefix="/api", dependencies=[Authenticated])
@@ -16,13 +19,23 @@ router = APIRouter(prefix="/api", dependencies=[Authenticated])
 async def health(services: ServicesDep) -> Health:
     """Server status and version, and whether the inventory is current."""
     inventory = services.inventory
+    release, host = await tart_and_host(services.backend, wait=1.0)
+    limits = allowances(release, host) if services.backend.kind == "local" else {}
     return Health(
         version=__version__,
         backend=services.backend.kind,
-        tart_available=None if services.tart_version is None else True,
+        tart_available=None if services.tart_version is None and release is None else True,
         inventory_stale=inventory.stale,
         inventory_age=inventory.age,
         demo=services.settings.demo,
+        tart_version=release.raw if release is not None else None,
+        tart_minimum=release_text(MINIMUM) if services.backend.kind == "local" else None,
+        tart_supported=None if release is None else minimum_refusal(release) is None,
+        host=None
+        if host is None
+        else HostInfo(is_mac=host.is_mac, apple_silicon=host.apple_silicon, macos=host.macos_text),
+        allows={key: reason is None for key, reason in limits.items()},
+        refusals={key: reason for key, reason in limits.items() if reason is not None},
     )
 
 

@@ -10,10 +10,11 @@ from typing import Any, TypeVar
 
 from ..care.accessdates import kept_access_date
 from ..care.runlogs import RUN_LOGS_KEPT, RunLogs
-from ..core.errors import Conflict, TartFailed, TartTimeout, Unsupported
+from ..core.errors import TartFailed, TartTimeout, Unsupported
 from ..core.models import VM, Worker
 from ..core.names import parse_remote
 from ..tart import argv, leases, vmdir
+from ..tart.host import Host, detect
 from ..tart.ocicache import linked_digest, paired_digests
 from ..tart.parse import (
     ListEntry,
@@ -25,10 +26,10 @@ from ..tart.parse import (
 )
 from ..tart.runner import RunResult, TartRunner, describe_failure
 from .base import TaskContext
-from .local_lifecycle import LocalLifecycle, mac_twin_refusal
+from .local_lifecycle import LocalLifecycle, tart_and_host
 from .local_start import LocalStart
 
-__all__ = ["RUN_LOGS_KEPT", "LocalBackend", "fold_entries"]
+__all__ = ["RUN_LOGS_KEPT", "LocalBackend", "fold_entries", "tart_and_host"]
 
 T = TypeVar("T")
 
@@ -72,6 +73,7 @@ class LocalBackend(LocalStart, LocalLifecycle):
         self.disk_agrees = False
         """Whether TART_HOME's lock files have shown the running VMs `tart list` reported
         (see `peek`)."""
+        self.host: Host = detect()
 
     # --- reads ---------------------------------------------------------------------------
 
@@ -79,8 +81,7 @@ class LocalBackend(LocalStart, LocalLifecycle):
         return await self.runner.run(args, timeout=timeout or self.timeout, check=True)
 
     async def version(self) -> str:
-        result = await self._check(argv.version())
-        return result.stdout.strip()
+        return (await self.runner.release()).raw
 
     async def get_config(self, name: str) -> dict[str, Any]:
         with kept_access_date(self.tart_home, name):  # reading is not using (prune by age)
@@ -96,6 +97,9 @@ class LocalBackend(LocalStart, LocalLifecycle):
             result = await self.runner.run(args, timeout=self.timeout + wait)
         except TartTimeout:
             self.ip_errors[name] = "tart ip did not answer in time"
+            return None
+        except Unsupported as exc:  # a resolver this Tart does not have (tart/features.py)
+            self.ip_errors[name] = exc.detail
             return None
         address = ip_address(result.stdout) if result.ok else None
         if address is None:
@@ -268,14 +272,6 @@ class LocalBackend(LocalStart, LocalLifecycle):
             "memory": f"{memory_gb}G",
             "disk_size": f"{disk_size_gb}G",
         }
-
-    async def check(self, action: str, vm: VM | None) -> None:
-        """Tart on this Mac can do every action of the API, but a resume that would lose the
-        VM's saved state is refused (`mac_twin_refusal`)."""
-        if action == "start" and vm is not None and self.tart_home is not None:
-            refusal = mac_twin_refusal(self.tart_home, vm.name)
-            if refusal:
-                raise Conflict(refusal)
 
     async def workers(self) -> list[Worker]:
         raise Unsupported(NO_WORKERS)

@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..core import procs
-from ..core.errors import Conflict, TartFailed, TartTimeout
-from ..tart import argv, vmdir
+from ..core.errors import Conflict, TaartError, TartFailed, TartTimeout, Unsupported
+from ..core.models import VM
+from ..tart import argv, features, vmdir
+from ..tart.host import Host
 from ..tart.parse import clean_line, config_fields, progress
-from .base import RunHandle, StartOptions, TaskContext
+from .base import Backend, RunHandle, StartOptions, TaskContext
 
 if TYPE_CHECKING:
     from ..tart.runner import RunResult, TartRunner
@@ -111,6 +113,42 @@ class LocalLifecycle:
     tart_home: Path | None
     timeout: float
     long_timeout: float
+    host: Host
+
+    _release_task: asyncio.Task[features.TartRelease | None] | None = None
+
+    async def _read_release(self) -> features.TartRelease | None:
+        try:
+            return await self.runner.release()
+        except TaartError:
+            return None
+
+    async def release(self, wait: float = 10.0) -> features.TartRelease | None:
+        """This Tart's version; None when `tart --version` cannot be run or read, or has not
+        answered within `wait` seconds (a hanging tart must not hang a health check: the
+        question keeps running and the next call may have the answer)."""
+        task = self._release_task
+        if task is None or (task.done() and task.result() is None):
+            task = self._release_task = asyncio.ensure_future(self._read_release())
+        done, _ = await asyncio.wait({task}, timeout=wait)
+        return task.result() if done else None
+
+    async def check(self, action: str, vm: VM | None) -> None:
+        """What this Mac's Tart or macOS cannot do: graceful shutdown before Tart 2.12.0
+        (SIGUSR2 would kill the VM), suspend before macOS 14; and a resume that would lose the
+        VM's saved state (`mac_twin_refusal`)."""
+        if action == "shutdown":
+            reason = features.refusal(await self.release(), "shutdown")
+            if reason is not None:
+                raise Unsupported(f"{reason}; stop the VM instead")
+        if action == "suspend":
+            reason = self.host.refusal("suspend") or self.host.refusal("suspendable")
+            if reason is not None:
+                raise Unsupported(reason)
+        if action == "start" and vm is not None and self.tart_home is not None:
+            refusal = mac_twin_refusal(self.tart_home, vm.name)  # a resume that loses the state
+            if refusal:
+                raise Conflict(refusal)
 
     if TYPE_CHECKING:
 
@@ -176,6 +214,11 @@ class LocalLifecycle:
     ) -> dict[str, Any]:
         """SIGUSR2 to the `tart run` this server started: Tart asks the guest OS to stop (like
         a power-button press) and exits when the guest has powered off."""
+        # Before Tart 2.12.0 `tart run` has no SIGUSR2 handler (Run.swift:586 came with #842):
+        # the signal's default action would kill it, and the VM with it. Never send it there.
+        reason = features.refusal(await self.runner.release(), "shutdown")
+        if reason is not None:
+            raise Unsupported(f"{reason}; stop the VM instead")
         if not await self.owns_run(name, run):
             raise Conflict(
                 f"the tart run process this server started for {name} (pid {run.pid}) is gone: "
@@ -290,3 +333,13 @@ class LocalLifecycle:
         return await self.runner.run(
             args, timeout=self.long_timeout, check=True, on_line=on_line, on_spawn=ctx.add_pid
         )
+
+
+async def tart_and_host(
+    backend: Backend, wait: float = 10.0
+) -> tuple[features.TartRelease | None, Host | None]:
+    """This Mac's Tart version and host when the backend drives `tart` here; (None, None)
+    for a backend that does not (its Macs are elsewhere)."""
+    if not isinstance(backend, LocalLifecycle):
+        return None, None
+    return await backend.release(wait), backend.host

@@ -13,12 +13,12 @@ import contextlib
 import logging
 import os
 import shutil
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ..backends.base import Backend
+from ..backends.local_lifecycle import tart_and_host
 from ..core.care_models import (
     PrunePlan,
     PruneRequest,
@@ -31,6 +31,8 @@ from ..core.errors import Conflict, InsufficientStorage, TaartError, Unsupported
 from ..core.models import Task
 from ..core.names import parse_remote
 from ..inventory.service import Inventory
+from ..tart import features
+from ..tart.home import resolve_tart_home
 from ..tasks.engine import ClaimMode, TaskEngine, TaskRun
 from .imagesize import ImageSizes, SizeUnknown
 from .prune import (
@@ -46,13 +48,7 @@ from .prune import (
 
 log = logging.getLogger(__name__)
 
-
-def resolve_tart_home(configured: Path | None, environ: Mapping[str, str]) -> Path:
-    """TART_HOME as tart will see it: the setting, else the environment's, else ~/.tart."""
-    if configured is not None:
-        return configured.expanduser()
-    value = environ.get("TART_HOME")
-    return Path(value).expanduser() if value else Path("~/.tart").expanduser()
+__all__ = ["StorageService", "resolve_tart_home"]
 
 
 def _gb(value: int) -> float:
@@ -70,6 +66,7 @@ class StorageService:
         sizes: ImageSizes,
         free_space_override_gb: float | None = None,
         pull_space_check: bool = True,
+        auto_prune: bool = True,
     ) -> None:
         self.tart_home = tart_home
         self.backend = backend
@@ -78,6 +75,8 @@ class StorageService:
         self.sizes = sizes
         self.free_space_override_gb = free_space_override_gb
         self.pull_space_check = pull_space_check
+        self.auto_prune = auto_prune
+        """Whether `tart` prunes its caches to make room (TART_NO_AUTO_PRUNE not in its env)."""
 
     def _require_local(self) -> None:
         if self.backend.kind != "local":
@@ -177,6 +176,18 @@ class StorageService:
 
     # --- prune ---------------------------------------------------------------------------
 
+    async def _check_age(self, request: PruneRequest) -> None:
+        """Prune by age reads `tart list`'s `Accessed` (List.swift:10), which came with Tart
+        2.31.0: an older Tart gives no date to judge by, so say so rather than prune nothing."""
+        if request.older_than_days is None:
+            return
+        release, _ = await tart_and_host(self.backend)
+        reason = features.refusal(release, "accessed")
+        if reason is not None:
+            raise Unsupported(
+                f"prune by age cannot judge what is old: {reason}; a space budget works without it"
+            )
+
     async def _candidates(self, entries: str) -> list[Prunable]:
         vms = await self.inventory.refresh()
         if entries == "vms":
@@ -186,12 +197,14 @@ class StorageService:
     async def preview(self, request: PruneRequest) -> PrunePlan:
         """What `tart prune` with these criteria would remove now; removes nothing."""
         self._require_local()
+        await self._check_age(request)
         result, _ = plan(request, await self._candidates(request.entries))
         return result
 
     async def prune(self, request: PruneRequest) -> Task:
         """Remove the preview's entries (`names`), or a fresh plan's; as a task."""
         self._require_local()
+        await self._check_age(request)
         candidates = await self._candidates(request.entries)
         if request.names is None:
             _, chosen = plan(request, candidates)
@@ -278,12 +291,32 @@ class StorageService:
             )
             + f"a {_gb(size.download_bytes)} GB download)"
         )
-        if volume.free_bytes < size.needed_bytes:
-            reclaimable = sum(item.size_bytes for item in image_prunables(self.inventory.vms))
-            raise InsufficientStorage(
-                f"not enough free space to pull {name}: {what}, and the volume holding "
-                f"{volume.path} has {_gb(volume.free_bytes)} GB free. Make room first: cached "
-                f"images take {_gb(reclaimable)} GB (prune them or delete VMs you no longer "
-                "need)"
+        free = volume.free_bytes
+        if free >= size.needed_bytes:
+            return f"free-space check: {what}; {_gb(free)} GB free: fits"
+        # Tart makes room itself before a pull (Prune.swift:107-143 `reclaimIfNeeded`, since
+        # 1.9.2 #565): it deletes least recently used OCI images and IPSWs (never the one being
+        # pulled) when together they free enough, unless TART_NO_AUTO_PRUNE is set. It counts
+        # free space as macOS's "available for important usage", which includes purgeable
+        # space Python cannot read: so refuse only when even Tart's pruning cannot make room.
+        caches = sum(item.size_bytes for item in image_prunables(self.inventory.vms))
+        caches += sum(f.size_bytes for f in self.ipsw_files())
+        purgeable = "macOS may free more: purgeable space it does not count as free"
+        if self.auto_prune and free + caches >= size.needed_bytes:
+            line = (
+                f"free-space check: {what}; {_gb(free)} GB free: Tart will prune up to "
+                f"{_gb(size.needed_bytes - free)} GB of its {_gb(caches)} GB of cached images "
+                f"and IPSWs, least recently used first, to make room; {purgeable}"
             )
-        return f"free-space check: {what}; {_gb(volume.free_bytes)} GB free: fits"
+            log.warning("%s", line)
+            return "warning: " + line
+        after = (
+            f"; Tart could free {_gb(caches)} GB of cached images and IPSWs itself, not enough"
+            if self.auto_prune
+            else "; Tart will not prune its caches for it (TART_NO_AUTO_PRUNE is set)"
+        )
+        raise InsufficientStorage(
+            f"not enough free space to pull {name}: {what}, and the volume holding "
+            f"{volume.path} has {_gb(free)} GB free{after}. Make room first: prune cached "
+            f"images or delete VMs you no longer need; {purgeable}"
+        )

@@ -15,6 +15,7 @@ from ..core.errors import TaartError
 from ..core.logs import register_secret
 from ..core.models import VM
 from ..inventory.service import Inventory
+from ..tart import features
 from ..tart.parse import config_fields
 from .credentials import CredentialStore
 from .endpoints import (
@@ -268,8 +269,18 @@ class ConsoleService:
 
             command = self.settings.terminal_command
             return await OrchardShell.open(orchard, name, command, cols=cols, rows=rows)
+        await self._check_exec()
         argv = self.terminal_argv(name)
         return await TerminalProcess.start(name, argv, self.env, cols=cols, rows=rows)
+
+    async def _check_exec(self) -> None:
+        """`tart exec` came with Tart 2.27.0 and needs macOS 14 (tart/features.py, host.py)."""
+        from ..backends.local import tart_and_host
+
+        release, host = await tart_and_host(self.backend)
+        reason = features.refusal(release, "exec") or (host.refusal("exec") if host else None)
+        if reason is not None:
+            raise ConsoleUnavailable("unsupported", reason)
 
     # --- sessions ------------------------------------------------------------------------
 

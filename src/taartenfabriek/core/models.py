@@ -131,6 +131,15 @@ class VMImagesSummary(BaseModel):
     working_vms: list[VM]
 
 
+class HostInfo(BaseModel):
+    """The Mac the server runs on; a host that is not a Mac (a stand-in for `tart`) counts as
+    Apple silicon on a current macOS."""
+
+    is_mac: bool
+    apple_silicon: bool
+    macos: str | None = Field(None, description="macOS version, e.g. `15.5`.")
+
+
 class Health(BaseModel):
     status: Literal["ok"] = "ok"
     version: str
@@ -139,6 +148,23 @@ class Health(BaseModel):
     inventory_stale: bool = False
     inventory_age: float | None = Field(None, description="Seconds since the last good refresh.")
     demo: bool = False
+    tart_version: str | None = Field(
+        None, description="`tart --version` here (`SNAPSHOT` for a development build)."
+    )
+    tart_minimum: str | None = Field(None, description="The oldest Tart this project supports.")
+    tart_supported: bool | None = Field(
+        None, description="False when this Tart is older than `tart_minimum`; None: unknown."
+    )
+    host: HostInfo | None = Field(None, description="This Mac; None with a remote backend.")
+    allows: dict[str, bool] = Field(
+        default_factory=dict,
+        description="Feature -> whether this Tart on this host allows it (`exec`, `ip-agent`, "
+        "`shutdown`, `random-mac`, `dir-tag`, `net-host`, `accessed`, `suspendable-dirs`, "
+        "`vnc`, `vnc-experimental`, `suspendable`, `rosetta`, `suspend`, `softnet`).",
+    )
+    refusals: dict[str, str] = Field(
+        default_factory=dict, description="Feature -> why it is not allowed (what is needed)."
+    )
 
 
 class TartVersion(BaseModel):

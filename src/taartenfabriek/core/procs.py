@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -79,7 +80,24 @@ def is_tart_run(pid: int, args: Sequence[str], started_at: float | None = None) 
     current = identity(pid)
     if current is None or not _ends_with(current.argv, args):
         return False
-    return started_at is None or abs(current.created - started_at) <= START_SLACK
+    return started_at is None or abs(_created_now(current) - started_at) <= START_SLACK
+
+
+def _created_now(current: Identity) -> float:
+    """When the process started, on today's wall clock.
+
+    On Linux the kernel keeps a start time in ticks since boot, which psutil turns into wall
+    time with the boot time; once the wall clock has drifted from the boot clock (seen here:
+    a virtual machine's clock a second slow within an hour) that is off by the drift. The
+    process's age on the boot clock, taken from now, is not. On macOS the kernel records the
+    start in wall time already.
+    """
+    if not hasattr(time, "CLOCK_BOOTTIME"):
+        return current.created
+    import psutil
+
+    age = time.clock_gettime(time.CLOCK_BOOTTIME) - (current.created - psutil.boot_time())
+    return time.time() - age
 
 
 def interrupt(pid: int, sig: int = signal.SIGINT) -> bool:

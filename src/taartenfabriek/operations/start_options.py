@@ -26,6 +26,8 @@ from ..backends.base import ExtraDisk as BackendDisk
 from ..backends.base import SharedDir as BackendDir
 from ..backends.base import StartOptions
 from ..core.errors import InvalidInput
+from ..tart import features
+from ..tart.host import Host
 
 SHARE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 """Shared-folder names and mount tags: a folder name in the guest, never a flag or a path."""
@@ -191,7 +193,8 @@ class VMStartOptions(BaseModel):
         None, description="Linux guests: share Rosetta under this mount tag.", examples=["rosetta"]
     )
     suspendable: bool = Field(
-        False, description="macOS guests: allow suspend (no shared folders then)."
+        False,
+        description="macOS guests: allow suspend (with shared folders from Tart 2.27.2 on).",
     )
     dirs: list[SharedDir] = Field(default_factory=list, max_length=MAX_DIRS)
     disks: list[ExtraDisk] = Field(default_factory=list, max_length=MAX_DISKS)
@@ -216,10 +219,6 @@ class VMStartOptions(BaseModel):
             raise ValueError("bridged networking needs bridged_interface, e.g. en0")
         if self.network != "bridged":
             self.bridged_interface = None
-        if self.suspendable and self.dirs:
-            raise ValueError(
-                "Tart cannot suspend a VM with shared folders: remove dirs or suspendable"
-            )
         names = [d.name.lower() for d in self.dirs]
         if len(set(names)) != len(names):
             raise ValueError("each shared folder needs its own name")
@@ -309,6 +308,47 @@ class StartOptionsState(BaseModel):
     last_run: LastRun | None = None
 
 
+def check_for_tart(
+    options: VMStartOptions,
+    *,
+    tart: features.TartRelease | None,
+    host: Host | None,
+    suspended: bool = False,
+) -> None:
+    """What this Mac's Tart release and hardware allow (InvalidInput naming what is needed):
+    each gate's source is in tart/features.py and tart/host.py. None for either: not known
+    (another backend, or tart unreadable), so nothing is refused on a guess."""
+    wanted = [
+        ("suspendable-dirs", (options.suspendable or suspended) and bool(options.dirs)),
+        ("dir-tag", any(d.tag for d in options.dirs)),
+        ("net-host", options.network == "host"),
+    ]
+    for key, used in wanted:
+        reason = features.refusal(tart, key) if used else None
+        if reason is not None and key == "suspendable-dirs":
+            reason += (
+                "; this VM is suspended and resumes as suspendable: start it without dirs, or "
+                "stop it to discard the saved state first"
+                if suspended
+                else "; remove dirs or suspendable"
+            )
+        if reason is not None:
+            raise InvalidInput(reason)
+    if host is not None:
+        needs = [
+            (options.display or "vnc", options.display != "none"),  # None: a VNC by OS
+            ("suspendable", options.suspendable or suspended),
+            ("rosetta", options.rosetta_tag is not None),
+            ("softnet", options.network == "softnet"),
+        ]
+        for key, used in needs:
+            reason = host.refusal(key) if used else None
+            if reason is not None:
+                raise InvalidInput(
+                    reason + (": choose display none" if key.startswith("vnc") else "")
+                )
+
+
 def check_for_vm(options: VMStartOptions, *, os_name: str | None, suspended: bool) -> None:
     """What depends on this VM and this disk, checked now: InvalidInput (422) with the fix."""
     if options.suspendable and os_name == "linux":
@@ -316,11 +356,6 @@ def check_for_vm(options: VMStartOptions, *, os_name: str | None, suspended: boo
     if options.rosetta_tag and os_name == "darwin":
         raise InvalidInput(
             "Rosetta sharing is for Linux guests: macOS guests have Rosetta built in"
-        )
-    if suspended and options.dirs:
-        raise InvalidInput(
-            "this VM is suspended and resumes as suspendable, which Tart cannot combine with "
-            "shared folders: start it without dirs, or stop it to discard the saved state first"
         )
     for share in options.dirs:
         if not os.path.isdir(share.path):

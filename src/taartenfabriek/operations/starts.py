@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from ..backends.base import Backend, RunHandle
-from ..backends.local_lifecycle import start_flags
+from ..backends.local_lifecycle import start_flags, tart_and_host
 from ..care.runlogs import RunLogs
 from ..core.errors import Conflict, InvalidInput, NotFound, TaartError
 from ..core.models import VM, Task
@@ -28,6 +28,7 @@ from .start_options import (
     StartOptionsState,
     StartRequest,
     VMStartOptions,
+    check_for_tart,
     check_for_vm,
 )
 from .vmrecords import VMRecords
@@ -205,6 +206,7 @@ class StartOperations:
         ):
             os_name = (await self._state_now(vm))[1]
         check_for_vm(options, os_name=os_name, suspended=resuming)
+        await self._check_tart(options.for_guest(os_name), suspended=resuming)
         if request is not None and request.remember and request.model_fields_set - {"remember"}:
             self.records.set_start_options(vm.name, options)  # a display left out stays so
         return options.for_guest(os_name), resuming
@@ -224,6 +226,12 @@ class StartOperations:
             raise Conflict(refusal)
         os_name = await self._os_of(vm)
         check_for_vm(options, os_name=os_name, suspended=vm.state == "suspended")
+        await self._check_tart(options.for_guest(os_name), suspended=vm.state == "suspended")
+
+    async def _check_tart(self, options: VMStartOptions, *, suspended: bool) -> None:
+        """Options this Mac's Tart release or hardware cannot take (422, naming the need)."""
+        tart, host = await tart_and_host(self.backend)
+        check_for_tart(options, tart=tart, host=host, suspended=suspended)
 
     async def start_options(self, name: str) -> StartOptionsState:
         vm = await self.inventory.lookup(name)

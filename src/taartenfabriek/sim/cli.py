@@ -84,6 +84,15 @@ def dispatch(argv: list[str]) -> int:
     if subcommand == "--version":
         out(knobs.text("TART_SIM_VERSION", VERSION) or VERSION)
         return 0
+    from .versions import too_new  # an older release (TART_SIM_VERSION) lacks later features
+
+    missing = too_new(subcommand, argv[1:])
+    if missing is not None:
+        message, root = missing
+        usage = (
+            ROOT_USAGE if root or subcommand not in COMMANDS else _load(subcommand)[0].usage_block()
+        )
+        return _usage_error(message, usage)
     if subcommand.startswith("-"):
         return _usage_error(f"Unknown option '{subcommand.partition('=')[0]}'", ROOT_USAGE)
     if subcommand not in COMMANDS:

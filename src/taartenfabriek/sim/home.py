@@ -41,7 +41,9 @@ def tart_home() -> str:
     if _home is None:
         configured = os.environ.get("TART_HOME", "")
         if configured:
-            path = os.path.abspath(os.path.expanduser(configured))
+            # Tart takes it as a file URL (Config.swift:11-12): no `~` expansion, and a
+            # relative path is relative to the working directory
+            path = os.path.abspath(configured)
         else:
             path = os.path.join(os.path.expanduser("~"), ".tart")
         _create_components(path)

@@ -52,6 +52,12 @@ Failure injection and output
   TART_SIM_FAIL=<sub>:<exit>:<message>[;...]
                                    these subcommands print <message> on stderr and exit <exit>
   TART_SIM_VERSION=2.32.1          what `tart --version` prints
+                                   and which release it behaves as (sim/versions.py): before
+                                   2.27.0 no `exec`, 2.28.0 no `ip --resolver agent`, 2.12.0
+                                   SIGUSR2 kills `run`, 2.10.0 no `set --random-mac`, 2.6.0 no
+                                   `--dir ...,tag=`, 2.7.0 no `--net-host`, 2.31.0 `list` has
+                                   `SizeOnDisk` and no `Accessed`, 2.27.2 `--suspendable` with
+                                   `--dir` refused; `SNAPSHOT` (a dev build) has everything
   TART_SIM_JSON_SHUFFLE=1          random JSON key order per invocation, like real Tart
   TART_SIM_BYTECODE_CACHE=<dir>|0  where compiled bytecode goes when PYTHONDONTWRITEBYTECODE is
                                    set (default ~/.cache/taartenfabriek/tart-sim-bytecode)

@@ -14,7 +14,7 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
-from . import home, knobs, leases, localstore, network, vmconfig
+from . import home, knobs, leases, localstore, network, versions, vmconfig
 from .argspec import Namespace
 from .errors import PlainError, TartError, ValidationError
 from .files import create_sparse, discard, suppress_os_errors
@@ -52,6 +52,12 @@ def _check_bridged(interfaces: list[str]) -> None:
 def _check_dirs(shares: list[str]) -> None:
     tags: dict[str, list[bool]] = {}
     for share in shares:
+        if not versions.has_dir_tags() and "tag=" in share.rsplit(":", 1)[-1]:
+            # Before 2.6.0 only a `:ro` suffix was an option (Run.swift of 2.5.0, :654-672):
+            # `tag=...` stays in the path, which then does not exist (the text is unsure).
+            raise TartError(
+                f"Error: shared directory path does not exist: {share.split(':', 1)[-1]}"
+            )
         parts = share.split(":")
         options = parts[-1].split(",")
         tag = "com.apple.virtio-fs.automount"
@@ -354,7 +360,11 @@ def run_vm(ns: Namespace) -> int:
         if not try_write_lock(lock_fd):  # a holder that is not a simulated `tart run`
             network.discard_run_info(vm, session.info)
             raise TartError(f'VM "{name}" is already running!', 2)
-        signal.pthread_sigmask(signal.SIG_BLOCK, HANDLED)  # now Tart's handlers are in place
+        # now Tart's handlers are in place; before 2.12.0 (#842) none for SIGUSR2: it kills
+        if versions.handles_sigusr2():
+            signal.pthread_sigmask(signal.SIG_BLOCK, HANDLED)
+        else:
+            signal.pthread_sigmask(signal.SIG_BLOCK, (signal.SIGINT, signal.SIGUSR1))
         vm.touch()
     finally:
         global_lock.unlock()

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from ..core.errors import TartFailed, TartMissing, TartTimeout
+from ..core.errors import TaartError, TartFailed, TartMissing, TartTimeout, Unsupported
+from .features import TartRelease, argv_refusal, features_of, parse_version
 from .parse import clean_line
 
 LineCallback = Callable[[str, str], None]
@@ -61,6 +62,30 @@ class TartRunner:
     def __init__(self, tart_path: str, env: Mapping[str, str] | None = None) -> None:
         self.tart_path = tart_path
         self.env = dict(os.environ if env is None else env)
+        self._release: TartRelease | None = None
+        self._release_lock = asyncio.Lock()
+
+    async def release(self) -> TartRelease:
+        """`tart --version`, parsed; read once (an answer that failed is asked again)."""
+        async with self._release_lock:
+            if self._release is None:
+                result = await self.run(["--version"], timeout=30, check=True)
+                self._release = parse_version(result.stdout)
+            return self._release
+
+    async def gate(self, args: Sequence[str]) -> None:
+        """Refuse (409, naming the release needed) an argv this Tart does not understand, so
+        an old Tart never gets a flag it misreads; costs nothing for ungated commands. When
+        the version cannot be read, the command runs and tart answers for itself."""
+        if not features_of(args):
+            return
+        try:
+            release = await self.release()
+        except TaartError:
+            return
+        reason = argv_refusal(release, args)
+        if reason is not None:
+            raise Unsupported(reason)
 
     def argv(self, args: Sequence[str]) -> list[str]:
         return [self.tart_path, *args]
@@ -95,6 +120,7 @@ class TartRunner:
         on_spawn: SpawnCallback | None = None,
     ) -> RunResult:
         """Run tart to completion; on timeout or cancel, interrupt it like Ctrl+C."""
+        await self.gate(args)
         argv = self.argv(args)
         started = time.monotonic()
         process = await self._start(argv, asyncio.subprocess.PIPE, asyncio.subprocess.PIPE)
@@ -183,6 +209,7 @@ class TartRunner:
         The child outlives the server: a file, not a pipe, so no SIGPIPE when we go away, and
         its own session, so Ctrl+C on the server's terminal never reaches it (tart-cli.md §0.18).
         """
+        await self.gate(args)
         argv = self.argv(args)
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(log_path, "ab", buffering=0) as log:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from .. import localstore, ocistore
+from .. import localstore, ocistore, versions
 from ..argspec import Namespace, Spec, flag, opt
 from ..errors import ValidationError
 from ..output import iso8601, json_pretty, out, relative_phrase, text_table
@@ -49,12 +49,22 @@ def _row(source: str, vm: VMDir) -> dict[str, object]:
     }
 
 
+def _before_accessed(row: dict[str, object]) -> dict[str, object]:
+    """Tart before 2.31.0 (#1202): `SizeOnDisk` after `Size`, no `Accessed`."""
+    shown = {key: value for key, value in row.items() if key not in ("Accessed", "Running")}
+    shown["SizeOnDisk"] = row["Size"]
+    shown["Running"], shown["State"] = row["Running"], shown.pop("State")
+    return shown
+
+
 def run(ns: Namespace) -> int:
     rows: list[dict[str, object]] = []
     if ns.source in (None, "local"):
         rows += [_row("local", vm) for vm in localstore.list_vms()]
     if ns.source in (None, "oci"):
         rows += [_row("OCI", vm) for vm in ocistore.list_images()]
+    if not versions.list_has_accessed():
+        return _print_old(ns, [_before_accessed(row) for row in rows])
     if ns.quiet:
         for row in rows:
             out(str(row["Name"]))
@@ -70,4 +80,16 @@ def run(ns: Namespace) -> int:
         row["Accessed"] = relative_phrase(float(str(row["Accessed"])), now)
         cells.append([str(row[column]) for column in COLUMNS])
     out(text_table(list(COLUMNS), cells))
+    return 0
+
+
+def _print_old(ns: Namespace, rows: list[dict[str, object]]) -> int:
+    if ns.quiet:
+        for row in rows:
+            out(str(row["Name"]))
+    elif ns.format == "json":
+        out(json_pretty(rows))
+    else:
+        columns = ["Source", "Name", "Disk", "Size", "SizeOnDisk", "State"]
+        out(text_table(columns, [[str(row[c]) for c in columns] for row in rows]))
     return 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import localstore, vmconfig
+from .. import localstore, versions, vmconfig
 from ..argspec import Namespace, Spec, arg, flag, opt
 from ..errors import ValidationError
 
@@ -115,7 +115,8 @@ def validate(ns: Namespace) -> None:
     if ns.suspendable:
         if not darwin:
             raise ValidationError("You can only suspend macOS VMs")
-        if ns.dir:
+        if ns.dir and not versions.suspendable_dirs():
+            # 8e9d61d (#623) until 7115937 (#1082, Tart 2.27.2) removed the check
             raise ValidationError("Suspending VMs with shared directories is not supported")
         for option in ("no_trackpad", "no_keyboard", "no_pointer"):
             if getattr(ns, option):

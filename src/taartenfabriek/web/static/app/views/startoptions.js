@@ -193,10 +193,15 @@ export function StartOptionsDialog({ vm, mode = 'start', onClose }) {
   const live = useStore((st) => st.vms.find((v) => v.name === name), [name]);
   const os = (live || vm).os;
   const verb = mode === 'resume' ? 'Resume' : 'Start';
-  const rosettaOff = os === 'darwin' ? 'macOS guests have Rosetta built in.' : null;
+  // What this Tart on this Mac cannot do (/api/health `allows`), each with the server's reason.
+  const health = useStore((st) => st.health);
+  const off = (key) => (health?.allows?.[key] === false ? health.refusals?.[key] || 'Not available on this Mac.' : null);
+  const rosettaOff = os === 'darwin' ? 'macOS guests have Rosetta built in.' : off('rosetta');
   let suspendOff = null;
   if (os === 'linux') suspendOff = 'Tart suspends macOS guests only.';
-  else if (form?.dirs.length && !form.suspendable) suspendOff = 'Not with shared folders: Tart cannot suspend a VM that shares folders.';
+  else if (off('suspendable')) suspendOff = off('suspendable');
+  else if (form?.dirs.length && !form.suspendable && off('suspendable-dirs')) suspendOff = `Not with shared folders: ${off('suspendable-dirs')}`;
+  const networkOff = { softnet: off('softnet'), host: off('net-host') };
   const title = mode === 'edit' ? 'Start options' : `${verb} with options`;
 
   return html`<${Dialog} title=${title} subtitle=${name} onClose=${onClose} size="lg">
@@ -205,13 +210,13 @@ export function StartOptionsDialog({ vm, mode = 'start', onClose }) {
     ${form
       ? html`<form class="form start-options" onSubmit=${(e) => { e.preventDefault(); if (mode === 'edit') save(); else start(); }} noValidate>
           ${mode === 'edit' ? html`<p class="alert alert-info">${name} is running: these options apply from its next start.</p>` : null}
-          ${mode === 'resume' ? html`<p class="field-hint">${name} resumes from its saved state, so it runs suspendable again and cannot share folders.</p>` : null}
+          ${mode === 'resume' ? html`<p class="field-hint">${name} resumes from its saved state, so it runs suspendable again${off('suspendable-dirs') ? ' and cannot share folders' : ''}.</p>` : null}
           <fieldset class=${`choice-group ${errors.display ? 'field-invalid' : ''}`}>
             <legend class="field-label">Display</legend>
             ${DISPLAYS.map(([value, label, hint]) => html`<label key=${value} class="choice">
               <input type="radio" name="so-display" value=${value} checked=${form.display === value}
-                onChange=${() => set({ display: value })} />
-              <span><span class="choice-label">${label}</span><span class="field-hint">${hint}</span></span>
+                disabled=${Boolean(off(value)) && form.display !== value} onChange=${() => set({ display: value })} />
+              <span><span class="choice-label">${label}</span><span class="field-hint">${off(value) || hint}</span></span>
             </label>`)}
             ${errors.display ? html`<p class="field-error" role="alert">${errors.display}</p>` : null}
           </fieldset>
@@ -219,8 +224,10 @@ export function StartOptionsDialog({ vm, mode = 'start', onClose }) {
             <${Field} id="so-network" label="Network" error=${errors.network}>
               <select id="so-network" class="select input" value=${form.network} onChange=${(e) => set({ network: e.currentTarget.value })}
                   ...${described('so-network', { error: errors.network })}>
-                ${NETWORKS.map(([value, label]) => html`<option key=${value} value=${value}>${label}</option>`)}
+                ${NETWORKS.map(([value, label]) => html`<option key=${value} value=${value}
+                  disabled=${Boolean(networkOff[value]) && form.network !== value} title=${networkOff[value] || ''}>${label}${networkOff[value] ? ' (not available)' : ''}</option>`)}
               </select>
+              ${networkOff[form.network] ? html`<p class="field-hint">${networkOff[form.network]}</p>` : null}
             <//>
             ${form.network === 'bridged'
               ? html`<${Field} id="so-bridged_interface" label="Interface" error=${errors.bridged_interface}
