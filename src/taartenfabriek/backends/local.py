@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from ..core.errors import TartFailed, TartTimeout, Unsupported
+from ..core.errors import Conflict, TartFailed, TartTimeout, Unsupported
 from ..core.health import TartCapabilities
 from ..core.models import VM, Worker
 from ..core.names import parse_remote
@@ -24,6 +24,7 @@ from ..tart.parse import (
 )
 from ..tart.runner import RunResult, TartRunner, describe_failure
 from .base import RunHandle, RunRecorder, StartOptions, TaskContext
+from .local_boot import mac_twin_refusal
 from .local_files import LocalFiles, WatchMode
 from .local_lifecycle import LocalLifecycle, start_flags, stream
 from .local_list import fold_entries
@@ -81,6 +82,9 @@ class LocalBackend:
             runlogs,
             get_config=self.get_config,
             ip=self.ip,
+            peek=self.peek,
+            tart_home=lambda: self.tart_home,
+            resolver_for=lambda name: self.resolver_for(name),
             timeout=timeout,
             long_timeout=long_timeout,
             ip_timeout=ip_timeout,
@@ -286,7 +290,13 @@ class LocalBackend:
         try:
             # Tart can only grow a disk; a smaller size fails here and the VM is removed.
             await self._stream(
-                argv.set_(name, cpu=cpu, memory_mb=memory_gb * 1024, disk_size_gb=disk_size_gb),
+                argv.set_(
+                    name,
+                    cpu=cpu,
+                    memory_mb=memory_gb * 1024,
+                    disk_size_gb=disk_size_gb,
+                    display_refit=vmdir.display_refit(self.tart_home, name),  # the source's
+                ),
                 ctx,
                 self.timeout,
             )
@@ -305,8 +315,13 @@ class LocalBackend:
 
     async def check(self, action: str, vm: VM | None) -> None:
         """Tart on this Mac can do every action of the API, as far as this Tart release and
-        this Mac allow (local_tart.py)."""
+        this Mac allow (local_tart.py); a resume that would lose the VM's saved state is a
+        conflict (`mac_twin_refusal`)."""
         await self.tart.check(action)
+        if action == "start" and vm is not None and self.tart_home is not None:
+            refusal = mac_twin_refusal(self.tart_home, vm.name)
+            if refusal:
+                raise Conflict(refusal)
 
     async def workers(self) -> list[Worker]:
         raise Unsupported(NO_WORKERS)
