@@ -19,7 +19,7 @@ from taartenfabriek.operations.start_options import (
 from taartenfabriek.operations.vmrecords import VMRecords
 from taartenfabriek.tart import argv
 from taartenfabriek.tart.features import parse_version
-from taartenfabriek.tart.host import Host
+from taartenfabriek.tart.host import Host, allowances
 
 
 def flags(**options: object) -> list[str]:
@@ -223,17 +223,17 @@ def test_check_for_tart(tmp_path: Path) -> None:
     dirs = VMStartOptions.model_validate({"dirs": [f"d:{tmp_path}"]})
     old, new = parse_version("2.27.1"), parse_version("2.27.2")
     with pytest.raises(InvalidInput, match=r"2\.27\.2 or newer.*remove dirs or suspendable"):
-        check_for_tart(both, tart=old, host=None)
+        check_for_tart(both, refusals=allowances(old, None))
     with pytest.raises(InvalidInput, match=r"2\.27\.2 or newer.*is suspended"):
-        check_for_tart(dirs, tart=old, host=None, suspended=True)
-    check_for_tart(dirs, tart=old, host=None)
+        check_for_tart(dirs, refusals=allowances(old, None), suspended=True)
+    check_for_tart(dirs, refusals=allowances(old, None))
     for options, suspended in ((both, False), (dirs, True)):
-        check_for_tart(options, tart=new, host=None, suspended=suspended)
+        check_for_tart(options, refusals=allowances(new, None), suspended=suspended)
         check_for_vm(options, os_name="darwin", suspended=suspended)
     intel = Host(is_mac=True, apple_silicon=False, macos=(15, 0, 0))
     with pytest.raises(InvalidInput, match=r"Apple silicon.*choose display none"):
-        check_for_tart(VMStartOptions(), tart=new, host=intel)
-    check_for_tart(VMStartOptions(display="none"), tart=new, host=intel)
+        check_for_tart(VMStartOptions(), refusals=allowances(new, intel))
+    check_for_tart(VMStartOptions(display="none"), refusals=allowances(new, intel))
 
 
 def test_softnet_is_refused_on_a_mac_where_it_is_not_set_up(
@@ -243,7 +243,7 @@ def test_softnet_is_refused_on_a_mac_where_it_is_not_set_up(
     monkeypatch.setattr("taartenfabriek.tart.host._softnet_cache", None)
     mac = Host(is_mac=True, apple_silicon=True, macos=(15, 0, 0))
     with pytest.raises(InvalidInput, match=r"softnet is not on the PATH.*once from a terminal"):
-        check_for_tart(VMStartOptions(network="softnet"), tart=None, host=mac)
-    check_for_tart(VMStartOptions(network="nat"), tart=None, host=mac)
+        check_for_tart(VMStartOptions(network="softnet"), refusals=allowances(None, mac))
+    check_for_tart(VMStartOptions(network="nat"), refusals=allowances(None, mac))
     not_a_mac = Host(is_mac=False, apple_silicon=True, macos=(26, 0, 0))
-    check_for_tart(VMStartOptions(network="softnet"), tart=None, host=not_a_mac)
+    check_for_tart(VMStartOptions(network="softnet"), refusals=allowances(None, not_a_mac))
