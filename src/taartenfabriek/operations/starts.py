@@ -93,10 +93,11 @@ class StartActions:
             self.ctx.records.set_start_options(vm.name, options)  # a display left out stays so
         return options.for_guest(os_name), resuming
 
-    async def _os_of(self, vm: VM) -> str | None:
+    async def _os_of(self, vm: VM, *, ask_tart: bool = True) -> str | None:
         """The guest's OS, which decides the default display (a Linux guest's is
-        `vnc-experimental`): the inventory's, else read now (TART_HOME or `tart get`)."""
-        return vm.os or (await self.ctx.state_now(vm))[1]
+        `vnc-experimental`): the inventory's, else read now (TART_HOME, else `tart get` unless
+        `ask_tart` is False: a read starts no `tart` and never waits for one)."""
+        return vm.os or (await self.ctx.state_now(vm, ask_tart=ask_tart))[1]
 
     def _run_command(self, name: str, options: VMStartOptions) -> list[str]:
         return self.ctx.backend.describe_start(name, options.to_backend())
@@ -119,8 +120,9 @@ class StartActions:
     async def start_options(self, name: str) -> StartOptionsState:
         vm = await self.ctx.inventory.lookup(name)
         saved = self.ctx.records.start_options(vm.name)
-        # the OS decides the default display: asked of tart only when nothing else knows it
-        os_name = await self._os_of(vm)
+        # the OS decides the default display: from the files or the inventory, never a wait
+        # for `tart get` (the dialog opens at once; a start asks tart, see `_plan_start`)
+        os_name = await self._os_of(vm, ask_tart=False)
         options = (saved or VMStartOptions()).for_guest(os_name)
         return StartOptionsState(
             name=vm.name,
