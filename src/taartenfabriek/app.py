@@ -13,11 +13,14 @@ from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
 from . import __version__, web
+from .api import annotations as annotations_api
 from .api import console as console_api
 from .api import errors as api_errors
+from .api import images as images_api
 from .api import logs as logs_api
 from .api import network, service, system, tasks, vm_actions, vms, workers, ws
 from .api import storage as storage_api
+from .api import throwaway as throwaway_api
 from .api.parts import Parts
 from .api.reads import PreparedReads
 from .api.socket_tokens import SocketTokens
@@ -38,17 +41,22 @@ from .console import (
 from .core.errors import StorageError
 from .core.hosts import is_loopback_address
 from .core.logs import register_secret
+from .core.models import VM
 from .core.secrets import secure_state
 from .core.settings import Settings
 from .inventory.service import Inventory
 from .operations.actions import ActionsOracle
+from .operations.annotations import Annotations
 from .operations.checks import CareChecks
 from .operations.context import OperationsContext
 from .operations.creates import CreateActions
 from .operations.deletes import DeleteActions
 from .operations.edits import EditActions
+from .operations.images import ImageOperations
+from .operations.registries import Registries
 from .operations.starts import StartActions
 from .operations.stops import StopActions
+from .operations.throwaway import ThrowawayRuns
 from .operations.vmrecords import VMRecords
 from .security import (
     BodySizeLimit,
@@ -135,12 +143,13 @@ def build_services(settings: Settings) -> Services:
         local.resolver_for = doctor.resolver_arg
         local.tart_home = tart_home
         local.lifecycle.leases_path = settings.dhcpd_leases  # the file a start's lease is in
+    records = VMRecords(settings.home / "vms.json")
     inventory = Inventory(
         backend,
         refresh_interval=settings.refresh_interval,
         watch=settings.watch_files,
         # `tart ip` resolvers and run logs are this Mac's; Orchard VMs run on workers
-        decorate=doctor.decorate if local is not None else None,
+        decorate=_decorations(records, doctor.decorate if local is not None else None),
     )
     github_tokens = GitHubTokenStore(settings.github_token_file, settings.github_token)
     storage = StorageService(
@@ -162,10 +171,8 @@ def build_services(settings: Settings) -> Services:
         # queues a VM no worker has room for, so a fleet-wide count would refuse wrongly
         macos_vm_limit=settings.macos_vm_limit if local is not None else 0,
     )
-    ctx = OperationsContext(
-        backend, engine, inventory, runlogs, VMRecords(settings.home / "vms.json"), checks
-    )
-    stops, edits = StopActions(ctx), EditActions(ctx)
+    ctx = OperationsContext(backend, engine, inventory, runlogs, records, checks)
+    stops, edits, deletes = StopActions(ctx), EditActions(ctx), DeleteActions(ctx)
     return Services(
         settings=settings,
         tokens=tokens,
@@ -176,8 +183,14 @@ def build_services(settings: Settings) -> Services:
         stops=stops,
         creates=CreateActions(ctx),
         edits=edits,
-        deletes=DeleteActions(ctx),
+        deletes=deletes,
+        throwaways=ThrowawayRuns(ctx, deletes),
         actions=ActionsOracle(ctx, stops, edits),
+        registries=Registries(
+            settings.home / "registries.json", local.images if local is not None else None
+        ),
+        images=ImageOperations(ctx, local.images if local is not None else None),
+        annotations=Annotations(records, inventory),
         github_tokens=github_tokens,
         catalog=Catalog(
             github_tokens,
@@ -206,6 +219,14 @@ def build_services(settings: Settings) -> Services:
     )
 
 
+def _decorations(records: VMRecords, doctor: Callable[[VM], VM] | None) -> Callable[[VM], VM]:
+    """What the inventory adds to each VM: the user's notes and labels (both backends), and
+    the IP doctor's diagnosis (`tart ip` runs on this Mac only)."""
+    if doctor is None:
+        return records.decorate
+    return lambda vm: doctor(records.decorate(vm))
+
+
 def create_app(settings: Settings) -> FastAPI:
     services = build_services(settings)
 
@@ -214,12 +235,14 @@ def create_app(settings: Settings) -> FastAPI:
         await services.engine.recover()
         restore_signals = on_exit_signal(services.engine.begin_shutdown)
         services.inventory.start()
+        services.throwaways.start()  # deletes the stopped throwaway copies it owes
         try:
             yield
         finally:
             restore_signals()
             await services.catalog.close()
             await services.engine.close()
+            await services.throwaways.close()
             await services.inventory.close()
             await services.backend.close()
             if settings.demo:
@@ -252,8 +275,13 @@ def create_app(settings: Settings) -> FastAPI:
         network.router,
         console_api.router,
         vm_actions.reads,
+        annotations_api.reads,
         vms.router,
+        annotations_api.router,
+        throwaway_api.router,
         vm_actions.router,
+        images_api.router,
+        images_api.registries,
         tasks.router,
         workers.router,
     )

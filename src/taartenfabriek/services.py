@@ -14,11 +14,15 @@ from .console import ConsoleService
 from .core.settings import Settings
 from .inventory.service import Inventory
 from .operations.actions import ActionsOracle
+from .operations.annotations import Annotations
 from .operations.creates import CreateActions
 from .operations.deletes import DeleteActions
 from .operations.edits import EditActions
+from .operations.images import ImageOperations
+from .operations.registries import Registries
 from .operations.starts import StartActions
 from .operations.stops import StopActions
+from .operations.throwaway import ThrowawayRuns
 from .security import TokenStore
 from .tasks.engine import TaskEngine
 
@@ -43,4 +47,8 @@ class Services:
     ip_resolvers: ResolverStore
     ip_doctor: IPDoctor
     console: ConsoleService
+    registries: Registries
+    images: ImageOperations
+    annotations: Annotations
+    throwaways: ThrowawayRuns
     tart_version: str | None = None

@@ -380,3 +380,42 @@ def test_the_local_macos_limit_does_not_apply_to_a_fleet(
         task = server.wait_task(response.json()["id"])
     assert task["status"] == "completed", task
     assert fake.vm("three")["worker"] == "mac-2"
+
+
+def test_images_both_ways_answer_409_with_what_orchard_offers(
+    fake: FakeOrchard, orchard_server: Start
+) -> None:
+    server = orchard_server(fake.url)
+    assert create(server, "web-1")["status"] == "completed"
+    login = {"host": "ghcr.io", "username": "me", "password": "pw"}
+    with server.client() as client:
+        for method, path, body in [
+            ("GET", "/api/registries", None),
+            ("POST", "/api/registries/login", login),
+            ("POST", "/api/registries/ghcr.io/logout", None),
+            ("POST", "/api/vms/web-1/push", {"remote_names": ["ghcr.io/a/b:1"]}),
+            ("POST", "/api/vms/web-1/export", {"path": "/tmp/web-1.tvm"}),
+            ("POST", "/api/vms/import", {"path": "/tmp/web-1.tvm", "name": "copy"}),
+        ]:
+            response = client.request(method, path, json=body)
+            assert response.status_code == 409, (path, response.text)
+            assert response.json()["detail"].startswith(
+                "Orchard has no registry login, push, export or import"
+            ), response.text
+        assert client.get("/api/tasks/active").json() == []
+
+
+def test_notes_and_labels_stay_on_this_server_not_in_orchard_labels(
+    fake: FakeOrchard, orchard_server: Start
+) -> None:
+    """An Orchard VM's `labels` are scheduling constraints workers must carry
+    (pkg/resource/v1/v1.go:80): a user's tag there would leave the VM unschedulable."""
+    server = orchard_server(fake.url)
+    assert create(server, "web-1")["status"] == "completed"
+    before = dict(fake.vm("web-1"))
+    with server.client() as client:
+        saved = client.patch("/api/vms/web-1/annotations", json={"labels": ["ci"], "notes": "x"})
+        assert saved.status_code == 200, saved.text
+        vm = client.get("/api/vms/web-1").json()
+    assert (vm["labels"], vm["notes"]) == (["ci"], "x")
+    assert fake.vm("web-1").get("labels") == before.get("labels")

@@ -176,3 +176,15 @@ def test_writing_to_a_closed_pipe_kills_like_tart(tart_sim: TartSim) -> None:
     assert process.wait(timeout=10) in (-13, 141)  # SIGPIPE (the shim may report 128+13)
     assert process.stderr.read() == b""
     process.stderr.close()
+
+
+def test_options_may_follow_several_values_of_a_repeating_argument(tart_sim: TartSim) -> None:
+    """swift-argument-parser takes options anywhere; `push vm a b --concurrency 2` has two
+    remote names, not four."""
+    tart_sim.seed_vm("vm")
+    env = dict(tart_sim.env, TART_SIM_PUSH_SECONDS="0")
+    result = tart_sim.run(
+        "push", "vm", "ghcr.io/a/b:1", "ghcr.io/a/b:2", "--concurrency", "2", env=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert "pushing vm to ghcr.io/a/b{:1,:2}..." in result.stdout

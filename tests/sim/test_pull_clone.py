@@ -341,3 +341,31 @@ def test_pull_refreshes_a_re_pushed_tag(tart_sim: TartSim) -> None:
     # the tag now points at the new digest; the old digest dir was garbage-collected
     names = tart_sim.run("list", "--source", "oci", "-q", env=repushed).stdout
     assert names == f"{UBUNTU}:latest\n{UBUNTU}@{new_digest}\n"
+
+
+def test_a_cancelled_export_leaves_a_truncated_file_and_import_cleans_up(
+    tart_sim: TartSim, tmp_path: Path
+) -> None:
+    """Tart truncates the destination before archiving, and removes an import's staging
+    folder on Ctrl+C; the export/import knobs make both windows wide enough to hit."""
+    tart_sim.seed_vm("src")
+    archive = tmp_path / "src.tvm"
+    archive.write_text("an older export")
+    slow = dict(tart_sim.env, TART_SIM_EXPORT_SECONDS="30", TART_SIM_IMPORT_SECONDS="30")
+    child = tart_sim.spawn("export", "src", str(archive), env=slow)
+    assert child.stdout is not None and child.stdout.readline() == "exporting...\n"
+    deadline = time.monotonic() + 5
+    while archive.stat().st_size and time.monotonic() < deadline:
+        time.sleep(0.02)
+    child.send_signal(signal.SIGINT)
+    child.communicate(timeout=10)
+    assert archive.stat().st_size == 0  # truncated, like Tart's .truncate open
+    assert tart_sim.run("export", "src", str(archive)).returncode == 0
+    child = tart_sim.spawn("import", str(archive), "copy", env=slow)
+    assert child.stdout is not None and child.stdout.readline() == "importing...\n"
+    child.send_signal(signal.SIGINT)
+    child.communicate(timeout=10)
+    assert child.returncode != 0
+    assert not (tart_sim.home / "vms" / "copy").exists()
+    tmp = tart_sim.home / "tmp"
+    assert not tmp.exists() or list(tmp.iterdir()) == []

@@ -52,3 +52,55 @@ def test_set_passes_the_display_refit_along() -> None:
     assert argv.set_("vm", cpu=2, display_refit=True)[-1] == "--display-refit"
     assert argv.set_("vm", cpu=2, display_refit=False)[-1] == "--no-display-refit"
     assert "refit" not in " ".join(argv.set_("vm", cpu=2))
+
+
+def test_image_commands() -> None:
+    assert argv.login("registry.example.com:5000", "me", insecure=True) == [
+        "login",
+        "registry.example.com:5000",
+        "--username",
+        "me",
+        "--password-stdin",
+        "--insecure",
+    ]
+    assert argv.logout("ghcr.io") == ["logout", "ghcr.io"]
+    assert argv.push(
+        "vm",
+        ["ghcr.io/me/vm:1", "ghcr.io/me/vm:latest"],
+        concurrency=2,
+        chunk_size_mb=8,
+        labels=["team=ci"],
+        populate_cache=True,
+    ) == [
+        "push",
+        "vm",
+        "ghcr.io/me/vm:1",
+        "ghcr.io/me/vm:latest",
+        "--concurrency",
+        "2",
+        "--chunk-size",
+        "8",
+        "--label",
+        "team=ci",
+        "--populate-cache",
+    ]
+    assert argv.export("vm", "/tmp/vm.tvm") == ["export", "vm", "/tmp/vm.tvm"]
+    assert argv.import_("/tmp/vm.tvm", "vm") == ["import", "/tmp/vm.tvm", "vm"]
+
+
+@pytest.mark.parametrize("bad", ["-x", "--insecure", "", "a\nb"])
+def test_image_commands_refuse_flags_as_values(bad: str) -> None:
+    with pytest.raises(ValueError):
+        argv.login(bad, "me")
+    with pytest.raises(ValueError):
+        argv.login("ghcr.io", bad)
+    with pytest.raises(ValueError):
+        argv.push("vm", [bad])
+    with pytest.raises(ValueError):
+        argv.push("vm", ["ghcr.io/a/b:1"], labels=[bad])
+    with pytest.raises(ValueError):
+        argv.export("vm", bad)
+    with pytest.raises(ValueError):
+        argv.import_(bad, "vm")
+    with pytest.raises(ValueError):
+        argv.push("vm", [])

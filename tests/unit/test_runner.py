@@ -96,3 +96,18 @@ def test_cancel_interrupts(tmp_path: Path) -> None:
 
     asyncio.run(main())
     assert out.read_text().strip() == "int"
+
+
+def test_stdin_reaches_the_child_and_nothing_else(tmp_path: Path) -> None:
+    """A secret given as `stdin` is read by tart from its stdin; argv never holds it."""
+    tart = script(tmp_path, 'read -r secret; echo "got:$secret"; echo "argv:$*"\n')
+    result = asyncio.run(TartRunner(tart).run(["login", "h"], timeout=10, stdin=b"s3cret\n"))
+    assert result.ok
+    assert "got:s3cret" in result.stdout
+    assert "argv:login h" in result.stdout and "s3cret" not in " ".join(result.argv)
+
+
+def test_without_stdin_the_child_reads_eof(tmp_path: Path) -> None:
+    tart = script(tmp_path, 'if read -r line; then echo "read:$line"; else echo eof; fi\n')
+    result = asyncio.run(TartRunner(tart).run(["x"], timeout=10))
+    assert result.stdout.strip() == "eof"

@@ -26,6 +26,7 @@ from ..tart.runner import RunResult, TartRunner, describe_failure
 from .base import RunHandle, RunRecorder, StartOptions, TaskContext
 from .local_boot import mac_twin_refusal
 from .local_files import LocalFiles, WatchMode
+from .local_images import LocalImages
 from .local_lifecycle import LocalLifecycle, start_flags, stream
 from .local_list import fold_entries
 from .local_tart import LocalTart
@@ -77,6 +78,14 @@ class LocalBackend:
         """TART_HOME's own reads (locks, folders, config.json) and when to trust them."""
         self.tart = LocalTart(runner, host)
         """Which Tart this is and what it and this Mac allow."""
+        self.images = LocalImages(
+            runner,
+            self._stream,
+            timeout=timeout,
+            long_timeout=long_timeout,
+            tart_home=lambda: self.tart_home,
+        )
+        """Registry login, push, export and import (backends/local_images.py)."""
         self.lifecycle = LocalLifecycle(
             runner,
             runlogs,
@@ -289,17 +298,11 @@ class LocalBackend:
         await self._stream(argv.clone(source, name), ctx, self.long_timeout)
         try:
             # Tart can only grow a disk; a smaller size fails here and the VM is removed.
-            await self._stream(
-                argv.set_(
-                    name,
-                    cpu=cpu,
-                    memory_mb=memory_gb * 1024,
-                    disk_size_gb=disk_size_gb,
-                    display_refit=vmdir.display_refit(self.tart_home, name),  # the source's
-                ),
-                ctx,
-                self.timeout,
-            )
+            refit = vmdir.display_refit(self.tart_home, name)  # the source's (Set.swift:62)
+            memory_mb = memory_gb * 1024
+            args = argv.set_(name, cpu=cpu, memory_mb=memory_mb, disk_size_gb=disk_size_gb,
+                             display_refit=refit)  # fmt: skip
+            await self._stream(args, ctx, self.timeout)
         except BaseException:
             ctx.log(f"configuration failed: deleting the half-made VM {name}")
             with contextlib.suppress(Exception):
@@ -318,10 +321,9 @@ class LocalBackend:
         this Mac allow (local_tart.py); a resume that would lose the VM's saved state is a
         conflict (`mac_twin_refusal`)."""
         await self.tart.check(action)
-        if action == "start" and vm is not None and self.tart_home is not None:
-            refusal = mac_twin_refusal(self.tart_home, vm.name)
-            if refusal:
-                raise Conflict(refusal)
+        refusal = mac_twin_refusal(self.tart_home, vm.name) if action == "start" and vm else None
+        if refusal:
+            raise Conflict(refusal)
 
     async def workers(self) -> list[Worker]:
         raise Unsupported(NO_WORKERS)

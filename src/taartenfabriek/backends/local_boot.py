@@ -56,10 +56,12 @@ async def end_own_run(process: asyncio.subprocess.Process, ctx: TaskContext) -> 
     ctx.log(f"tart run ended (exit code {process.returncode})")
 
 
-def mac_twin_refusal(tart_home: Path, name: str) -> str | None:
+def mac_twin_refusal(tart_home: Path | None, name: str) -> str | None:
     """Why resuming `name` now would lose its saved state: another running VM has its MAC (a
     clone of a suspended VM keeps it), and `tart run` would then give it a new MAC and delete
     the snapshot (Tart `Sources/tart/Commands/Run.swift:375-384`, `VMDirectory.swift:135-143`)."""
+    if tart_home is None:
+        return None
     seen = vmdir.read(tart_home, name)
     if seen is None or seen.state != "suspended":
         return None

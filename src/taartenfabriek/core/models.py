@@ -73,6 +73,12 @@ class VM(BaseModel):
     started_at: float | None = Field(
         None, description="When this app started the VM's current run (unix time)."
     )
+    labels: list[str] = Field(
+        default_factory=list, description="The user's labels (`key` or `key=value`)."
+    )
+    notes: str | None = Field(None, description="The user's notes about the VM, Markdown.")
+    ssh_user: str | None = Field(None, description="User name for `ssh` (default `admin`).")
+    throwaway: bool = Field(False, description="A throwaway copy: deleted when it stops.")
 
 
 class VMConfig(BaseModel):

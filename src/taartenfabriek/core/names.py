@@ -13,7 +13,9 @@ from dataclasses import dataclass
 LOCAL_NAME_MAX = 128
 LOCAL_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 """Used with `fullmatch`: `$` would let a trailing newline through."""
-RESERVED_NAMES = frozenset({"categorized", "refresh", "create", "pull", "available-images"})
+RESERVED_NAMES = frozenset(
+    {"categorized", "refresh", "create", "pull", "available-images", "import"}
+)
 ORCHARD_PREFIX = "orchard-"
 
 _LABEL = r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*"

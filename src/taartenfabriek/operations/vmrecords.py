@@ -21,6 +21,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..core.annotations import AnnotationsUpdate, VMAnnotations
+from ..core.models import VM
 from .start_options import VMStartOptions
 
 log = logging.getLogger(__name__)
@@ -98,6 +100,60 @@ class VMRecords:
         assert entry is not None
         entry["start_options"] = options.model_dump(mode="json")
         self._save()
+
+    # --- what the user writes about a VM ---------------------------------------------------
+
+    def annotations(self, name: str) -> VMAnnotations:
+        entry = self._entry(name) or {}
+        try:
+            return VMAnnotations.model_validate(entry.get("annotations") or {})
+        except ValidationError as exc:
+            log.warning("dropping unreadable notes and labels of %s: %s", name, exc)
+            return VMAnnotations()
+
+    def annotate(self, name: str, update: AnnotationsUpdate) -> VMAnnotations:
+        current = self.annotations(name)
+        changes = update.model_dump(exclude_none=True)
+        if "ssh_user" in changes and not changes["ssh_user"]:
+            changes["ssh_user"] = None  # "" puts the default back
+        merged = current.model_copy(update=changes)
+        entry = self._entry(name, create=True)
+        assert entry is not None
+        entry["annotations"] = merged.model_dump(mode="json")
+        self._save()
+        return merged
+
+    # --- throwaway copies ------------------------------------------------------------------
+
+    def mark_throwaway(self, name: str, source: str) -> None:
+        """The VM is a throwaway copy of `source`: deleted when it stops, even after a crash
+        of this server (the mark is on disk before the copy starts)."""
+        entry = self._entry(name, create=True)
+        assert entry is not None
+        entry["throwaway"] = {"source": source}
+        self._save()
+
+    def throwaways(self) -> list[str]:
+        return [name for name, entry in self._vms.items() if entry.get("throwaway")]
+
+    def decorate(self, vm: VM) -> VM:
+        """The inventory's view of a VM plus what this server keeps about it."""
+        entry = self._entry(vm.name)
+        if not entry:
+            if vm.labels or vm.notes or vm.throwaway or vm.ssh_user:
+                return vm.model_copy(
+                    update={"labels": [], "notes": None, "throwaway": False, "ssh_user": None}
+                )
+            return vm
+        notes = self.annotations(vm.name)
+        return vm.model_copy(
+            update={
+                "labels": notes.labels,
+                "notes": notes.notes or None,
+                "ssh_user": notes.ssh_user,
+                "throwaway": bool(entry.get("throwaway")),
+            }
+        )
 
     # --- the VM's name changes -------------------------------------------------------------
 

@@ -227,8 +227,10 @@ def parse(spec: Spec, tokens: list[str]) -> Namespace:
     by_long = {p.long: p for p in spec.params if p.long}
     by_short = {p.short: p for p in spec.params if p.short}
     positional_params = [p for p in spec.params if p.kind == "arg"]
+    # Only a passthrough argument (exec's command) swallows what follows it; without one,
+    # options may come after any number of values of a repeating argument (push's names).
     passthrough_at = next(
-        (i for i, p in enumerate(positional_params) if p.passthrough), len(positional_params) + 1
+        (i for i, p in enumerate(positional_params) if p.passthrough), len(tokens) + 1
     )
     positionals: list[str] = []
 

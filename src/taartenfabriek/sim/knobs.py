@@ -7,6 +7,9 @@ Timing
   TART_SIM_BOOT_SECONDS=3          seconds from `tart run` start until the guest has an IP
   TART_SIM_PULL_SECONDS=8          duration of the disk download of `pull` (and clone's auto-pull)
   TART_SIM_PUSH_SECONDS=<pull>     duration of the disk upload of `push`
+  TART_SIM_EXPORT_SECONDS=0        `export`: seconds between truncating the destination and
+                                   writing it (a cancel in between leaves the truncated file)
+  TART_SIM_IMPORT_SECONDS=0        `import`: seconds spent extracting into TART_HOME/tmp
   TART_SIM_PROGRESS_INTERVAL=1.0   minimum seconds between two `N%` progress updates
   TART_SIM_IPSW_SECONDS=5          `create --from-ipsw`: IPSW download duration
   TART_SIM_INSTALL_SECONDS=10      `create --from-ipsw`: macOS installation duration

@@ -83,6 +83,60 @@ def clone(source: str, new_name: str) -> list[str]:
     return ["clone", _name(source), _name(new_name)]
 
 
+def login(host: str, username: str, *, insecure: bool = False) -> list[str]:
+    """`tart login` with the password on stdin (`--password-stdin`), never in argv.
+
+    Both flags or neither (Sources/tart/Commands/Login.swift `validate()`); without them Tart
+    prompts on a terminal, which a server does not have.
+    """
+    argv = ["login", _name(host), "--username", _value(username), "--password-stdin"]
+    if insecure:
+        argv.append("--insecure")
+    return argv
+
+
+def logout(host: str) -> list[str]:
+    return ["logout", _name(host)]
+
+
+def push(
+    source: str,
+    remote_names: Sequence[str],
+    *,
+    insecure: bool = False,
+    concurrency: int | None = None,
+    chunk_size_mb: int | None = None,
+    labels: Sequence[str] = (),
+    populate_cache: bool = False,
+) -> list[str]:
+    """`tart push <source> <remote>...` (Sources/tart/Commands/Push.swift): one run, many tags."""
+    if not remote_names:
+        raise ValueError("push needs at least one remote name")
+    argv = ["push", _name(source), *(_name(remote) for remote in remote_names)]
+    if insecure:
+        argv.append("--insecure")
+    if concurrency is not None:
+        argv += ["--concurrency", str(int(concurrency))]
+    if chunk_size_mb is not None:
+        argv += ["--chunk-size", str(int(chunk_size_mb))]
+    for label in labels:
+        argv += ["--label", _value(label)]
+    if populate_cache:
+        argv.append("--populate-cache")
+    return argv
+
+
+def export(name: str, path: str) -> list[str]:
+    """`tart export <name> <path>`: always with a path, so Tart never asks on stdin whether to
+    overwrite (it asks only for the default `<name>.tvm`, Sources/tart/Commands/Export.swift)
+    and truncates an existing file silently; the caller decides about overwriting."""
+    return ["export", _name(name), _value(path)]
+
+
+def import_(path: str, name: str) -> list[str]:
+    return ["import", _value(path), _name(name)]
+
+
 def fqn(name: str) -> list[str]:
     """Hidden `tart fqn`: the `host/ns@sha256:...` a cached tag points to."""
     return ["fqn", _name(name)]

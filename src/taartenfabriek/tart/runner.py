@@ -91,12 +91,16 @@ class TartRunner:
         return [self.tart_path, *args]
 
     async def _start(
-        self, argv: list[str], stdout: int | IO[bytes], stderr: int | IO[bytes]
+        self,
+        argv: list[str],
+        stdout: int | IO[bytes],
+        stderr: int | IO[bytes],
+        stdin: int = asyncio.subprocess.DEVNULL,
     ) -> asyncio.subprocess.Process:
         try:
             return await asyncio.create_subprocess_exec(
                 *argv,
-                stdin=asyncio.subprocess.DEVNULL,
+                stdin=stdin,
                 stdout=stdout,
                 stderr=stderr,
                 env=self.env,
@@ -118,14 +122,28 @@ class TartRunner:
         check: bool = False,
         on_line: LineCallback | None = None,
         on_spawn: SpawnCallback | None = None,
+        stdin: bytes | None = None,
     ) -> RunResult:
-        """Run tart to completion; on timeout or cancel, interrupt it like Ctrl+C."""
+        """Run tart to completion; on timeout or cancel, interrupt it like Ctrl+C.
+
+        `stdin` is written to the child and closed (a secret such as `tart login`'s password
+        travels this way, never in argv); without it the child's stdin is /dev/null.
+        """
         await self.gate(args)
         argv = self.argv(args)
         started = time.monotonic()
-        process = await self._start(argv, asyncio.subprocess.PIPE, asyncio.subprocess.PIPE)
+        pipe = asyncio.subprocess.PIPE
+        process = await self._start(
+            argv, pipe, pipe, stdin=asyncio.subprocess.DEVNULL if stdin is None else pipe
+        )
         if on_spawn is not None:
             on_spawn(process.pid)
+        if stdin is not None:
+            assert process.stdin is not None
+            process.stdin.write(stdin)
+            with contextlib.suppress(ConnectionError):
+                await process.stdin.drain()
+            process.stdin.close()
         stdout, stderr = process.stdout, process.stderr
         assert stdout is not None and stderr is not None
         chunks: dict[str, list[str]] = {"stdout": [], "stderr": []}

@@ -26,6 +26,8 @@ VENDOR_MODULES = {
     "preact": "vendor/preact-10.29.8.module.js",
     "preact/hooks": "vendor/preact-hooks-10.29.8.module.js",
     "htm": "vendor/htm-3.1.1.module.js",
+    "marked": "vendor/marked-18.3.0.module.js",
+    "dompurify": "vendor/dompurify-3.5.0.module.js",
 }
 """Bare specifiers our modules import; the files carry their version in the name."""
 

@@ -39,6 +39,31 @@ START_OPTIONS = (
     "(headless, networking, suspendable): there is no `tart run` here to give start options "
     "to. Create a VM with the settings you need instead (POST /api/vms/create)"
 )
+RUN_COPY = (
+    "Orchard has no throwaway copies: create a VM from the image with POST /api/vms/create "
+    "and delete it when its work is done (Orchard cannot start a stopped VM again anyway)"
+)
+IMAGES = (
+    "Orchard has no registry login, push, export or import: each worker pulls images itself "
+    "with the credentials of its own Tart (run `tart login` on each worker Mac; "
+    "internal/worker/vmmanager/tart/tart.go pulls with the worker's tart). Push, export and "
+    "import from a Mac served by the local backend (`taartenfabriek serve`), then create "
+    "Orchard VMs from the pushed image (POST /api/vms/create)"
+)
+REFUSED: dict[str, str] = {
+    "pull": PULL,
+    "set": SET,
+    "rename": RENAME,
+    "shutdown": SHUTDOWN,
+    "create-empty": CREATE_EMPTY,
+    "start-options": START_OPTIONS,
+    "registry-login": IMAGES,
+    "push": IMAGES,
+    "export": IMAGES,
+    "import": IMAGES,
+    "run-copy": RUN_COPY,
+}
+"""Each action Orchard cannot do at all, and what it offers instead."""
 OTHER = "the Orchard backend cannot {action}: only create, clone, stop and delete are offered"
 
 

@@ -142,18 +142,9 @@ class OrchardBackend:
     # --- what Orchard cannot do --------------------------------------------------------------
 
     async def check(self, action: str, vm: VM | None) -> None:
-        if action == "pull":
-            raise Unsupported(advice.PULL)
-        if action == "set":
-            raise Unsupported(advice.SET)
-        if action == "rename":
-            raise Unsupported(advice.RENAME)
-        if action == "shutdown":
-            raise Unsupported(advice.SHUTDOWN)
-        if action == "create-empty":
-            raise Unsupported(advice.CREATE_EMPTY)
-        if action == "start-options":
-            raise Unsupported(advice.START_OPTIONS)
+        refused = advice.REFUSED.get(action)
+        if refused is not None:
+            raise Unsupported(refused)
         if action not in ("start", "stop", "suspend", "delete", "clone", "create"):
             raise Unsupported(advice.OTHER.format(action=action))
         if vm is None or action == "delete":

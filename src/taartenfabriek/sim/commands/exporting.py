@@ -9,8 +9,9 @@ from __future__ import annotations
 import base64
 import os
 import sys
+import time
 
-from .. import localstore, ocistore
+from .. import knobs, localstore, ocistore
 from ..argspec import Namespace, Spec, arg
 from ..files import read_bytes, write_atomic
 from ..names import try_parse
@@ -38,6 +39,12 @@ def run(ns: Namespace) -> int:
         sys.stdout.flush()
         if sys.stdin.readline().strip() != "yes":
             return 0
+    # Tart opens the destination with .create/.truncate before it archives
+    # (Sources/tart/VMDirectory+Archive.swift exportToArchive), so a cancelled export leaves a
+    # truncated file behind; TART_SIM_EXPORT_SECONDS makes that window visible.
+    with open(path, "wb"):
+        pass
+    time.sleep(knobs.seconds("TART_SIM_EXPORT_SECONDS", 0.0))
     document = {
         "format": FORMAT,
         "config": vm.config(),

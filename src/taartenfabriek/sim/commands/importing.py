@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import base64
 import os
+import time
 
-from .. import home, localstore, vmconfig
+from .. import home, knobs, localstore, vmconfig
 from ..argspec import Namespace, Spec, arg
 from ..errors import PlainError, TartError, ValidationError
 from ..files import create_sparse, new_uuid, read_bytes, remove
@@ -47,6 +48,7 @@ def run(ns: Namespace) -> int:
     assert isinstance(config, dict)
     staging, lock = home.staging(new_uuid())
     try:
+        time.sleep(knobs.seconds("TART_SIM_IMPORT_SECONDS", 0.0))
         with open(os.path.join(staging, "nvram.bin"), "wb") as handle:
             handle.write(base64.b64decode(str(document.get("nvram", ""))))
         create_sparse(os.path.join(staging, "disk.img"), int(document.get("diskSize", 0)))

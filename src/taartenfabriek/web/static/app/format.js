@@ -140,6 +140,10 @@ const VERBS = {
   rename: ['Rename', 'Renaming', 'Renamed'],
   'create-empty': ['Create', 'Creating', 'Created'],
   prune: ['Prune', 'Pruning', 'Pruned'],
+  push: ['Push', 'Pushing', 'Pushed'],
+  export: ['Export', 'Exporting', 'Exported'],
+  import: ['Import', 'Importing', 'Imported'],
+  'run-copy': ['Run a copy', 'Running a copy', 'Ran a copy'],
 };
 
 export function actionVerb(action, form = 0) {

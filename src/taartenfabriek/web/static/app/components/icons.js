@@ -11,6 +11,7 @@ const PATHS = {
   refresh: 'M20 11a8 8 0 0 0-14.5-4.5M4 5v4h4M4 13a8 8 0 0 0 14.5 4.5M20 19v-4h-4',
   plus: 'M12 5v14M5 12h14',
   download: 'M12 4v11M7 10.5l5 5 5-5M5 19.5h14',
+  upload: 'M12 20V9M7 13.5l5-5 5 5M5 4.5h14',
   search: 'M10.5 17a6.5 6.5 0 1 0 0-13 6.5 6.5 0 0 0 0 13zM15.5 15.5L20 20',
   settings: 'M4 7h9M17 7h3M4 17h3M11 17h9M15 4.5v5M9 14.5v5',
   grid: 'M4.5 4.5h6v6h-6zM13.5 4.5h6v6h-6zM4.5 13.5h6v6h-6zM13.5 13.5h6v6h-6z',

@@ -12,7 +12,7 @@ import { Progress } from '../components/progress.js';
 import { FINAL, actionVerb, clockTime, duration, shellLine, splitName, taskProgress, took } from '../format.js';
 
 const SHOWN = 30;
-const PROGRESS = new Set(['pull', 'create-empty']); // the tasks that report `N%`
+const PROGRESS = new Set(['pull', 'create-empty', 'push', 'export', 'import']); // the tasks that report `N%`
 const ICONS = {
   start: 'play', resume: 'play', stop: 'stop', shutdown: 'power', suspend: 'pause', delete: 'trash',
   pull: 'download', clone: 'clone', create: 'plus', 'create-empty': 'plus', set: 'settings', rename: 'edit',
@@ -77,7 +77,7 @@ function Item({ task }) {
     </div>
     ${measured && (active || progress !== null)
       ? html`<div class="task-progress">
-          <${Progress} value=${progress} label=${`${task.action === 'pull' ? 'Pull' : 'Create'} progress of ${task.vm || 'image'}`} />
+          <${Progress} value=${progress} label=${`${actionVerb(task.action)} progress of ${task.vm || 'image'}`} />
           <span class="pct">${progress === null ? '' : `${Math.round(progress)}%`}</span>
         </div>`
       : null}

@@ -27,6 +27,10 @@ const EditDialog = lazy(() => import('./edit.js'), 'EditDialog');
 const RenameDialog = lazy(() => import('./rename.js'), 'RenameDialog');
 const StartOptionsDialog = lazy(() => import('./startoptions.js'), 'StartOptionsDialog');
 const MacLimitDialog = lazy(() => import('./maclimit.js'), 'MacLimitDialog');
+const PushDialog = lazy(() => import('./images.js'), 'PushDialog');
+const ExportDialog = lazy(() => import('./images.js'), 'ExportDialog');
+const ImportDialog = lazy(() => import('./images.js'), 'ImportDialog');
+const RunCopyDialog = lazy(() => import('./throwaway.js'), 'RunCopyDialog');
 
 const DIALOGS = {
   create: CreateDialog,
@@ -37,6 +41,10 @@ const DIALOGS = {
   rename: RenameDialog,
   'start-options': StartOptionsDialog,
   'macos-limit': MacLimitDialog,
+  push: PushDialog,
+  export: ExportDialog,
+  import: ImportDialog,
+  'run-copy': RunCopyDialog,
 };
 
 function Header() {

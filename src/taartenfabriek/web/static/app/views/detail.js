@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api, vmPath } from '../api.js';
 import { updateTask, useStore } from '../state.js';
+import { loadVms } from '../data.js';
 import { currentToken } from '../token.js';
 import { Dialog } from '../components/dialog.js';
 import { VmBadge, KindBadge, TaskBadge } from '../components/badge.js';
@@ -16,6 +17,9 @@ import { LifecycleActions } from './lifecycle.js';
 import { RunLog } from './runlog.js';
 import { IpLookup, StartOptionsSection, useLocalTart } from './startsummary.js';
 import { IpDiagnosis } from './ipdiag.js';
+import { ShareSection } from './images.js';
+import { NotesSection } from './notes.js';
+import { RunCopyButton } from './throwaway.js';
 
 function useConfig(name, version) {
   const [state, setState] = useState({ loading: true });
@@ -65,9 +69,39 @@ function Connection({ vm }) {
   const vnc = `vnc://${vm.ip_address}`;
   return html`<div class="connect">
     <div class="connect-row"><span class="connect-label">Screen Sharing</span><${CopyField} value=${vnc} href=${vnc} label="VNC link" /></div>
-    <div class="connect-row"><span class="connect-label">SSH</span><${CopyField} value=${`ssh admin@${vm.ip_address}`} label="ssh command" /></div>
+    <${SshRow} vm=${vm} />
     <div class="connect-row"><span class="connect-label">IP address</span><${CopyField} value=${vm.ip_address} label="IP address" /></div>
     ${lookup}
+  </div>`;
+}
+
+/** `ssh <user>@<ip>` and an ssh:// link; the user name is editable and kept per VM on the
+ * server (`ssh_user`), `admin` by default as in Cirrus Labs' images. */
+function SshRow({ vm }) {
+  const [user, setUser] = useState(vm.ssh_user || 'admin');
+  const [error, setError] = useState(null);
+  useEffect(() => setUser(vm.ssh_user || 'admin'), [vm.ssh_user]);
+  const save = async () => {
+    const wanted = user.trim() || 'admin';
+    if (wanted === (vm.ssh_user || 'admin')) return;
+    try {
+      await api(vmPath(vm.name, 'annotations'), { method: 'PATCH', body: { ssh_user: wanted === 'admin' ? '' : wanted } });
+      setError(null);
+      loadVms();
+    } catch (err) {
+      setError(err.message);
+    }
+  };
+  const who = user.trim() || 'admin';
+  return html`<div class="connect-row ssh-row">
+    <span class="connect-label">SSH</span>
+    <${CopyField} value=${`ssh ${who}@${vm.ip_address}`} href=${`ssh://${who}@${vm.ip_address}`} label="ssh command" />
+    <label class="ssh-user"><span class="muted small">User</span>
+      <input class="input input-sm mono" value=${user} size="10" spellcheck="false" autocomplete="off" aria-label=${`SSH user name for ${vm.name}`}
+        onInput=${(e) => setUser(e.currentTarget.value)} onChange=${save}
+        onKeyDown=${(e) => { if (e.key === 'Enter') { e.preventDefault(); save(); } }} />
+    </label>
+    ${error ? html`<p class="field-error small" role="alert">${error}</p>` : null}
   </div>`;
 }
 
@@ -181,6 +215,7 @@ export function Detail({ name, onClose }) {
       ${vm.ip_address ? html`<span class="mono">${vm.ip_address}</span>` : null}
     </div>
     <${LifecycleActions} vm=${vm} busy=${busy} version=${version} />
+    ${vm.throwaway ? html`<p class="throwaway-tag" role="note">A throwaway copy: the server deletes it when it stops.</p>` : html`<div class="actions"><${RunCopyButton} vm=${vm} /></div>`}
     ${isBaseImage(vm) ? null : html`<${Tabs} tab=${view} setTab=${setTab} />`}
     ${view !== 'details' ? html`<div role="tabpanel" aria-labelledby=${`tab-${view}`}>
       <${Pane} key=${`${view}|${vm.status}`} kind=${view} name=${name} />
@@ -188,8 +223,10 @@ export function Detail({ name, onClose }) {
       <h3 id="conn-title" class="section-title">Connect</h3>
       <${Connection} vm=${vm} />
     </section>
+    ${isBaseImage(vm) ? null : html`<${NotesSection} vm=${vm} />`}
     ${isBaseImage(vm) ? null : html`<${StartOptionsSection} vm=${vm} version=${version} />`}
     ${isBaseImage(vm) ? null : html`<${ConfigSection} name=${name} version=${version} orchard=${orchard} />`}
+    <${ShareSection} vm=${vm} />
     <section class="detail-section" aria-labelledby="inv-title">
       <h3 id="inv-title" class="section-title">Inventory</h3>
       <${Facts} rows=${[

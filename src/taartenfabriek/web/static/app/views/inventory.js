@@ -40,14 +40,22 @@ function sortVms(vms, { key, dir }) {
   });
 }
 
+/** `label:ci` keeps VMs with the label `ci` (or `ci=…`); `label:team=ios` that exact label. */
+function hasLabel(vm, wanted) {
+  return (vm.labels || []).some((label) => {
+    const lower = label.toLowerCase();
+    return lower === wanted || (!wanted.includes('=') && lower.startsWith(`${wanted}=`));
+  });
+}
+
 function matches(vm, query, status) {
   if (status !== 'any' && vmState(vm) !== status) return false;
   if (!query) return true;
-  const hay = `${vm.name} ${vm.ip_address || ''} ${osLabel(vm.os) || ''} ${vm.source || ''} ${vm.worker || ''}`.toLowerCase();
+  const hay = `${vm.name} ${vm.ip_address || ''} ${osLabel(vm.os) || ''} ${vm.source || ''} ${vm.worker || ''} ${(vm.labels || []).join(' ')} ${vm.notes || ''}`.toLowerCase();
   return query
     .toLowerCase()
     .split(/\s+/)
-    .every((word) => hay.includes(word));
+    .every((word) => (word.startsWith('label:') && word.length > 6 ? hasLabel(vm, word.slice(6)) : hay.includes(word)));
 }
 
 /** `{vmName: 'Starting…'}` for VMs with a task in flight; a string key keeps it stable. */
@@ -228,6 +236,9 @@ export function Inventory() {
         ${orchard ? null : html`<button type="button" class="btn btn-secondary" onClick=${() => openDialog('pull')}>
           <${Icon} name="download" /><span>Pull image</span>
         </button>`}
+        ${orchard ? null : html`<button type="button" class="btn btn-secondary" onClick=${() => openDialog('import')}>
+          <${Icon} name="upload" /><span class="hide-narrow">Import</span><span class="sr-only narrow-only">Import a .tvm file</span>
+        </button>`}
         <button type="button" class="btn btn-primary" onClick=${() => openDialog('create')}>
           <${Icon} name="plus" /><span>New VM</span>
         </button>
@@ -238,7 +249,7 @@ export function Inventory() {
       <div class="search">
         <${Icon} name="search" />
         <label for="vm-search" class="sr-only">Search VMs</label>
-        <input id="vm-search" ref=${searchRef} type="search" placeholder=${orchard ? 'Search by name, IP, OS or worker' : 'Search by name, IP or OS'}
+        <input id="vm-search" ref=${searchRef} type="search" placeholder=${orchard ? 'Search by name, IP, OS, worker or label:…' : 'Search by name, IP, OS, notes or label:…'}
           value=${query} onInput=${(e) => setState({ query: e.currentTarget.value })} autocomplete="off" spellcheck="false" />
         <kbd class="hide-narrow" aria-hidden="true">/</kbd>
       </div>

@@ -11,6 +11,7 @@ import { Field, FormError, described, errorsFor } from '../components/field.js';
 import { CopyField } from '../components/copy.js';
 import { Icon } from '../components/icons.js';
 import { StartAtLogin } from './startlogin.js';
+import { Registries } from './registries.js';
 
 function GitHubToken() {
   const [status, setStatus] = useState(null);
@@ -122,6 +123,7 @@ function ThisBrowser() {
 export function Settings({ onClose }) {
   return html`<${Dialog} title="Settings" onClose=${onClose} variant="drawer">
     <${GitHubToken} />
+    <${Registries} />
     <${About} />
     <${StartAtLogin} />
     <${ThisBrowser} />

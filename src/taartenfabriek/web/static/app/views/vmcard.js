@@ -8,6 +8,7 @@ import { gbLabel, isBaseImage, memoryLabel, osLabel, relativeTime, shortDigest, 
 import { hrefFor } from '../router.js';
 import { ActionButtons } from './vmactions.js';
 import { IpHint } from './ipdiag.js';
+import { Labels } from './labels.js';
 
 export function specs(vm) {
   return [
@@ -50,6 +51,8 @@ function Card({ vm, busy }) {
           : vm.source === 'orchard' && vm.status === 'running'
             ? html`<div class="meta-line muted" title="Orchard tells the IP only to the task that starts a VM (it asks the worker); the Console, the Terminal and orchard ssh need none">IP not looked up</div>`
             : vm.status === 'running' ? html`<${IpHint} vm=${vm} />` : html`<div class="meta-line muted">No IP address</div>`}
+      ${vm.throwaway ? html`<p class="throwaway-tag" title="A throwaway copy: the server deletes it when it stops"><${Icon} name="trash" size=${12} /> Throwaway: deleted when it stops</p>` : null}
+      <${Labels} labels=${vm.labels} vmName=${vm.name} />
       <ul class="specs" aria-label="Resources">
         ${facts.length ? facts.map((f) => html`<li key=${f}>${f}</li>`) : html`<li class="muted">Configuration loading…</li>`}
       </ul>
