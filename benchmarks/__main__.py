@@ -178,6 +178,8 @@ def run(args: argparse.Namespace) -> list[Figure]:
                 figures += ui.measure(
                     server, count, size.ui_reps, r"vm-\d{4}", quick=args.size == "small"
                 )
+                log("UI scrolling and filtering, CPU 4x slower")
+                figures.append(ui.smoothness(server, count, r"vm-\d{4}"))
             else:
                 log("UI skipped: no Chromium at /usr/bin/chromium or no playwright")
         if "memory" in only:

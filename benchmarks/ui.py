@@ -165,3 +165,89 @@ def measure(
             load=load,
         ),
     ]
+
+
+LONG_TASKS = """() => {
+  window.__long = [];
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) window.__long.push(Math.round(entry.duration));
+  }).observe({ type: 'longtask', buffered: false });
+}"""
+
+
+def _scroll_through(page: Any, step: int = 300) -> None:
+    """Wheel down to the end of the list, a notch at a time, as a person would."""
+    for _ in range(400):
+        page.mouse.wheel(0, step)
+        page.wait_for_timeout(40)
+        at_end = page.evaluate(
+            "() => innerHeight + scrollY >= document.documentElement.scrollHeight - 2"
+        )
+        if at_end:
+            break
+    page.evaluate("() => window.scrollTo(0, 0)")
+    page.wait_for_timeout(200)
+
+
+def _filter(page: Any, text: str) -> None:
+    search = page.get_by_label("Search VMs")
+    search.click()
+    page.keyboard.type(text, delay=120)
+    page.wait_for_timeout(200)
+    for _ in text:
+        page.keyboard.press("Backspace")
+        page.wait_for_timeout(120)
+    page.wait_for_timeout(200)
+
+
+def smoothness(server: Server, vm_count: int, first_vm: str, *, throttle: float = 4) -> Figure:
+    """The longest main-thread task while scrolling through the whole list (cards, then the
+    list view) and filtering it, with Chrome's CPU slowed `throttle` times (DevTools' CPU
+    throttling), after the first render. Long tasks are the browser's own (`longtask`
+    entries: over 50 ms); none at all is the target."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 800})
+            page = context.new_page()
+            page.goto(f"{server.base_url}/?token={server.token}")
+            page.evaluate(f"() => ({RENDERED})({first_vm!r})")
+            page.wait_for_load_state("networkidle")
+            cdp = context.new_cdp_session(page)
+            cdp.send("Emulation.setCPUThrottlingRate", {"rate": throttle})
+            page.evaluate(LONG_TASKS)
+            load = loadavg()
+            _scroll_through(page)
+            _filter(page, "vm-01")
+            page.get_by_role("button", name="List").click()
+            page.wait_for_timeout(300)
+            _scroll_through(page)
+            _filter(page, "linux")
+            long_tasks: list[int] = page.evaluate("() => window.__long")
+            rendered = page.evaluate("() => document.querySelectorAll('tbody tr[data-vm]').length")
+            context.close()
+        finally:
+            browser.close()
+    worst = max(long_tasks, default=0)
+    return Figure(
+        name=f"UI longest task scrolling and filtering, {vm_count} VMs, CPU {throttle:g}x slower",
+        value=float(worst),
+        unit="ms",
+        baseline="after the first render; long tasks are those over 50 ms",
+        target="no long task (none over 50 ms)",
+        met=not long_tasks,
+        load=f"{load}-{loadavg()}",
+        notes=[
+            f"{len(long_tasks)} long tasks"
+            + (
+                f" ({', '.join(str(t) for t in sorted(long_tasks, reverse=True)[:8])} ms)"
+                if long_tasks
+                else ""
+            )
+            + f"; the list view held {rendered} rows of {vm_count} at the end"
+        ],
+    )

@@ -7,7 +7,7 @@ import contextlib
 import functools
 import logging
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 
 from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
@@ -21,6 +21,7 @@ from .api import logs as logs_api
 from .api import network, service, system, tasks, vm_actions, vms, workers, ws
 from .api import storage as storage_api
 from .api import throwaway as throwaway_api
+from .api import usage as usage_api
 from .api.parts import Parts
 from .api.reads import PreparedReads
 from .api.socket_tokens import SocketTokens
@@ -30,6 +31,7 @@ from .care.imagesize import ImageSizes
 from .care.ipdiag import IPDoctor, ResolverStore
 from .care.runlogs import RunLogs
 from .care.storage import StorageService
+from .care.usage import UsageSampler
 from .catalog import Catalog, GitHubTokenStore
 from .console import (
     CREDENTIALS_FILE,
@@ -41,7 +43,7 @@ from .console import (
 from .core.errors import StorageError
 from .core.hosts import is_loopback_address
 from .core.logs import register_secret
-from .core.models import VM
+from .core.models import VM, VMImage
 from .core.secrets import secure_state
 from .core.settings import Settings
 from .inventory.service import Inventory
@@ -76,6 +78,15 @@ log = logging.getLogger(__name__)
 
 GZIP_MINIMUM = 1024
 """Bytes below which a response is sent as is (gzip would save less than it costs)."""
+
+
+def _demo_catalog(settings: Settings) -> Callable[[], Sequence[VMImage]] | None:
+    """`--demo` lists what the simulator's registry serves: no real registry is asked."""
+    if not settings.demo or settings.tart_home is None:
+        return None
+    from . import demo
+
+    return functools.partial(demo.catalog_images, settings.tart_home)
 
 
 def build_services(settings: Settings) -> Services:
@@ -198,6 +209,7 @@ def build_services(settings: Settings) -> Services:
             registry_url=settings.registry_url,
             cache_path=settings.home / "catalog.json",
             ttl=settings.catalog_ttl,
+            local_source=_demo_catalog(settings),
         ),
         storage=storage,
         runlogs=runlogs,
@@ -215,6 +227,12 @@ def build_services(settings: Settings) -> Services:
                 spawn_exec=functools.partial(spawn.exec_on_pty, settings.tart_path),
             ),
             env=env,
+        ),
+        usage=UsageSampler(
+            running=lambda: [v.name for v in inventory.vms if v.status == "running"],
+            run_pids=runlogs.live_pids,
+            tart_home=tart_home if local is not None else None,
+            guest=local.tart.run_in_guest if local is not None else None,
         ),
     )
 
@@ -289,6 +307,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(router, responses=api_errors.ERROR_RESPONSES)
     app.include_router(ws.router)
     app.include_router(console_api.sockets)
+    app.include_router(usage_api.router)
     web.mount(app)
     # Outermost last: headers on every answer (refusals too), then Host/Origin, then the
     # body cap, all before routing; inside them the prepared hot reads (api/reads.py), then

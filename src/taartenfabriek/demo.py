@@ -11,6 +11,7 @@ import shlex
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 from .tart import spawn
 from .tart.argv import UnsafeName
@@ -69,3 +70,44 @@ def stop_all(state_dir: Path) -> None:
             spawn.stop_sync(str(shim), vm.name, env, timeout=2)
         except UnsafeName:  # made outside the app; tart could not be told to stop it
             continue
+
+
+def catalog_images(tart_home: Path) -> list[Any]:
+    """The demo's catalog: what the simulated registry serves (sim/registry.py: Cirrus Labs'
+    images by any tag, the names of TART_SIM_REGISTRY and what was pushed to it), so the
+    pull dialog of `--demo` never reaches for a real registry."""
+    from .catalog import images, known
+    from .core.models import VMImage
+
+    found: list[Any] = images.builtin_images("ghcr.io", origin="simulator")
+    listed = [os.environ.get("TART_SIM_REGISTRY", ""), str(tart_home / ".sim-registry")]
+    seen = {image.url.rsplit(":", 1)[0] for image in found}
+    for source in filter(None, listed):
+        try:
+            lines = Path(source).read_text(encoding="utf-8").splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split("#", 1)[0].split()
+            if not fields:
+                continue
+            reference = fields[0]
+            if "@" in reference:
+                continue  # a digest: the catalog lists names by tag
+            last = reference.rsplit("/", 1)[-1]
+            base, tag = (reference.rsplit(":", 1)) if ":" in last else (reference, "latest")
+            if base in seen:
+                continue
+            seen.add(base)
+            os_name = "macos" if len(fields) > 1 and fields[1] == "darwin" else "linux"
+            found.append(
+                VMImage(
+                    name=base.rsplit("/", 1)[-1],
+                    url=f"{base}:{tag}",
+                    tags=[tag],
+                    origin="simulator",
+                    os=os_name,
+                    description=known.describe(base.rsplit("/", 1)[-1]),
+                )
+            )
+    return found

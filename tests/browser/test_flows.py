@@ -75,8 +75,11 @@ def test_stop_from_the_card_then_what_a_stopped_vm_offers(fleet: Fleet) -> None:
     ui.launch()
     card = ui.card("runner")
     assert card.get_by_role("button", name="Delete runner").is_disabled()
-    card.get_by_role("button", name="Stop runner").click()
-    ui.task("stop", "runner").locator('.badge[data-status="completed"]').wait_for(timeout=30_000)
+    # Local: the graceful Shut down is the card's main action; Orchard: its Stop.
+    action = "stop" if fleet.orchard else "shutdown"
+    label = "Stop runner" if fleet.orchard else "Shut down runner"
+    card.get_by_role("button", name=label).click()
+    ui.task(action, "runner").locator('.badge[data-status="completed"]').wait_for(timeout=60_000)
     ui.page.locator('article.vm-card[data-vm="runner"][data-status="stopped"]').wait_for()
     assert card.get_by_role("button", name="Delete runner").is_enabled()
 

@@ -103,7 +103,7 @@ def test_a_server_restart_is_survived(ui: UI) -> None:
     ui.launch()
     ui.server.stop()
     # While it is down, the app says so (and keeps its token and what it last saw).
-    banner = ui.page.get_by_role("alert").filter(has_text="not answering")
+    banner = ui.page.get_by_role("alert").filter(has_text="cannot be reached")
     banner.wait_for(timeout=20_000)
     assert ui.card("survivor").is_visible()
     ui.server.start()  # same port, same token file

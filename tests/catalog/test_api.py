@@ -97,6 +97,9 @@ def test_no_network_no_cache_no_token_shows_the_builtin_list(server_factory: Any
     body = response.json()
     assert {item["origin"] for item in body} == {"builtin"}
     assert all(item["stale"] is True and "unreachable" in item["stale_reason"] for item in body)
+    # In words (issue 19.8): no errno, no exception text.
+    assert not any("Errno" in item["stale_reason"] for item in body)
+    assert "this Mac may be offline" in body[0]["stale_reason"]
     assert "macos-sequoia-xcode" in {item["name"] for item in body}
 
 
@@ -123,3 +126,41 @@ def test_restart_with_the_fake_down_serves_the_stale_catalog(
     assert all(item["stale"] is True for item in stale)
     assert "unreachable" in stale[0]["stale_reason"]
     assert stale[0]["fetched_at"] == fresh[0]["fetched_at"]
+
+
+def test_the_demo_lists_the_simulators_registry_without_any_network(
+    server_factory: Any, tmp_path: Any
+) -> None:
+    """`--demo`: the catalog is what tart-sim's registry serves (its built-in images and the
+    ones listed in TART_SIM_REGISTRY); GitHub and the registry are never asked."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.setblocking(False)
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    extra = tmp_path / "registry.txt"
+    extra.write_text("ghcr.io/acme/builder:2.1 linux 30\n# a comment\n")
+    server = server_factory(
+        args=("--demo",),
+        env_overrides={
+            "TARTVM_GITHUB_API_URL": url,
+            "TARTVM_REGISTRY_URL": url,
+            "TARTVM_GITHUB_TOKEN": GOOD_TOKEN,
+            "TART_SIM_REGISTRY": str(extra),
+        },
+    ).start()
+    try:
+        response = available(server, force_refresh="true")
+        assert response.status_code == 200
+        body = response.json()
+        assert {item["origin"] for item in body} == {"simulator"}
+        assert not any(item["stale"] for item in body)
+        names = {item["url"] for item in body}
+        assert "ghcr.io/acme/builder:2.1" in names
+        assert any(url.startswith("ghcr.io/cirruslabs/macos-sequoia-base:") for url in names)
+        with pytest.raises(BlockingIOError):
+            listener.accept()  # nobody knocked: no request left for GitHub or a registry
+    finally:
+        listener.close()

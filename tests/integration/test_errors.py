@@ -158,7 +158,7 @@ def test_pull_of_unknown_image_fails_with_tart_exit_code(seeded: ServerProcess) 
     with seeded.client() as client:
         task = client.post("/api/vms/pull", json={"oci_url": "ghcr.io/nobody/nothing:1"}).json()
         done = seeded.wait_task(task["id"])
-        assert done["status"] == "failed"
+        assert done["status"] == "failed" and done["cancelled"] is False
         assert done["exit_code"] == 1
         assert "404" in done["stderr"]
         assert done["error"]

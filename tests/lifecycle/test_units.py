@@ -222,7 +222,8 @@ def test_check_for_tart(tmp_path: Path) -> None:
     both = VMStartOptions.model_validate({"suspendable": True, "dirs": [f"d:{tmp_path}"]})
     dirs = VMStartOptions.model_validate({"dirs": [f"d:{tmp_path}"]})
     old, new = parse_version("2.27.1"), parse_version("2.27.2")
-    with pytest.raises(InvalidInput, match=r"2\.27\.2 or newer.*remove dirs or suspendable"):
+    words = r"2\.27\.2 or newer.*remove the shared folders, or turn Suspendable off"
+    with pytest.raises(InvalidInput, match=words):
         check_for_tart(both, refusals=allowances(old, None))
     with pytest.raises(InvalidInput, match=r"2\.27\.2 or newer.*is suspended"):
         check_for_tart(dirs, refusals=allowances(old, None), suspended=True)

@@ -198,7 +198,8 @@ def test_start_options_are_refused_with_what_orchard_offers(
             assert "no `tart run` here to give start options to" in response.json()["detail"]
         fake.store.create_vm({"name": "queued-1", "image": IMAGE})
         client.post("/api/vms/refresh")
-        response = client.post("/api/vms/queued-1/start", json=options)
-        assert response.status_code == 409, response.text
-        assert "POST /api/vms/create" in response.json()["detail"]
+        for body in (options, {"serial": True}):  # a serial console is a start option too
+            response = client.post("/api/vms/queued-1/start", json=body)
+            assert response.status_code == 409, response.text
+            assert "POST /api/vms/create" in response.json()["detail"]
         assert client.get("/api/tasks/active").json() == []

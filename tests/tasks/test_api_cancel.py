@@ -48,6 +48,7 @@ def assert_cancelled(server: ServerProcess, task_id: str, action: str) -> dict[s
     assert answer["status"] in ("running", "failed") and answer["id"] == task_id
     assert body["status"] == "failed"
     assert body["error"] == f"{action} was cancelled by the user"
+    assert body["cancelled"] is True  # the documented field that tells a cancel apart
     assert stored_processes(server) == []
     code, again = cancel(server, task_id)
     assert code == 409 and "already failed" in str(again["detail"])

@@ -135,6 +135,7 @@ async def test_cancel_a_running_task(store: SQLiteTaskStore) -> None:
     cancelled = await engine.cancel(task.id)
     assert cancelled.status == "failed"
     assert cancelled.error == "pull was cancelled by the user"
+    assert cancelled.cancelled
     assert gate.cancelled_by_user is True
     assert on_disk(store.path, task.id)[0] == "failed"
     engine.check_claims({"img": "exclusive"})
@@ -266,6 +267,7 @@ async def test_shutdown_records_running_tasks_as_interrupted(store: SQLiteTaskSt
     stored = await again.get(task.id)
     await again.close()
     assert stored is not None and stored.error == "start was interrupted by a server shutdown"
+    assert not stored.cancelled  # a shutdown's interruption is not the user's cancel
 
 
 async def _last(subscription: Any) -> Any:

@@ -13,7 +13,7 @@ from fastapi import APIRouter, WebSocket
 from fastapi.responses import Response
 
 from ..console.models import POLICY_VIOLATION, ConsoleCredentials, ConsoleInfo
-from ..console.sockets import serve_terminal, serve_vnc
+from ..console.sockets import serve_serial, serve_terminal, serve_vnc
 from .deps import Authenticated, ServicesDep
 from .parts import Parts
 
@@ -67,3 +67,11 @@ async def terminal_socket(websocket: WebSocket, vm_name: str) -> None:
     services = await _authenticated(websocket)
     if services is not None:
         await serve_terminal(websocket, services.console, vm_name)
+
+
+@sockets.websocket("/ws/vms/{vm_name:path}/serial")
+async def serial_socket(websocket: WebSocket, vm_name: str) -> None:
+    """The guest's serial console (a run started with the start option `serial`)."""
+    services = await _authenticated(websocket)
+    if services is not None:
+        await serve_serial(websocket, services.console, vm_name)

@@ -6,9 +6,12 @@ after `vms.router` like the other action routes.
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path
 
 from ..core.image_models import (
+    HOST_PATTERN,
     ExportRequest,
     ImportRequest,
     PushRequest,
@@ -41,7 +44,9 @@ async def login(request: RegistryLogin, services: ServicesDep) -> Registry:
 
 
 @registries.post("/{host}/logout", response_model=RegistryList)
-async def logout(host: str, services: ServicesDep) -> RegistryList:
+async def logout(
+    host: Annotated[str, Path(pattern=HOST_PATTERN, max_length=260)], services: ServicesDep
+) -> RegistryList:
     """`tart logout <host>`, and forget the host; succeeds when there was no login."""
     await services.backend.check("registry-login", None)
     return await services.registries.logout(host)

@@ -6,8 +6,13 @@ from fastapi import APIRouter
 
 from .. import __version__
 from ..catalog import mask_token
-from ..core.health import Health, OrchardController, TartVersion
-from ..core.models import GitHubTokenStatus, GitHubTokenUpdate
+from ..core.health import (
+    GitHubTokenStatus,
+    GitHubTokenUpdate,
+    Health,
+    OrchardController,
+    TartVersion,
+)
 from .deps import Authenticated, ServicesDep
 
 router = APIRouter(prefix="/api", dependencies=[Authenticated])

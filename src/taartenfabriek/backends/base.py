@@ -44,6 +44,8 @@ class StartOptions:
     rosetta_tag: str | None = None
     dirs: tuple[SharedDir, ...] = field(default=())
     disks: tuple[ExtraDisk, ...] = field(default=())
+    serial: bool = False
+    """Give the guest a serial console (a pty the server holds; Linux guests)."""
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from .local_lifecycle import LocalLifecycle, start_flags, stream
 from .local_list import fold_entries
 from .local_tart import LocalTart
 from .local_watch import Changed
+from .serial import SerialPorts
 
 __all__ = ["LocalBackend"]
 
@@ -98,6 +99,11 @@ class LocalBackend:
             long_timeout=long_timeout,
             ip_timeout=ip_timeout,
         )
+
+    @property
+    def serial_ports(self) -> SerialPorts:
+        """The serial consoles of the runs this server started (backends/serial.py)."""
+        return self.lifecycle.serial_ports
 
     @property
     def tart_home(self) -> Path | None:
@@ -297,12 +303,9 @@ class LocalBackend:
     ) -> dict[str, Any]:
         await self._stream(argv.clone(source, name), ctx, self.long_timeout)
         try:
-            # Tart can only grow a disk; a smaller size fails here and the VM is removed.
-            refit = vmdir.display_refit(self.tart_home, name)  # the source's (Set.swift:62)
-            memory_mb = memory_gb * 1024
-            args = argv.set_(name, cpu=cpu, memory_mb=memory_mb, disk_size_gb=disk_size_gb,
-                             display_refit=refit)  # fmt: skip
-            await self._stream(args, ctx, self.timeout)
+            await self.lifecycle.set_config(  # a smaller disk fails: Tart only grows one
+                name, ctx, cpu=cpu, memory_mb=memory_gb * 1024, disk_size_gb=disk_size_gb
+            )
         except BaseException:
             ctx.log(f"configuration failed: deleting the half-made VM {name}")
             with contextlib.suppress(Exception):
@@ -317,9 +320,7 @@ class LocalBackend:
         }
 
     async def check(self, action: str, vm: VM | None) -> None:
-        """Tart on this Mac can do every action of the API, as far as this Tart release and
-        this Mac allow (local_tart.py); a resume that would lose the VM's saved state is a
-        conflict (`mac_twin_refusal`)."""
+        """This Tart's and Mac's limits (local_tart.py); a resume losing its saved state: 409."""
         await self.tart.check(action)
         refusal = mac_twin_refusal(self.tart_home, vm.name) if action == "start" and vm else None
         if refusal:

@@ -8,10 +8,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from ..core.errors import TaartError
 from ..tart import vmdir
+from ..tart.leases import BootWatch
 from ..tart.parse import config_fields
 from .base import TaskContext
 
@@ -79,3 +82,30 @@ def mac_twin_refusal(tart_home: Path | None, name: str) -> str | None:
 
 def state_of(config: dict[str, Any]) -> str:
     return str(config_fields(config)["state"])
+
+
+def boot_watch(
+    leases_path: Path | None, tart_home: Path | None, name: str, *, dhcp: bool
+) -> BootWatch:
+    """The VM's lease as it is before `tart run`: an earlier run's lease is not a boot
+    (tart/leases.py); a resume keeps the guest's own lease."""
+    state = tart_home / "vms" / name / "state.vzvmsave" if tart_home else None
+    resuming = state is not None and state.exists()
+    return BootWatch(leases_path, tart_home, name, resuming=resuming, dhcp=dhcp)
+
+
+async def lock_taken(
+    peek: Callable[[str], vmdir.OnDisk | None],
+    get_config: Callable[[str], Awaitable[dict[str, Any]]],
+    name: str,
+) -> bool:
+    """Whether `tart run` holds the VM's lock yet (it takes it only once the VM is built,
+    Tart `Sources/tart/Commands/Run.swift:451`): from TART_HOME when the backend can read
+    it, else from `tart get` (one call, once an IP turned up); unknown counts as yes."""
+    seen = peek(name)
+    if seen is not None:
+        return seen.state == "running"
+    try:
+        return state_of(await get_config(name)) == "running"
+    except TaartError:
+        return True

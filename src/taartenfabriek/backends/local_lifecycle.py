@@ -19,15 +19,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..core import procs
-from ..core.errors import Conflict, TaartError, TartFailed, TartTimeout, Unsupported
+from ..core.errors import Conflict, TartFailed, TartTimeout, Unsupported
 from ..core.logs import redact
 from ..tart import argv, features, leases, vmdir
 from ..tart.leases import BootWatch
 from ..tart.parse import clean_line, explain_limit, progress
 from ..tart.runner import RunResult, TartRunner
 from .base import RunHandle, RunRecorder, StartOptions, TaskContext
-from .local_boot import end_own_run, explain_run_exit, state_of
+from .local_boot import boot_watch, end_own_run, explain_run_exit, lock_taken, state_of
 from .local_runs import find_vnc_url, read_tail
+from .serial import SerialPort, SerialPorts
 
 SUSPEND_TIMEOUT = 600.0
 """Seconds `tart run` may take to write a suspended VM's memory to disk and exit."""
@@ -35,8 +36,15 @@ SUSPEND_TIMEOUT = 600.0
 POLL = 0.25
 
 
-def start_flags(options: StartOptions) -> list[str]:
-    """The `tart run` flags of `options`; the defaults give the seed's `--vnc --no-graphics`."""
+SERIAL_PLACEHOLDER = "/dev/ttysNNN"
+"""Where a previewed command shows the pty a start with a serial console makes."""
+
+
+def start_flags(options: StartOptions, serial_path: str | None = None) -> list[str]:
+    """The `tart run` flags of `options`; the defaults give the seed's `--vnc --no-graphics`.
+    `serial_path`: the pty made for this run (a preview shows a placeholder)."""
+    if options.serial and serial_path is None:
+        serial_path = SERIAL_PLACEHOLDER
     flags = argv.run_flags(
         display=options.display,
         suspendable=options.suspendable,
@@ -47,6 +55,7 @@ def start_flags(options: StartOptions) -> list[str]:
             argv.dir_spec(d.name, d.path, read_only=d.read_only, tag=d.tag) for d in options.dirs
         ],
         disks=[argv.disk_spec(d.path, read_only=d.read_only) for d in options.disks],
+        serial_path=serial_path if options.serial else None,
     )
     return flags + list(options.extra_flags)
 
@@ -96,41 +105,46 @@ class LocalLifecycle:
         self.long_timeout = long_timeout
         self.ip_timeout = ip_timeout
         self._watchers: set[asyncio.Task[None]] = set()
+        self.serial_ports = SerialPorts()
+        """The serial consoles of the runs this server started (`StartOptions.serial`)."""
 
     async def _stream(self, args: list[str], ctx: TaskContext, timeout: float) -> RunResult:
         return await stream(self.runner, args, ctx, timeout)
 
     # --- tart run ---------------------------------------------------------------------------
 
-    def _watch(self, process: asyncio.subprocess.Process, log_path: Path) -> None:
-        """Record in the run's sidecar when and how `tart run` ended (while we are up)."""
+    def _watch(
+        self, process: asyncio.subprocess.Process, log_path: Path, port: SerialPort | None
+    ) -> None:
+        """Record in the run's sidecar when and how `tart run` ended (while we are up); its
+        serial console (backends/serial.py) is read from now on and ends with it."""
+        if port is not None:
+            port.begin()
 
         async def wait() -> None:
-            code = await process.wait()
-            self.runlogs.record_exit(log_path, code)
+            try:
+                self.runlogs.record_exit(log_path, await process.wait())
+            finally:
+                if port is not None:
+                    self.serial_ports.release(port)
 
         watcher = asyncio.create_task(wait())
         self._watchers.add(watcher)
         watcher.add_done_callback(self._watchers.discard)
 
     async def start(self, name: str, ctx: TaskContext, options: StartOptions) -> dict[str, Any]:
-        args = argv.run(name, start_flags(options))
+        port = self.serial_ports.open(name) if options.serial else None
+        args = argv.run(name, start_flags(options, port.path if port else None))
         log_path = self.runlogs.new_run(name, self.runner.argv(args), dataclasses.asdict(options))
         ctx.set_command(self.runner.argv(args))
         ctx.log("$ " + " ".join(self.runner.argv(args)))
         started_at = time.time()
-        tart_home = self.tart_home()
-        state = tart_home / "vms" / name / "state.vzvmsave" if tart_home else None
-        watch = BootWatch(  # the lease seen before `tart run`: an earlier run's is not a boot
-            self.leases_path,
-            tart_home,
-            name,
-            resuming=state is not None and state.exists(),
-            dhcp=options.network != "bridged" and self.resolver_for(name) in (None, "dhcp"),
-        )
-        process = await self.runner.spawn_detached(args, log_path)
+        dhcp = options.network != "bridged" and self.resolver_for(name) in (None, "dhcp")
+        watch = boot_watch(self.leases_path, self.tart_home(), name, dhcp=dhcp)
+        with self.serial_ports.closed_on_error(port):
+            process = await self.runner.spawn_detached(args, log_path)
         self.runlogs.record_pid(log_path, process.pid)
-        self._watch(process, log_path)
+        self._watch(process, log_path, port)
         ctx.log(f"tart run started (pid {process.pid}); waiting for the guest's IP address")
         try:
             booted = await self._await_boot(name, ctx, process, log_path, watch)
@@ -141,18 +155,6 @@ class LocalLifecycle:
             ctx.log(f"cancelled: ending the tart run this start spawned (pid {process.pid})")
             await asyncio.shield(end_own_run(process, ctx))
             raise
-
-    async def _running(self, name: str) -> bool:
-        """Whether `tart run` holds the VM's lock yet (it takes it only once the VM is built,
-        Tart `Sources/tart/Commands/Run.swift:451`): from TART_HOME when the backend can read
-        it, else from `tart get` (one call, once an IP turned up); unknown counts as yes."""
-        seen = self.peek(name)
-        if seen is not None:
-            return seen.state == "running"
-        try:
-            return state_of(await self.get_config(name)) == "running"
-        except TaartError:
-            return True
 
     async def _await_boot(
         self,
@@ -188,7 +190,7 @@ class LocalLifecycle:
                 if stale != ip:  # a lease of an earlier run: the guest is not up yet
                     ctx.log(f"{ip} is the lease of an earlier run; waiting for the guest's own")
                 stale, ip = ip, None
-            if ip is not None and not await self._running(name):
+            if ip is not None and not await lock_taken(self.peek, self.get_config, name):
                 ip = None  # an earlier run's lease, before this `tart run` took the VM's lock
             if ip is not None and process.returncode is None:
                 url = find_vnc_url(log_path) or f"vnc://{ip}"
@@ -209,6 +211,7 @@ class LocalLifecycle:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await watcher
+        self.serial_ports.close_all()
 
     # --- suspend ---------------------------------------------------------------------------
 

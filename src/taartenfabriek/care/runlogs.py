@@ -21,6 +21,7 @@ import json
 import os
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -176,6 +177,15 @@ class RunLogs:
         if run is None or not run.argv or run.argv[-1] != vm:
             return None
         return run if run.is_live() else None
+
+    def live_pids(self, vms: Iterable[str]) -> dict[str, int]:
+        """The `tart run` pid of each VM whose newest run this server started is still live."""
+        pids: dict[str, int] = {}
+        for vm in vms:
+            run = self.live(vm)
+            if run is not None and run.pid is not None:
+                pids[vm] = run.pid
+        return pids
 
     def get(self, vm: str, run_id: str) -> RunInfo:
         if run_id == "latest":

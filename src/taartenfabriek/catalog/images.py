@@ -13,7 +13,7 @@ from typing import Any, Literal
 from ..core.models import VMImage
 from . import known
 
-Origin = Literal["github", "registry", "builtin"]
+Origin = Literal["github", "registry", "builtin", "simulator"]
 
 _DIGEST_TAG = re.compile(r"^(sha256[-:])?[0-9a-f]{64}(\.(sig|att|sbom))?\Z")
 _VERSION = re.compile(r"^[vV]?(\d+(?:\.\d+)*)(.*)\Z")
@@ -135,10 +135,11 @@ def known_versions(name: str) -> list[Mapping[str, Any]]:
     return [{"metadata": {"container": {"tags": tags}}}]
 
 
-def builtin_images(registry_host: str) -> list[VMImage]:
-    """The maintained list with its usual tags, unchecked: for when nothing answers."""
+def builtin_images(registry_host: str, origin: Origin = "builtin") -> list[VMImage]:
+    """The maintained list with its usual tags, unchecked: for when nothing answers (and,
+    as `simulator`, what the demo's simulated registry serves)."""
     found = (
-        make_image(image.name, image.tags, registry_host=registry_host, origin="builtin")
+        make_image(image.name, image.tags, registry_host=registry_host, origin=origin)
         for image in known.KNOWN_IMAGES
     )
     return sort_images(image for image in found if image is not None)

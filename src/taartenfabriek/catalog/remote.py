@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import Awaitable, Iterable
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ import httpx
 from ..core.errors import BackendUnavailable
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 MAX_PAGES = 50
 """Pagination stops here: a guard against a server whose `next` link never ends."""
@@ -117,16 +119,23 @@ class Fetcher:
         async with self.semaphore:
             try:
                 return await self.client.get(url, params=params, headers=headers)
+            # In words: the socket's errno ("[Errno 111] Connection refused") stays in the log.
             except httpx.TimeoutException as exc:
+                log.info("%s: %r", self.service, exc)
                 raise BackendUnavailable(
-                    f"{self.service} did not answer in time ({type(exc).__name__}); "
+                    f"{self.service} did not answer in time; "
                     "check the network connection or try again.",
                     status_code=504,
                 ) from exc
             except httpx.HTTPError as exc:
-                reason = str(exc) or type(exc).__name__
+                log.info("%s: %r", self.service, exc)
+                how = (
+                    "no connection could be made"
+                    if isinstance(exc, httpx.ConnectError)
+                    else ("the connection failed")
+                )
                 raise BackendUnavailable(
-                    f"{self.service} is unreachable ({reason}); check the network connection.",
+                    f"{self.service} is unreachable ({how}); this Mac may be offline.",
                     status_code=503,
                 ) from exc
 

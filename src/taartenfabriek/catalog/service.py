@@ -13,7 +13,7 @@ import asyncio
 import hashlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -49,6 +49,7 @@ class Catalog:
         deadline: float = 60,
         concurrency: int = 8,
         known_names: Sequence[str] | None = None,
+        local_source: Callable[[], Sequence[VMImage]] | None = None,
     ) -> None:
         self.tokens = tokens
         self.github_api_url = github_api_url.rstrip("/")
@@ -63,6 +64,8 @@ class Catalog:
         self._snapshot: Snapshot | None = None
         self._loaded = self.file is None
         self._inflight: dict[str, asyncio.Task[Snapshot]] = {}
+        self.local_source = local_source
+        """`--demo`: the simulator's registry lists the images; nothing remote is asked."""
 
     def _key(self, token: str | None) -> str:
         """Whose catalog: a new token, API or registry URL means a new fetch."""
@@ -78,6 +81,10 @@ class Catalog:
         return self._snapshot
 
     async def images(self, *, force_refresh: bool = False) -> list[VMImage]:
+        if self.local_source is not None:
+            found = await asyncio.to_thread(self.local_source)
+            fetched = _iso(time.time())
+            return [image.model_copy(update={"fetched_at": fetched}) for image in found]
         token = self.tokens.get()
         key = self._key(token)
         cached = await self._cached()

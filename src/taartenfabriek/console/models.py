@@ -42,6 +42,8 @@ CLOSE_CODES: dict[str, int] = {
     "starting": UNAVAILABLE,
     "no_ip": UNAVAILABLE,
     "base_image": UNAVAILABLE,
+    "no_serial": UNAVAILABLE,
+    "serial_lost": UNAVAILABLE,
 }
 """The code each error kind closes a socket with (the JSON error frame names the kind)."""
 
@@ -77,6 +79,11 @@ class ConsoleInfo(BaseModel):
     )
     websocket: str = Field(..., description="Path of the VNC WebSocket (add `?token=`).")
     terminal: str = Field(..., description="Path of the terminal WebSocket (add `?token=`).")
+    serial: str = Field(
+        "",
+        description="Path of the serial console WebSocket (add `?token=`): a run started "
+        "with the start option `serial`.",
+    )
 
 
 _PRINTABLE: JsonDict = {"pattern": "^[^\\x00-\\x1f\\x7f]*$"}

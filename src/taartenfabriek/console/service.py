@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from ..backends.base import Backend
+from ..backends.serial import SerialPorts, SerialReader
 from ..care.runlogs import RunInfo, RunLogs
 from ..core.errors import TaartError
 from ..core.logs import register_secret
@@ -179,6 +180,7 @@ class ConsoleService:
         paths = {
             "websocket": f"/ws/vms/{quote(vm.name, safe='')}/vnc",
             "terminal": f"/ws/vms/{quote(vm.name, safe='')}/terminal",
+            "serial": f"/ws/vms/{quote(vm.name, safe='')}/serial",
         }
         saved = self.credentials.get(vm.name)[2]
         try:
@@ -293,6 +295,35 @@ class ConsoleService:
         reason = capabilities.refusals.get("exec") if capabilities is not None else None
         if reason is not None:
             raise ConsoleUnavailable("unsupported", reason)
+
+    # --- the serial console --------------------------------------------------------------
+
+    async def open_serial(self, name: str) -> tuple[SerialReader, StillRunning]:
+        """The serial console of the run this server started with one (backends/serial.py);
+        ConsoleUnavailable saying how to get one otherwise."""
+        if self._orchard() is not None:
+            raise ConsoleUnavailable(
+                "unsupported",
+                "Orchard starts its VMs on its workers, where this server holds no serial "
+                "console: use the Terminal or the Console.",
+            )
+        vm, run = await self.running_vm(name, "open its serial console")
+        ports: SerialPorts | None = getattr(self.backend, "serial_ports", None)
+        port = ports.get(vm.name) if ports is not None else None
+        if port is None:
+            if run is not None and (run.options or {}).get("serial"):
+                raise ConsoleUnavailable(
+                    "serial_lost",
+                    f"{vm.name}'s serial console ended when the server that started it "
+                    "stopped (its pty lived in that server): stop and start the VM to get it "
+                    "back; the Terminal and the Console still work.",
+                )
+            raise ConsoleUnavailable(
+                "no_serial",
+                f"{vm.name} was not started with a serial console: stop it and start it with "
+                "the start option Serial console (Linux guests).",
+            )
+        return port.attach(), self.still_running(vm, run)
 
     # --- sessions ------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
-"""The two browser sockets, after the token check: `/vnc` (RFB bytes to the VM's VNC server)
-and `/terminal` (a shell through `tart exec`).
+"""The browser sockets, after the token check: `/vnc` (RFB bytes to the VM's VNC server),
+`/terminal` (a shell through `tart exec`) and `/serial` (the guest's serial console, a pty
+this server holds).
 
 The VM's name is the only thing a request chooses. Where the server connects and what it runs
 come from its own knowledge (run logs, inventory, settings); no query parameter reaches them.
@@ -16,6 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from ..backends.serial import SerialReader
 from ..core.errors import NotFound, TaartError
 from .endpoints import ConsoleUnavailable
 from .models import INTERNAL_ERROR, TerminalMessage
@@ -72,6 +74,64 @@ async def serve_terminal(websocket: WebSocket, console: ConsoleService, name: st
                 await shell.close()
 
     await _answering_failures(websocket, name, session(), frame=True)
+
+
+async def serve_serial(websocket: WebSocket, console: ConsoleService, name: str) -> None:
+    """The terminal's relay, token, Origin and idle rules on the serial pty: keys go up as
+    binary frames, output comes down as binary frames; text frames (a resize) are ignored, a
+    serial line has no window size. Closing the socket leaves the guest's login as it is."""
+
+    async def session() -> None:
+        with console.session():
+            reader, still_running = await console.open_serial(name)
+            try:
+                await _relay_serial(
+                    websocket,
+                    reader,
+                    idle_timeout=console.settings.idle_timeout,
+                    interval=console.settings.check_interval,
+                    still_running=still_running,
+                )
+            finally:
+                reader.close()
+
+    await _answering_failures(websocket, name, session(), frame=True)
+
+
+async def _relay_serial(
+    websocket: WebSocket,
+    reader: SerialReader,
+    *,
+    idle_timeout: float,
+    interval: float,
+    still_running: StillRunning,
+) -> None:
+    activity = Activity()
+
+    async def deliver(data: bytes | str) -> None:
+        if isinstance(data, bytes) and data:
+            activity.touch()
+            await reader.write(data)
+
+    async def ended() -> None:
+        if reader.lagged:
+            await fail(
+                websocket, "unavailable", "the page read the serial console too slowly", frame=True
+            )
+        else:
+            await fail(websocket, "vm_stopped", "the VM stopped", frame=True)
+
+    await relay(
+        websocket,
+        activity,
+        deliver=deliver,
+        read=reader.read,
+        idle_timeout=idle_timeout,
+        interval=interval,
+        still_running=still_running,
+        frame=True,
+        vm_side_ended=ended,
+    )
 
 
 async def _answering_failures(

@@ -8,8 +8,9 @@ where a VM's own `labels` are scheduling constraints that workers must carry, no
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 NOTES_MAX = 8000
 """Characters of Markdown per VM: notes travel with every inventory read."""
@@ -20,13 +21,18 @@ SSH_USER_RE = re.compile(r"[a-z_][a-z0-9_.-]{0,31}", re.IGNORECASE)
 
 
 def check_label(value: str) -> str:
-    label = value.strip()
+    label = value
     if not LABEL_RE.fullmatch(label):
         raise ValueError(
             f"label {value!r}: write key or key=value, the key of letters, digits and . _ / - "
             "(at most 63), the value printable (at most 128)"
         )
     return label
+
+
+LABEL_PATTERN = f"^{LABEL_RE.pattern}$"
+SSH_USER_PATTERN = "^[A-Za-z_][A-Za-z0-9_.-]{0,31}$"
+"""The same rules for the OpenAPI document (used with `fullmatch` here)."""
 
 
 class VMAnnotations(BaseModel):
@@ -42,9 +48,18 @@ class VMAnnotations(BaseModel):
 class AnnotationsUpdate(BaseModel):
     """Each field given replaces the stored one; a field left out is kept."""
 
+    model_config = ConfigDict(strict=True)
+
     notes: str | None = Field(None, max_length=NOTES_MAX)
-    labels: list[str] | None = Field(None, max_length=LABELS_MAX)
-    ssh_user: str | None = Field(None, max_length=32)
+    labels: list[Annotated[str, Field(json_schema_extra={"pattern": LABEL_PATTERN})]] | None = (
+        Field(None, max_length=LABELS_MAX)
+    )
+    ssh_user: str | None = Field(
+        None,
+        max_length=32,
+        description='`""` puts the default (`admin`) back.',
+        json_schema_extra={"pattern": f"({SSH_USER_PATTERN})|(^$)"},
+    )
 
     @field_validator("labels")
     @classmethod

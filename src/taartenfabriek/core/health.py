@@ -1,12 +1,17 @@
 """Wire models of the server itself: its health, the Tart it drives and the Mac it runs on,
-an Orchard controller's facts. Apart from `models.py` (VMs, tasks, requests) to keep both short.
+an Orchard controller's facts, the GitHub token's settings. Apart from `models.py` (VMs,
+tasks, requests) to keep both short.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+GITHUB_TOKEN_RE = re.compile(r"[!-~]*")
+GITHUB_TOKEN_PATTERN = f"^{GITHUB_TOKEN_RE.pattern}$"  # ECMA, for the document
 
 
 class HostInfo(BaseModel):
@@ -85,3 +90,26 @@ class TartVersion(BaseModel):
     backend: str | None = Field(
         None, description="Set to `orchard` when `version` is the Orchard controller's."
     )
+
+
+class GitHubTokenStatus(BaseModel):
+    configured: bool
+    masked_token: str | None = None
+    source: Literal["settings", "environment"] | None = None
+
+
+class GitHubTokenUpdate(BaseModel):
+    model_config = ConfigDict(strict=True)
+    token: str = Field(
+        "",
+        max_length=1024,
+        description="Empty clears it. Printable ASCII without spaces, as GitHub issues them.",
+        json_schema_extra={"pattern": GITHUB_TOKEN_PATTERN},
+    )
+
+    @field_validator("token")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        if not GITHUB_TOKEN_RE.fullmatch(value):
+            raise ValueError("a GitHub token is printable ASCII, without spaces")
+        return value

@@ -9,10 +9,17 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic.config import JsonDict
 
-from .names import LOCAL_NAME_MAX, LOCAL_NAME_PATTERN, local_name_error, remote_name_error
+from .names import (
+    LOCAL_NAME_MAX,
+    LOCAL_NAME_PATTERN,
+    REMOTE_NAME_PATTERN,
+    local_name_error,
+    remote_name_error,
+)
+from .schema_rules import WireInt, json_numbers
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 HOST_RE = re.compile(rf"{_LABEL}(?:\.{_LABEL})*(?::[0-9]{{1,5}})?")
@@ -34,8 +41,15 @@ def check_host(value: str) -> str:
 
 
 class RegistryLogin(BaseModel):
+    model_config = ConfigDict(strict=True)
     host: str = Field(..., examples=["ghcr.io"], json_schema_extra={"pattern": HOST_PATTERN})
-    username: str = Field(..., min_length=1, max_length=256, examples=["octocat"])
+    username: str = Field(
+        ...,
+        min_length=1,
+        max_length=256,
+        examples=["octocat"],
+        json_schema_extra={"pattern": r"^[^\s\u0000-\u001f\u007f-][^\u0000-\u001f\u007f]*$"},
+    )
     password: SecretStr = Field(
         ...,
         min_length=1,
@@ -76,7 +90,10 @@ LabelKey = Annotated[str, Field(min_length=1, max_length=128)]
 
 
 class PushRequest(BaseModel):
-    remote_names: list[str] = Field(
+    model_config = ConfigDict(strict=True)
+    remote_names: list[
+        Annotated[str, Field(max_length=512, json_schema_extra={"pattern": REMOTE_NAME_PATTERN})]
+    ] = Field(
         ...,
         min_length=1,
         max_length=16,
@@ -84,8 +101,8 @@ class PushRequest(BaseModel):
         description="One or more OCI references (`host/namespace:tag`); one push, many tags.",
     )
     insecure: bool = False
-    concurrency: int = Field(4, ge=1, le=64, description="Parallel uploads (`--concurrency`).")
-    chunk_size: int = Field(
+    concurrency: WireInt = Field(4, ge=1, le=64, description="Parallel uploads (`--concurrency`).")
+    chunk_size: WireInt = Field(
         0,
         ge=0,
         le=4096,
@@ -96,8 +113,18 @@ class PushRequest(BaseModel):
         default_factory=dict,
         description="OCI config labels (`--label key=value`).",
         max_length=32,
+        json_schema_extra={
+            "propertyNames": {"pattern": f"^{LABEL_KEY_RE.pattern}$"},
+            "additionalProperties": {
+                "type": "string",
+                "maxLength": 1024,
+                "pattern": "^[^\\u0000-\\u001f\\u007f]*$",
+            },
+        },
     )
     populate_cache: bool = Field(False, description="Also keep the pushed image in Tart's cache.")
+
+    _numbers = json_numbers("concurrency", "chunk_size")
 
     @field_validator("remote_names")
     @classmethod
@@ -106,9 +133,10 @@ class PushRequest(BaseModel):
             error = remote_name_error(value)
             if error is not None:
                 raise ValueError(error)
-        if len({value.lower() for value in values}) != len(values):
-            raise ValueError("remote_names lists the same reference twice")
-        return values
+        unique: dict[str, str] = {}
+        for value in values:
+            unique.setdefault(value.lower(), value)  # one push per reference, first spelling
+        return list(unique.values())
 
     @field_validator("labels")
     @classmethod
@@ -121,10 +149,17 @@ class PushRequest(BaseModel):
         return values
 
 
-_PATH_SCHEMA: JsonDict = {"maxLength": TVM_PATH_MAX}
+_PATH_SCHEMA: JsonDict = {
+    "maxLength": TVM_PATH_MAX,
+    "pattern": r"^/[^\u0000-\u001f\u007f-\u009f]*[^/\u0000-\u001f\u007f-\u009f]$",
+    "not": {"pattern": r"(^|/)\.\.?(/|$)"},
+}
+"""An absolute path naming a file, without control characters or `.`/`..` components: what
+`operations/images.checked_path` accepts (it also names the field in its 422)."""
 
 
 class ExportRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
     path: str = Field(
         ...,
         examples=["/Users/me/Desktop/golden.tvm"],
@@ -135,6 +170,7 @@ class ExportRequest(BaseModel):
 
 
 class ImportRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
     path: str = Field(
         ...,
         examples=["/Users/me/Downloads/golden.tvm"],

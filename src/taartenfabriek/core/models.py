@@ -107,6 +107,13 @@ class Task(BaseModel):
     logs: list[str] = Field(default_factory=list)
     vm: str | None = Field(None, description="The VM or image the task acts on.")
     progress: float | None = Field(None, description="0-100 where the operation reports it.")
+    cancelled: bool = Field(
+        False,
+        description="The user cancelled the task (`POST /api/tasks/{id}/cancel`). Its `status` "
+        "stays the seed's `failed`, so older clients keep working; a UI shows it as "
+        "Cancelled rather than as a failure. False for every other end (a server "
+        "shutdown's interruption included).",
+    )
 
 
 class VMImage(BaseModel):
@@ -119,11 +126,12 @@ class VMImage(BaseModel):
     description: str | None = None
     tags: list[str] = Field(default_factory=list)
     updated_at: str | None = None
-    origin: Literal["github", "registry", "builtin"] | None = Field(
+    origin: Literal["github", "registry", "builtin", "simulator"] | None = Field(
         None,
         description="`github`: listed through the GitHub Packages API (token); `registry`: "
         "the maintained list, tags read anonymously from the registry; `builtin`: the "
-        "maintained list with its usual tags, unchecked (nothing answered, no token).",
+        "maintained list with its usual tags, unchecked (nothing answered, no token); "
+        "`simulator`: `--demo`, the images the simulated registry serves (no network).",
     )
     os: Literal["macos", "linux"] | None = None
     stale: bool = Field(False, description="The last fetch failed; this is the last known list.")
@@ -165,33 +173,6 @@ class ErrorResponse(BaseModel):
     """Every error answer: a sentence, or FastAPI's list of field errors for a bad body."""
 
     detail: str | list[dict[str, Any]]
-
-
-GITHUB_TOKEN_RE = re.compile(r"[!-~]*")
-GITHUB_TOKEN_PATTERN = f"^{GITHUB_TOKEN_RE.pattern}$"  # ECMA, for the document
-
-
-class GitHubTokenStatus(BaseModel):
-    configured: bool
-    masked_token: str | None = None
-    source: Literal["settings", "environment"] | None = None
-
-
-class GitHubTokenUpdate(BaseModel):
-    model_config = ConfigDict(strict=True)
-    token: str = Field(
-        "",
-        max_length=1024,
-        description="Empty clears it. Printable ASCII without spaces, as GitHub issues them.",
-        json_schema_extra={"pattern": GITHUB_TOKEN_PATTERN},
-    )
-
-    @field_validator("token")
-    @classmethod
-    def _printable(cls, value: str) -> str:
-        if not GITHUB_TOKEN_RE.fullmatch(value):
-            raise ValueError("a GitHub token is printable ASCII, without spaces")
-        return value
 
 
 # --- request bodies ------------------------------------------------------------------------

@@ -47,7 +47,16 @@ def checked_path(field: str, value: str) -> Path:
         raise InvalidInput(f"{field}: the path may not contain . or .. components")
     if value.endswith("/"):
         raise InvalidInput(f"{field}: name a file, not a folder")
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        raise InvalidInput(f"{field}: the path is not valid Unicode on this Mac") from None
     return Path(value)
+
+
+def _looked_up(field: str, error: OSError) -> InvalidInput:
+    """What the file system said about a path (too long, not a folder, no permission)."""
+    return InvalidInput(f"{field}: {error.strerror or error} on this Mac")
 
 
 def free_bytes(folder: Path) -> int | None:
@@ -97,17 +106,21 @@ class ImageOperations:
         vm = await self.ctx.judge(name, "export", lambda vm: None)
         transfer = self._require()
         folder = path.parent
-        if not folder.is_dir():
+        try:
+            folder_ok, is_dir, exists = folder.is_dir(), path.is_dir(), path.exists()
+        except OSError as exc:
+            raise _looked_up("path", exc) from None
+        if not folder_ok:
             raise InvalidInput(f"path: the folder {folder} does not exist on this Mac")
-        if path.is_dir():
-            raise InvalidInput(f"path: {path} is a folder; name the .tvm file to write")
-        if path.exists() and not request.overwrite:
+        if is_dir:
+            raise InvalidInput(f"path: {path} is a folder on this Mac; name the .tvm file")
+        if exists and not request.overwrite:
             raise Conflict(
                 f"{path} already exists: choose another file, or set overwrite (the old file "
                 "is replaced only once the export has finished)"
             )
         if not os.access(folder, os.W_OK):
-            raise InvalidInput(f"path: this server may not write to {folder}")
+            raise InvalidInput(f"path: this server may not write to {folder} on this Mac")
         needed = int((vm.size or 0) * 1e9)
         free = free_bytes(folder)
         if free is not None and needed and free < needed:
@@ -131,10 +144,14 @@ class ImageOperations:
         path = checked_path("path", request.path)
         self.ctx.engine.check_claims({request.name: "exclusive"})
         transfer = self._require()
-        if not path.is_file():
+        try:
+            is_file = path.is_file()
+        except OSError as exc:
+            raise _looked_up("path", exc) from None
+        if not is_file:
             raise InvalidInput(f"path: no .tvm file at {path} on this Mac")
         if not os.access(path, os.R_OK):
-            raise InvalidInput(f"path: this server may not read {path}")
+            raise InvalidInput(f"path: this server may not read {path} on this Mac")
         await self.ctx.check_new_name(request.name)  # Tart would overwrite silently
         home = transfer.tart_home()
         free = free_bytes(home) if home is not None and home.exists() else None

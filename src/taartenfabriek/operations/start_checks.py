@@ -35,10 +35,10 @@ def check_for_tart(
             continue
         if key == "suspendable-dirs":
             reason += (
-                "; this VM is suspended and resumes as suspendable: start it without dirs, or "
-                "stop it to discard the saved state first"
+                "; this VM is suspended and resumes as suspendable: start it without shared "
+                "folders, or stop it to discard the saved state first"
                 if suspended
-                else "; remove dirs or suspendable"
+                else "; remove the shared folders, or turn Suspendable off"
             )
         elif key.startswith("vnc"):
             reason += ": choose display none"
@@ -49,6 +49,11 @@ def check_for_vm(options: VMStartOptions, *, os_name: str | None, suspended: boo
     """What depends on this VM and this disk, checked now: InvalidInput (422) with the fix."""
     if options.suspendable and os_name == "linux":
         raise InvalidInput("Tart can suspend macOS guests only: turn suspendable off for Linux")
+    if options.serial and os_name == "darwin":
+        raise InvalidInput(
+            "a serial console is for Linux guests (macOS runs no login on it): turn serial off, "
+            "use the Console or the Terminal"
+        )
     if options.rosetta_tag and os_name == "darwin":
         raise InvalidInput(
             "Rosetta sharing is for Linux guests: macOS guests have Rosetta built in"

@@ -242,6 +242,11 @@ class VMStartOptions(BaseModel):
     )
     dirs: list[SharedDir] = Field(default_factory=list, max_length=MAX_DIRS)
     disks: list[ExtraDisk] = Field(default_factory=list, max_length=MAX_DISKS)
+    serial: bool = Field(
+        False,
+        description="Linux guests: a serial console (`tart run --serial-path` on a pty the "
+        "server holds), shown in the browser at `/ws/vms/{name}/serial`; needs no network.",
+    )
 
     @field_validator("bridged_interface")
     @classmethod
@@ -283,6 +288,7 @@ class VMStartOptions(BaseModel):
             rosetta_tag=self.rosetta_tag,
             dirs=tuple(BackendDir(d.name, d.path, d.read_only, d.tag) for d in self.dirs),
             disks=tuple(BackendDisk(d.path, d.read_only) for d in self.disks),
+            serial=self.serial,
         )
 
     @classmethod
@@ -300,6 +306,7 @@ class VMStartOptions(BaseModel):
                     "suspendable": raw.get("suspendable", False),
                     "dirs": raw.get("dirs") or [],
                     "disks": raw.get("disks") or [],
+                    "serial": raw.get("serial", False),
                 }
             )
         except (ValidationError, TypeError, KeyError, IndexError):
@@ -319,6 +326,7 @@ class StartRequest(BaseModel):
     suspendable: bool | None = None
     dirs: list[SharedDir] | None = None
     disks: list[ExtraDisk] | None = None
+    serial: bool | None = None
     remember: bool = Field(True, description="Keep these options as the VM's default.")
 
     def merged(self, saved: VMStartOptions) -> VMStartOptions:

@@ -84,7 +84,7 @@ class StartActions:
         resuming = vm.state == "suspended"
         os_name = vm.os
         if os_name is None and (
-            options.suspendable or options.rosetta_tag or options.display is None
+            options.suspendable or options.rosetta_tag or options.serial or options.display is None
         ):
             os_name = (await self.ctx.state_now(vm))[1]
         check_for_vm(options, os_name=os_name, suspended=resuming)

@@ -373,6 +373,11 @@ def run_vm(ns: Namespace) -> int:
     try:
         session.begin()
         session.resources.append(_control_socket(vm))
+        if serial is not None and vmconfig.os_of(config) != "darwin":
+            from .getty import start as serve_login
+
+            boot = session.info.get("boot_seconds")
+            serve_login(serial, vm.name, boot if isinstance(boot, float) else 0.0)
         if refused:
             time.sleep(knobs.seconds("TART_SIM_LIMIT_SECONDS", 0.5))
             hint = f" (other running VMs: {', '.join(others)})"

@@ -241,11 +241,13 @@ def run_flags(
     rosetta_tag: str | None = None,
     dirs: Sequence[str] = (),
     disks: Sequence[str] = (),
+    serial_path: str | None = None,
 ) -> list[str]:
     """The flags of `tart run` for one set of start options, each value its own argv element.
 
     `dirs` and `disks` are specs from `dir_spec` / `disk_spec`. The defaults give the seed's
-    `--vnc --no-graphics`.
+    `--vnc --no-graphics`. `serial_path`: a pty's slave that Tart opens as the guest's
+    virtio console (`--serial-path`, Sources/tart/Commands/Run.swift:80-85 and :399-405).
     """
     if display not in DISPLAY_FLAGS:
         raise ValueError(f"unknown display mode {display!r}")
@@ -265,6 +267,8 @@ def run_flags(
         flags += ["--dir", _value(spec)]
     for spec in disks:
         flags += ["--disk", _value(spec)]
+    if serial_path is not None:
+        flags += ["--serial-path", _value(serial_path)]
     if suspendable:
         flags.append("--suspendable")
     return flags

@@ -20,6 +20,7 @@ from typing import IO
 from ..core.errors import TaartError, TartFailed, TartMissing, TartTimeout, Unsupported
 from .features import TartRelease, argv_refusal, features_of, parse_version
 from .parse import clean_line
+from .words import plain_words
 
 LineCallback = Callable[[str, str], None]
 """Called with (stream, line) for each cleaned output line; stream is `stdout` or `stderr`."""
@@ -45,12 +46,16 @@ class RunResult:
 
 
 def describe_failure(result: RunResult) -> str:
-    """One sentence for a failed run: tart's last stderr line is the useful part."""
+    """One sentence for a failed run: tart's last stderr line is the useful part, in words
+    (`plain_words`) where Tart prints a raw Swift value."""
     lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
     reason = lines[-1] if lines else f"exit code {result.exit_code}"
     if reason.startswith(("Usage: ", "See ")):  # a usage error: its `Error: ` line says why
         reason = next((ln for ln in lines if ln.startswith("Error: ")), reason)
     reason = reason.removeprefix("Error: ")  # Tart's prefix is no part of the sentence
+    words = plain_words(reason, result.argv)
+    if words is not None:
+        return words  # the raw line stays in the task's stderr and logs
     return f"tart {result.argv[1] if len(result.argv) > 1 else ''} failed: {reason}".replace(
         "  ", " "
     )

@@ -153,7 +153,12 @@ class TaskEngine:
     ) -> None:
         run.log(f"error: {error}")
         await self._transition(
-            run, status="failed", error=error, exit_code=exit_code, stderr=stderr or None
+            run,
+            status="failed",
+            error=error,
+            exit_code=exit_code,
+            stderr=stderr or None,
+            cancelled=run.cancel_requested,
         )
 
     async def _transition(self, run: TaskRun, **changes: Any) -> bool:

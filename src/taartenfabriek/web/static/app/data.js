@@ -21,6 +21,16 @@ let vmTimer = null;
 let healthTimer = null;
 let running = false;
 const followers = new Map();
+const waiters = new Map(); // task id -> resolve functions of whenDone()
+
+/** A promise of the task's final state (resolved when its follower sees it end). */
+export function whenDone(id) {
+  const known = getState().tasks[id];
+  if (known && FINAL.has(known.status)) return Promise.resolve(known);
+  return new Promise((resolve) => {
+    waiters.set(id, [...(waiters.get(id) || []), resolve]);
+  });
+}
 
 /** Replace the inventory, keeping the identity of every VM that did not change, so that
  * memoised cards and rows skip re-rendering on each poll. */
@@ -47,9 +57,42 @@ function setInventory(data) {
   setState({ vms: merged, vmsLoaded: true });
 }
 
+const PROBE_MS = 1000;
+let probeTimer = null;
+
+/** The server's reachability: going away starts a probe every second, so that coming back
+ * reloads everything at once (not at the next inventory or health poll). */
 function noteReachable(error) {
   const offline = error?.status === 0;
-  if (getState().offline !== offline) setState({ offline });
+  if (Boolean(getState().offline) === offline) return;
+  setState({ offline, offlineSince: offline ? Date.now() : null });
+  if (offline) probe();
+  else reconnected();
+}
+
+function probe() {
+  clearTimeout(probeTimer);
+  probeTimer = setTimeout(async () => {
+    if (!running || !getState().offline) return;
+    try {
+      const health = await api('/api/health');
+      setState({ health });
+      noteReachable(null);
+    } catch (error) {
+      if (error?.status === 0) probe();
+      else noteReachable(null); // it answered (even a refusal): api() reports the rest
+    }
+  }, PROBE_MS);
+}
+
+function reconnected() {
+  clearTimeout(probeTimer);
+  if (!running) return;
+  loadVms();
+  loadHealth();
+  loadTart();
+  loadTasks();
+  schedule();
 }
 
 /** `GET /api/vms`, or undefined when it did not change since the last answer (304). */
@@ -114,6 +157,7 @@ export async function loadTasks() {
     api('/api/tasks/active'),
     api(`/api/tasks?limit=${HISTORY_LIMIT}`),
   ]);
+  if (active.status === 'rejected') noteReachable(active.reason);
   const tasks = { ...getState().tasks };
   for (const result of [recent, active]) {
     if (result.status !== 'fulfilled' || !Array.isArray(result.value)) continue;
@@ -138,12 +182,19 @@ async function pickUpTasks() {
 
 function announce(task) {
   const name = task.vm || task.result?.name || '';
-  if (task.status === 'completed') {
+  if (task.status === 'completed' && task.action === 'rename') {
+    toast(`Renamed ${name} to ${task.result?.name || 'its new name'}`, 'success');
+  } else if (task.status === 'completed' && task.action === 'delete') {
+    toast(`Deleted ${name}`, 'success');
+  } else if (task.status === 'completed') {
     const ip = task.result?.ip_address;
     const tail = ip ? ` — ${ip}` : '';
     toast(`${actionVerb(task.action, 2)} ${name}${tail}`, 'success');
+  } else if (task.status === 'failed' && task.cancelled) {
+    toast(`${actionVerb(task.action)} ${name} was cancelled`, 'info');
   } else if (task.status === 'failed') {
-    toast(`${actionVerb(task.action)} ${name} failed: ${task.error || 'see Activity'}`, 'error', 10000);
+    // The reason is shown once, in the task (Activity); the notice only points there.
+    toast(`${actionVerb(task.action)} ${name} failed: see Activity`, 'error', 10000);
   }
 }
 
@@ -157,6 +208,8 @@ export function follow(task) {
       followers.delete(task.id);
       announce(final);
       loadVms();
+      for (const resolve of waiters.get(task.id) || []) resolve(final);
+      waiters.delete(task.id);
     },
     onGone: () => followers.delete(task.id),
     onAuth: () => rejectToken(),
@@ -174,6 +227,8 @@ export async function submit(path, body = {}, method = 'POST') {
 export const actions = {
   start: (name) => submit(vmPath(name, 'start')),
   stop: (name) => submit(vmPath(name, 'stop')),
+  /** Ask the guest to shut down (Tart's SIGUSR2 path); the server waits `timeout` seconds. */
+  shutdown: (name, timeout) => submit(vmPath(name, 'shutdown'), { timeout }),
   delete: (name) => submit(vmPath(name, 'delete')),
   clone: (name, body) => submit(vmPath(name, 'clone'), body),
   create: (body) => submit('/api/vms/create', body),
@@ -200,6 +255,7 @@ function onVisibility() {
 export function stopLive() {
   running = false;
   clearTimeout(vmTimer);
+  clearTimeout(probeTimer);
   clearInterval(healthTimer);
   for (const stop of followers.values()) stop();
   followers.clear();

@@ -98,6 +98,17 @@ export function took(seconds) {
   return duration(seconds);
 }
 
+/** An age in words: `40 seconds`, `12 minutes`, `3 hours`, `2 days` (never `12:03`, which
+ * reads as a clock). */
+export function age(seconds) {
+  const s = Math.max(0, Math.round(seconds));
+  const unit = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  if (s < 60) return unit(s, 'second');
+  if (s < 3600) return unit(Math.round(s / 60), 'minute');
+  if (s < 86400) return unit(Math.round(s / 3600), 'hour');
+  return unit(Math.round(s / 86400), 'day');
+}
+
 export function relativeTime(date) {
   const time = date instanceof Date ? date.getTime() : Date.parse(date);
   if (!Number.isFinite(time)) return null;

@@ -25,9 +25,11 @@ export function hrefFor(route) {
   return '#/';
 }
 
-export function navigate(route) {
+/** `replace`: the place itself changed (a renamed VM), so Back should not return to the old. */
+export function navigate(route, { replace = false } = {}) {
   const target = route.name === 'home' ? window.location.pathname + window.location.search : hrefFor(route);
-  window.history.pushState(null, '', target);
+  if (replace) window.history.replaceState(null, '', target);
+  else window.history.pushState(null, '', target);
   setState({ route });
 }
 

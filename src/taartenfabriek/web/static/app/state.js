@@ -30,6 +30,7 @@ let state = {
   dialog: null, // { type, ...props }
   route: { name: 'home' },
   toasts: [],
+  selection: [], // names of the VMs ticked in the list (bulk actions)
 };
 
 const listeners = new Set();

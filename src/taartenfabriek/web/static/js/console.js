@@ -133,7 +133,11 @@ const CODE_NAMES = {
   4429: 'too_many', 4502: 'connect_failed', 4503: 'unavailable',
 };
 
-export function mountConsole(element, { vmName, token }) {
+/** The fix for a screen that cannot be shown over Screen Sharing: Tart's own VNC server. */
+const FIX_TEXT = 'Restart with Tart’s built-in VNC';
+const FIX_HINT = 'It shuts the VM down and starts it again with the display vnc-experimental: Tart’s own VNC server, which needs neither an IP address nor Screen Sharing in the guest.';
+
+export function mountConsole(element, { vmName, token, os = null, fix = null }) {
   const ui = frame(element, 'console', 'Screen');
   let rfb = null;
   let socket = null;
@@ -191,6 +195,21 @@ export function mountConsole(element, { vmName, token }) {
     return form;
   }
 
+  function fixButton() {
+    if (typeof fix !== 'function') return null;
+    const button = el('button', { type: 'button', class: 'btn btn-primary btn-sm', text: FIX_TEXT });
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      ui.setState('loading', 'Restarting with Tart’s built-in VNC…');
+      try {
+        await fix();
+      } finally {
+        button.disabled = false;
+      }
+    });
+    return el('div', { class: 'vm-pane-fix' }, el('p', { class: 'small', text: FIX_HINT }), button);
+  }
+
   async function connect() {
     teardown();
     if (disposed) return;
@@ -205,6 +224,14 @@ export function mountConsole(element, { vmName, token }) {
       return;
     }
     if (disposed) return;
+    // A Linux guest has no Screen Sharing: connecting would show a black box, then "the
+    // connection was closed". The server's reason is shown instead, with the fix.
+    const noScreenSharing = info.available && info.mode === 'vnc' && os === 'linux';
+    if (noScreenSharing || (!info.available && info.code === 'no_ip')) {
+      ui.setState('unavailable', 'Not available', noScreenSharing ? 'no_screen_sharing' : info.code);
+      ui.showNotice(info.reason || CLOSE_TEXT[4503], 'warning', fixButton());
+      return;
+    }
     if (!info.available) {
       ui.setState('unavailable', 'Not available', info.code || 'unavailable');
       ui.showNotice(info.reason || CLOSE_TEXT[4503], info.code === 'starting' ? 'info' : 'warning');

@@ -7,6 +7,9 @@
 //   ...; handle.dispose();
 //
 // `element.dataset.state`: `loading`, `connected`, `exited`, `unavailable` or `closed`.
+//
+// `mountSerial` is the same pane on `/ws/vms/<name>/serial`: the guest's serial console, a pty
+// the server made for a run started with the start option Serial console (Linux guests).
 
 import { CLOSE_TEXT, frame, loadStyles, socketUrl } from './console.js';
 
@@ -19,6 +22,12 @@ const EXPLAIN = {
   no_agent: 'The terminal runs commands through the Tart Guest Agent (tart exec).',
   vm_stopped: 'The VM stopped, and the shell with it.',
   idle: 'Nothing was typed or printed for a long time.',
+  no_serial: 'Stop the VM and start it with the start option Serial console.',
+};
+
+const KINDS = {
+  terminal: { label: 'Shell', loading: 'Starting a shell…', connected: (name) => `Connected · tart exec ${name}` },
+  serial: { label: 'Serial', loading: 'Connecting to the serial console…', connected: () => 'Connected · serial console (hvc0)' },
 };
 
 // --- xterm.js under this page's Content-Security-Policy --------------------------------------
@@ -77,8 +86,13 @@ function theme() {
   };
 }
 
-export function mountTerminal(element, { vmName, token }) {
-  const ui = frame(element, 'terminal', 'Shell');
+export function mountSerial(element, options) {
+  return mountTerminal(element, { ...options, kind: 'serial' });
+}
+
+export function mountTerminal(element, { vmName, token, kind = 'terminal' }) {
+  const words = KINDS[kind];
+  const ui = frame(element, kind, words.label);
   let term = null;
   let fit = null;
   let socket = null;
@@ -87,7 +101,14 @@ export function mountTerminal(element, { vmName, token }) {
   let styled = false;
   const encoder = new TextEncoder();
 
-  ui.button('Reconnect', () => connect(), 'btn btn-secondary btn-sm');
+  const reconnect = ui.button('Reconnect', () => connect(), 'btn btn-secondary btn-sm');
+  // Not a keyboard trap: the shell takes every key (Tab and Escape included), except
+  // Ctrl+Shift+Escape, which moves focus out of it, to this toolbar (WCAG 2.1.2).
+  const hint = document.createElement('span');
+  hint.className = 'vm-pane-hint';
+  hint.id = `terminal-leave-${vmName.replace(/[^\w-]/g, '_')}`;
+  hint.textContent = 'Ctrl+Shift+Esc leaves the terminal';
+  ui.bar.insertBefore(hint, reconnect);
 
   function teardown() {
     observer?.disconnect();
@@ -108,7 +129,7 @@ export function mountTerminal(element, { vmName, token }) {
     teardown();
     if (disposed) return;
     ui.showNotice('');
-    ui.setState('loading', 'Starting a shell…');
+    ui.setState('loading', words.loading);
     let Terminal;
     let FitAddon;
     try {
@@ -135,9 +156,20 @@ export function mountTerminal(element, { vmName, token }) {
     fit = new FitAddon();
     term.loadAddon(fit);
     term.open(ui.screen);
+    term.attachCustomKeyEventHandler((event) => {
+      if (event.key === 'Escape' && event.ctrlKey && event.shiftKey) {
+        if (event.type === 'keydown') {
+          event.preventDefault();
+          reconnect.focus();
+        }
+        return false; // not sent to the shell
+      }
+      return true;
+    });
+    term.textarea?.setAttribute('aria-describedby', hint.id);
     fit.fit();
     const current = term;
-    const ws = new WebSocket(socketUrl(`/ws/vms/${encodeURIComponent(vmName)}/terminal`, token, {
+    const ws = new WebSocket(socketUrl(`/ws/vms/${encodeURIComponent(vmName)}/${kind}`, token, {
       cols: term.cols, rows: term.rows,
     }));
     ws.binaryType = 'arraybuffer';
@@ -145,7 +177,7 @@ export function mountTerminal(element, { vmName, token }) {
     let ended = false;
     ws.addEventListener('open', () => {
       if (socket !== ws) return;
-      ui.setState('connected', `Connected · tart exec ${vmName}`);
+      ui.setState('connected', words.connected(vmName));
       current.focus();
     });
     ws.addEventListener('message', (event) => {

@@ -25,12 +25,15 @@ export function VmBadge({ vm, busy }) {
     <span class="dot" aria-hidden="true"></span>${phase || VM_LABELS[state] || state}</span>`;
 }
 
-export function TaskBadge({ status }) {
-  return html`<span class=${`badge badge-task-${status}`} data-status=${status}>
+/** A task's status; one the user cancelled (`cancelled`, still `failed` in the seed's terms)
+ * reads Cancelled, in a neutral colour: it is not a failure. */
+export function TaskBadge({ status, cancelled = false }) {
+  const outcome = cancelled && status === 'failed' ? 'cancelled' : status;
+  return html`<span class=${`badge badge-task-${outcome}`} data-status=${status} data-outcome=${outcome}>
     ${status === 'running' || status === 'pending'
       ? html`<span class="spinner" aria-hidden="true"></span>`
       : html`<span class="dot" aria-hidden="true"></span>`}
-    ${TASK_LABELS[status] || status}</span>`;
+    ${outcome === 'cancelled' ? 'Cancelled' : TASK_LABELS[status] || status}</span>`;
 }
 
 export function KindBadge({ base }) {

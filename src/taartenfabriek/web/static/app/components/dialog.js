@@ -3,6 +3,7 @@
 import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
 import { html } from '../html.js';
 import { Icon } from './icons.js';
+import { rememberFocus } from './focuskeep.js';
 
 let counter = 0;
 
@@ -24,6 +25,8 @@ export function Dialog({ title, subtitle, onClose, children, footer, variant = '
       if (target && typeof target.focus === 'function' && document.contains(target)) {
         target.focus();
       }
+      // Disabled (its VM is busy now) or gone: its controls take focus when they re-render.
+      if (target && document.activeElement !== target) rememberFocus(target);
     };
   }, []);
 

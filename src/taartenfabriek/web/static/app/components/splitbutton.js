@@ -6,7 +6,10 @@ import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { Icon } from './icons.js';
 
-export function SplitButton({ id, label, icon, onClick, items, disabled, title, ariaLabel, menuLabel, primary = true }) {
+export function SplitButton({
+  id, label, icon, onClick, items, disabled, title, ariaLabel, menuLabel, primary = true,
+  mainDisabled = false, describedBy, iconOnly = false, danger = false,
+}) {
   const [open, setOpen] = useState(false);
   const wrap = useRef(null);
   const toggle = useRef(null);
@@ -14,12 +17,33 @@ export function SplitButton({ id, label, icon, onClick, items, disabled, title, 
 
   useLayoutEffect(() => {
     if (!open) return undefined;
+    // Placed against the window (position: fixed), so a card's containment or a table's
+    // scroll box does not clip it; the card drops its containment while the menu is open.
+    const host = wrap.current?.closest('.vm-card');
+    host?.classList.add('menu-open');
+    const menu = wrap.current?.querySelector('.menu');
+    const at = wrap.current?.getBoundingClientRect();
+    if (menu && at) {
+      const width = menu.offsetWidth;
+      const height = menu.offsetHeight;
+      const below = at.bottom + 4 + height <= window.innerHeight;
+      menu.style.top = `${below ? at.bottom + 4 : Math.max(4, at.top - 4 - height)}px`;
+      menu.style.left = `${Math.max(4, Math.min(at.left, window.innerWidth - width - 4))}px`;
+    }
     menuItems()[0]?.focus(); // at once, so a quick Enter after opening lands on the item
     const outside = (event) => {
       if (wrap.current && !wrap.current.contains(event.target)) setOpen(false);
     };
+    const scrolled = (event) => {
+      if (!menu?.contains(event.target)) setOpen(false);
+    };
     document.addEventListener('pointerdown', outside, true);
-    return () => document.removeEventListener('pointerdown', outside, true);
+    document.addEventListener('scroll', scrolled, true);
+    return () => {
+      host?.classList.remove('menu-open');
+      document.removeEventListener('pointerdown', outside, true);
+      document.removeEventListener('scroll', scrolled, true);
+    };
   }, [open]);
 
   const close = (refocus = true) => {
@@ -54,11 +78,14 @@ export function SplitButton({ id, label, icon, onClick, items, disabled, title, 
     }
   };
 
+  // A main action refused on its own (Shut down of a VM started elsewhere) stays in place,
+  // disabled, with its reason as its description; the menu (Force stop) stays usable.
   const kind = primary ? 'btn-secondary' : 'btn-ghost';
   return html`<div class="split" ref=${wrap} data-action=${id}>
-    <button type="button" class=${`btn btn-sm ${kind} split-main`} data-action=${id} disabled=${disabled}
-        title=${title} aria-label=${ariaLabel} onClick=${onClick}>
-      <${Icon} name=${icon} size=${15} /><span>${label}</span>
+    <button type="button" class=${`btn btn-sm ${kind} split-main ${iconOnly ? 'btn-icon' : ''} ${danger ? 'btn-danger-ghost' : ''}`}
+        data-action=${id} data-primary="true" disabled=${disabled || mainDisabled}
+        title=${title || (iconOnly ? label : undefined)} aria-label=${ariaLabel} aria-describedby=${describedBy} onClick=${onClick}>
+      <${Icon} name=${icon} size=${15} />${iconOnly ? null : html`<span>${label}</span>`}
     </button>
     <button type="button" ref=${toggle} class=${`btn btn-sm ${kind} btn-icon split-toggle`} disabled=${disabled}
         aria-haspopup="menu" aria-expanded=${open ? 'true' : 'false'} aria-label=${menuLabel} title=${menuLabel}
@@ -67,8 +94,9 @@ export function SplitButton({ id, label, icon, onClick, items, disabled, title, 
     </button>
     ${open
       ? html`<div class="menu" role="menu" aria-label=${menuLabel} onKeyDown=${onMenuKey}>
-          ${items.map((item) => html`<button key=${item.id} type="button" role="menuitem" tabindex="-1" class="menu-item"
-              data-item=${item.id} onClick=${() => { close(); item.onSelect(); }}>
+          ${items.map((item) => html`<button key=${item.id} type="button" role="menuitem" tabindex="-1"
+              data-item=${item.id} class=${`menu-item ${item.danger ? 'menu-danger' : ''}`}
+              onClick=${() => { close(); item.onSelect(); }}>
             ${item.icon ? html`<${Icon} name=${item.icon} size=${14} />` : null}<span>${item.label}</span>
           </button>`)}
         </div>`

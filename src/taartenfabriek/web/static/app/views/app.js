@@ -1,13 +1,13 @@
 // The app's frame: the token gate, or the header, inventory, activity panel and dialogs.
 import { html } from '../html.js';
-import { closeDialog, useStore } from '../state.js';
+import { closeDialog, setPrefs, useStore } from '../state.js';
 import { navigate } from '../router.js';
 import { Icon, Logo } from '../components/icons.js';
 import { Toasts } from '../components/toasts.js';
 import { lazy } from '../components/lazy.js';
 import { Banners } from './banners.js';
 import { Inventory } from './inventory.js';
-import { Activity } from './activity.js';
+import { Activity, activityOpen, runningCount } from './activity.js';
 
 function Connecting() {
   return html`<p class="boot" role="status">Connecting…</p>`;
@@ -31,6 +31,8 @@ const PushDialog = lazy(() => import('./images.js'), 'PushDialog');
 const ExportDialog = lazy(() => import('./images.js'), 'ExportDialog');
 const ImportDialog = lazy(() => import('./images.js'), 'ImportDialog');
 const RunCopyDialog = lazy(() => import('./throwaway.js'), 'RunCopyDialog');
+const ForceStopDialog = lazy(() => import('./forcestop.js'), 'ForceStopDialog');
+const BulkDialog = lazy(() => import('./bulk.js'), 'BulkDialog');
 
 const DIALOGS = {
   create: CreateDialog,
@@ -45,6 +47,8 @@ const DIALOGS = {
   export: ExportDialog,
   import: ImportDialog,
   'run-copy': RunCopyDialog,
+  'force-stop': ForceStopDialog,
+  bulk: BulkDialog,
 };
 
 function Header() {
@@ -52,7 +56,7 @@ function Header() {
   const tart = useStore((s) => s.tart);
   const active = useStore((s) => Object.values(s.tasks).filter((t) => t.status === 'running' || t.status === 'pending').length);
   return html`<header class="topbar">
-    <a class="brand" href="#/" onClick=${(e) => { e.preventDefault(); navigate({ name: 'home' }); }}>
+    <a class="brand" href="#/" aria-label="de taartenfabriek: the inventory" onClick=${(e) => { e.preventDefault(); navigate({ name: 'home' }); }}>
       <${Logo} size=${26} /><span class="brand-name">de taartenfabriek</span>
     </a>
     <div class="topbar-badges">
@@ -61,7 +65,8 @@ function Header() {
       ${tart.missing ? html`<span class="pill pill-error">${health?.backend === 'orchard' ? 'Controller unreachable' : 'Tart missing'}</span>` : null}
     </div>
     <div class="topbar-spacer"></div>
-    <a class="btn btn-ghost btn-sm activity-jump" href="#activity-title" aria-label=${`Activity${active ? `, ${active} running` : ''}`}>
+    <a class="btn btn-ghost btn-sm activity-jump" href="#activity-title" aria-label=${`Activity${active ? `, ${active} running` : ''}`}
+        onClick=${() => setPrefs({ activity: 'shown' })}>
       <${Icon} name="activity" />${active ? html`<span class="count count-live">${active}</span>` : null}
     </a>
     ${health?.backend === 'orchard' ? html`<${WorkersLink} />` : null}
@@ -103,7 +108,8 @@ function Dialogs() {
 }
 
 function Shell() {
-  return html`<div class="app">
+  const open = useStore((s) => activityOpen(s.prefs, runningCount(s.tasks)));
+  return html`<div class=${`app ${open ? 'activity-open' : 'activity-closed'}`}>
     <a class="skip" href="#main">Skip to the inventory</a>
     <${Header} />
     <div class="layout">

@@ -4,7 +4,7 @@ import { html } from '../html.js';
 import { useStore } from '../state.js';
 import { Icon } from '../components/icons.js';
 import { CopyField } from '../components/copy.js';
-import { duration } from '../format.js';
+import { age } from '../format.js';
 
 function Banner({ kind = 'warning', title, children }) {
   return html`<div class=${`banner banner-${kind}`} role=${kind === 'error' ? 'alert' : 'status'}>
@@ -20,8 +20,9 @@ export function Banners() {
   const orchard = health?.backend === 'orchard';
   return html`<div class="banners">
     ${offline
-      ? html`<${Banner} kind="error" title="The server is not answering.">
-          Is <code>taartenfabriek serve</code> still running? This page reconnects by itself.
+      ? html`<${Banner} kind="error" title="The server cannot be reached.">
+          <span id="why-offline">Actions are disabled until it answers again; running tasks' times and progress are unknown meanwhile.</span>${' '}
+          What you see is what it last said. Is <code>taartenfabriek serve</code> still running? This page reconnects by itself, at once when it is back.
         <//>`
       : null}
     ${orchard && tart.error
@@ -41,7 +42,7 @@ export function Banners() {
     ${health?.inventory_stale
       ? html`<${Banner} kind="warning" title="The inventory may be out of date.">
           The last refresh from ${orchard ? 'the Orchard controller' : 'Tart'} failed${typeof health.inventory_age === 'number'
-            ? html`; what you see is ${duration(health.inventory_age)} old` : null}. Use Refresh to try again.
+            ? html`; what you see is ${age(health.inventory_age)} old` : null}. Use Refresh to try again.
         <//>`
       : null}
   </div>`;

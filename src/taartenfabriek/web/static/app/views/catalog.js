@@ -1,8 +1,10 @@
 // The image catalog (`GET /api/vms/available-images`), shared by the pull and create dialogs.
 // The server lists Cirrus Labs' images through the GitHub API (with a token), else from the
-// registry anonymously, else from its built-in list; `origin` and `stale` say which.
+// registry anonymously, else from its built-in list (`--demo`: the simulator's registry);
+// `origin` and `stale` say which.
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
+import { relativeTime } from '../format.js';
 
 let cached = null;
 let pending = null;
@@ -50,4 +52,15 @@ export const ORIGINS = {
   github: 'From GitHub Packages',
   registry: 'From the registry',
   builtin: 'Built-in list, tags not checked',
+  simulator: 'From the demo’s simulated registry (nothing is downloaded)',
 };
+
+/** The catalog's state in plain words when its list could not be fetched now. */
+export function staleWords(image) {
+  if (!image?.stale) return null;
+  if (image.fetched_at) {
+    const when = relativeTime(image.fetched_at);
+    return `Offline, showing what was last seen${when ? ` (${when})` : ''}.`;
+  }
+  return 'Offline, showing the built-in list: its tags could not be checked.';
+}

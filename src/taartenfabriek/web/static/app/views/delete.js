@@ -2,6 +2,8 @@
 import { useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { actions } from '../data.js';
+import { getState } from '../state.js';
+import { navigate } from '../router.js';
 import { Dialog } from '../components/dialog.js';
 import { Field, FormError, described } from '../components/field.js';
 import { CopyButton } from '../components/copy.js';
@@ -24,6 +26,9 @@ export function DeleteDialog({ vm, onClose }) {
     try {
       await actions.delete(vm.name);
       onClose();
+      // The drawer of a VM being deleted closes; the notice says what was deleted when done.
+      const route = getState().route;
+      if (route.name === 'vm' && route.vm === vm.name) navigate({ name: 'home' });
     } catch (err) {
       setError(err.message);
       setBusy(false);

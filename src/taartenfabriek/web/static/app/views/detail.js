@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api, vmPath } from '../api.js';
-import { updateTask, useStore } from '../state.js';
+import { getState, updateTask, useStore } from '../state.js';
 import { loadVms } from '../data.js';
 import { currentToken } from '../token.js';
 import { Dialog } from '../components/dialog.js';
@@ -17,6 +17,7 @@ import { LifecycleActions } from './lifecycle.js';
 import { RunLog } from './runlog.js';
 import { IpLookup, StartOptionsSection, useLocalTart } from './startsummary.js';
 import { IpDiagnosis } from './ipdiag.js';
+import { UsageSection } from './usage.js';
 import { ShareSection } from './images.js';
 import { NotesSection } from './notes.js';
 import { RunCopyButton } from './throwaway.js';
@@ -147,8 +148,7 @@ function VmTasks({ name }) {
     ${list.length
       ? html`<ul class="mini-tasks">${list.map((t) => html`<li key=${t.id}>
           <span>${actionVerb(t.action)}</span><span class="muted">${clockTime(t.created_at)}</span>
-          <${TaskBadge} status=${t.status} />
-          ${t.status === 'failed' && t.error ? html`<p class="task-error-line">${t.error}</p>` : null}
+          <${TaskBadge} status=${t.status} cancelled=${t.cancelled} />
         </li>`)}</ul>`
       : html`<p class="muted">None yet.</p>`}
   </section>`;
@@ -159,9 +159,18 @@ function VmTasks({ name }) {
 const PANES = {
   console: ['/static/js/console.js', 'mountConsole'],
   terminal: ['/static/js/terminal.js', 'mountTerminal'],
+  serial: ['/static/js/terminal.js', 'mountSerial'],
 };
 
-function Pane({ kind, name }) {
+/** The console's fix for a screen it cannot show: restart with Tart's built-in VNC server. */
+async function restartWithVnc(name) {
+  const vm = getState().vms.find((v) => v.name === name);
+  if (!vm) return;
+  const { restartWith } = await import('./power.js');
+  await restartWith(vm, { display: 'vnc-experimental' });
+}
+
+function Pane({ kind, name, os }) {
   const ref = useRef(null);
   const [error, setError] = useState(null);
   useEffect(() => {
@@ -170,7 +179,7 @@ function Pane({ kind, name }) {
     const [url, mount] = PANES[kind];
     import(url)
       .then((module) => {
-        if (alive) handle = module[mount](ref.current, { vmName: name, token: currentToken() });
+        if (alive) handle = module[mount](ref.current, { vmName: name, token: currentToken(), os, fix: () => restartWithVnc(name) });
       })
       .catch((err) => alive && setError(String(err.message || err)));
     return () => {
@@ -182,11 +191,11 @@ function Pane({ kind, name }) {
   return html`<div ref=${ref} class="vm-pane"></div>`;
 }
 
-const TABS = [['details', 'Details', 'info'], ['console', 'Console', 'monitor'], ['terminal', 'Terminal', 'terminal']];
+const TABS = [['details', 'Details', 'info'], ['console', 'Console', 'monitor'], ['terminal', 'Terminal', 'terminal'], ['serial', 'Serial', 'terminal']];
 
-function Tabs({ tab, setTab }) {
+function Tabs({ tab, setTab, orchard }) {
   return html`<div class="detail-tabs" role="tablist" aria-label="VM views">
-    ${TABS.map(([id, label, icon]) => html`<button key=${id} type="button" role="tab" id=${`tab-${id}`}
+    ${TABS.filter(([id]) => !(orchard && id === 'serial')).map(([id, label, icon]) => html`<button key=${id} type="button" role="tab" id=${`tab-${id}`}
         class=${`btn btn-sm ${tab === id ? 'btn-secondary' : 'btn-ghost'}`} aria-selected=${tab === id}
         onClick=${() => setTab(id)}><${Icon} name=${icon} size=${14} />${label}</button>`)}
   </div>`;
@@ -216,13 +225,14 @@ export function Detail({ name, onClose }) {
     </div>
     <${LifecycleActions} vm=${vm} busy=${busy} version=${version} />
     ${vm.throwaway ? html`<p class="throwaway-tag" role="note">A throwaway copy: the server deletes it when it stops.</p>` : html`<div class="actions"><${RunCopyButton} vm=${vm} /></div>`}
-    ${isBaseImage(vm) ? null : html`<${Tabs} tab=${view} setTab=${setTab} />`}
+    ${isBaseImage(vm) ? null : html`<${Tabs} tab=${view} setTab=${setTab} orchard=${orchard} />`}
     ${view !== 'details' ? html`<div role="tabpanel" aria-labelledby=${`tab-${view}`}>
-      <${Pane} key=${`${view}|${vm.status}`} kind=${view} name=${name} />
+      <${Pane} key=${`${view}|${vm.status}`} kind=${view} name=${name} os=${vm.os} />
     </div>` : html`<section class="detail-section" aria-labelledby="conn-title">
       <h3 id="conn-title" class="section-title">Connect</h3>
       <${Connection} vm=${vm} />
     </section>
+    ${vm.status === 'running' && !orchard ? html`<${UsageSection} vm=${vm} />` : null}
     ${isBaseImage(vm) ? null : html`<${NotesSection} vm=${vm} />`}
     ${isBaseImage(vm) ? null : html`<${StartOptionsSection} vm=${vm} version=${version} />`}
     ${isBaseImage(vm) ? null : html`<${ConfigSection} name=${name} version=${version} orchard=${orchard} />`}

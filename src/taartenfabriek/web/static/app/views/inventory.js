@@ -1,5 +1,6 @@
 // The main view: base images and working VMs as cards or a sortable list, with search and
-// filters. Long lists render in pages as they scroll into view, so 1,000 VMs stay quick.
+// filters. Long lists render only what is in the window (components/windowed.js), so 1,000
+// VMs stay quick to scroll and filter.
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { getState, openDialog, setPrefs, setState, useStore } from '../state.js';
@@ -8,11 +9,11 @@ import { Icon } from '../components/icons.js';
 import { FINAL, actionVerb, diskGb, isBaseImage, memoryGb, osLabel, vmState } from '../format.js';
 import { VmCard } from './vmcard.js';
 import { VmTable } from './vmtable.js';
+import { Windowed } from '../components/windowed.js';
 
-const PAGE = 48;
-// The smallest a card (grid: minmax(300px, 1fr), gap 14px) or a table row can be, in CSS px.
-const CARD_MIN = { width: 300, height: 150, gap: 14 };
-const ROW_MIN_HEIGHT = 36;
+// A card's smallest width, its height (app.css: .grid .vm-card) and the gap; a table row's height.
+const CARD = { width: 300, height: 178, gap: 14 };
+const ROW_HEIGHT = 37;
 const RENDERED_MARK = 'taartenfabriek:inventory-rendered';
 const STATE_ORDER = { running: 0, suspended: 1, stopped: 2, unknown: 3 };
 
@@ -77,41 +78,23 @@ function parseBusy(key) {
   return busy;
 }
 
-/** How many items the first page holds: what can fill the window (every column at the
- * narrowest card, every row at the shortest), at most PAGE. The next page follows once the
- * first is painted (its sentinel is then in range), so scrolling never meets a gap; what
- * nobody could see yet no longer delays the first render. */
-function firstPage(view) {
-  const columns = view === 'list' ? 1 : Math.floor((window.innerWidth + CARD_MIN.gap) / (CARD_MIN.width + CARD_MIN.gap));
-  const rows = Math.ceil(window.innerHeight / (view === 'list' ? ROW_MIN_HEIGHT : CARD_MIN.height));
-  return Math.min(PAGE, Math.max(1, columns) * rows);
+/** Cards in columns (grid: minmax(300px, 1fr), gap 14px, one column on a phone) of one fixed
+ * height; rows of one height: what the window shows is then known without measuring each. */
+function cardShape(el) {
+  const width = el ? el.clientWidth : Math.max(300, window.innerWidth - 120);
+  const narrow = window.matchMedia('(max-width: 640px)').matches;
+  const columns = narrow ? 1 : Math.max(1, Math.floor((width + CARD.gap) / (CARD.width + CARD.gap)));
+  const card = el?.querySelector('.vm-card');
+  const height = card ? card.getBoundingClientRect().height : CARD.height;
+  return { columns, rowHeight: height + CARD.gap };
 }
 
-function Paged({ items, render, reset, view }) {
-  const [limit, setLimit] = useState(() => firstPage(view));
-  const sentinel = useRef(null);
-  useEffect(() => setLimit(firstPage(view)), [reset]);
-  useEffect(() => {
-    const el = sentinel.current;
-    if (!el || typeof IntersectionObserver === 'undefined') return undefined;
-    const observer = new IntersectionObserver((entries) => {
-      if (entries.some((e) => e.isIntersecting)) setLimit((n) => n + PAGE);
-    }, { rootMargin: '600px' });
-    observer.observe(el);
-    return () => observer.disconnect();
-  }, [limit, items.length]);
-  const shown = items.length > limit ? items.slice(0, limit) : items;
-  return html`${render(shown)}
-    ${items.length > limit
-      ? html`<div ref=${sentinel} class="more">
-          <button type="button" class="btn btn-ghost btn-sm" onClick=${() => setLimit((n) => n + PAGE)}>
-            Show more (${items.length - limit} left)
-          </button>
-        </div>`
-      : null}`;
+function rowShape(el) {
+  const row = el?.querySelector('tbody tr[data-vm]');
+  return { columns: 1, rowHeight: row ? row.getBoundingClientRect().height : ROW_HEIGHT };
 }
 
-function Section({ id, title, icon, vms, busy, view, sort, empty, reset, orchard }) {
+function Section({ id, title, icon, vms, busy, view, sort, empty, reset, orchard, offline }) {
   return html`<section class="section" aria-labelledby=${id}>
     <div class="section-head">
       <h2 id=${id} class="section-title"><${Icon} name=${icon} size=${15} />${title}</h2>
@@ -119,10 +102,12 @@ function Section({ id, title, icon, vms, busy, view, sort, empty, reset, orchard
     </div>
     ${vms.length === 0
       ? html`<div class="empty-inline">${empty}</div>`
-      : html`<${Paged} items=${vms} reset=${reset} view=${view}
-          render=${(shown) => view === 'list'
-            ? html`<${VmTable} vms=${shown} busy=${busy} sort=${sort} caption=${title} orchard=${orchard} />`
-            : html`<div class="grid">${shown.map((vm) => html`<${VmCard} key=${vm.name} vm=${vm} busy=${busy[vm.name]} />`)}</div>`} />`}
+      : html`<${Windowed} key=${view} items=${vms} reset=${reset} layout=${view === 'list' ? rowShape : cardShape}
+          render=${(shown, before, after) => view === 'list'
+            ? html`<${VmTable} vms=${shown} all=${vms} before=${before} after=${after} busy=${busy} sort=${sort} caption=${title} orchard=${orchard} offline=${offline} />`
+            : html`<div class="grid" style=${{ paddingTop: `${before}px`, paddingBottom: `${after}px` }}>
+                ${shown.map((vm) => html`<${VmCard} key=${vm.name} vm=${vm} busy=${busy[vm.name]} offline=${offline} />`)}
+              </div>`} />`}
   </section>`;
 }
 
@@ -138,16 +123,20 @@ function Segmented({ label, value, options, onChange }) {
 
 function Stats({ vms, orchard }) {
   let running = 0;
+  let suspended = 0;
   let stopped = 0;
   let images = 0;
   for (const vm of vms) {
+    const state = vmState(vm);
     if (isBaseImage(vm)) images += 1;
-    else if (vmState(vm) === 'running') running += 1;
+    else if (state === 'running') running += 1;
+    else if (state === 'suspended') suspended += 1;
     else stopped += 1;
   }
   return html`<p class="stats">
-    <span><span class="dot dot-running" aria-hidden="true"></span>${running} running</span>
-    <span><span class="dot dot-stopped" aria-hidden="true"></span>${stopped} stopped</span>
+    <span data-count="running"><span class="dot dot-running" aria-hidden="true"></span>${running} running</span>
+    ${suspended ? html`<span data-count="suspended"><span class="dot dot-suspended" aria-hidden="true"></span>${suspended} suspended</span>` : null}
+    <span data-count="stopped"><span class="dot dot-stopped" aria-hidden="true"></span>${stopped} stopped</span>
     ${orchard ? null : html`<span><span class="dot dot-image" aria-hidden="true"></span>${images} ${images === 1 ? 'image' : 'images'}</span>`}
   </p>`;
 }
@@ -174,6 +163,25 @@ function EmptyInventory({ orchard }) {
   </div>`;
 }
 
+const BULK = [['start', 'Start', 'play'], ['shutdown', 'Shut down', 'power'], ['force-stop', 'Force stop…', 'stop'], ['delete', 'Delete…', 'trash']];
+
+/** The list's selection and what can be done to all of it at once (one confirmation). */
+function BulkBar({ vms, offline }) {
+  const selection = useStore((s) => s.selection);
+  const names = useMemo(() => {
+    const present = new Set(vms.map((vm) => vm.name));
+    return selection.filter((name) => present.has(name));
+  }, [vms, selection]);
+  if (!names.length) return null;
+  return html`<div class="bulk-bar" role="region" aria-label="Selected VMs">
+    <strong>${names.length} selected</strong>
+    ${BULK.map(([kind, label, icon]) => html`<button key=${kind} type="button" class=${`btn btn-sm ${kind === 'delete' || kind === 'force-stop' ? 'btn-ghost btn-danger-ghost' : 'btn-secondary'}`}
+        disabled=${offline} aria-describedby=${offline ? 'why-offline' : undefined} data-bulk=${kind}
+        onClick=${() => openDialog('bulk', { kind, names })}><${Icon} name=${icon} size=${14} />${label}</button>`)}
+    <button type="button" class="btn btn-sm btn-ghost" onClick=${() => setState({ selection: [] })}>Clear selection</button>
+  </div>`;
+}
+
 function Skeleton() {
   return html`<div class="grid" aria-busy="true" aria-label="Loading the inventory">
     ${[0, 1, 2].map((i) => html`<div key=${i} class="card skeleton"></div>`)}
@@ -189,6 +197,8 @@ export function Inventory() {
   const refreshing = useStore((s) => s.refreshing);
   const busy = parseBusy(useStore((s) => busyKey(s.tasks)));
   const orchard = useStore((s) => s.health?.backend === 'orchard');
+  const offline = useStore((s) => Boolean(s.offline));
+  const gone = offline ? { disabled: true, 'aria-describedby': 'why-offline', title: 'The server cannot be reached' } : {};
   const source = orchard ? 'Orchard' : 'Tart';
   const searchRef = useRef(null);
 
@@ -229,17 +239,17 @@ export function Inventory() {
         ${loaded ? html`<${Stats} vms=${vms} orchard=${orchard} />` : html`<p class="stats muted">Loading…</p>`}
       </div>
       <div class="page-actions">
-        <button type="button" class="btn btn-secondary" onClick=${refreshVms} disabled=${refreshing}
+        <button type="button" class="btn btn-secondary" onClick=${refreshVms} disabled=${refreshing || offline} aria-describedby=${offline ? 'why-offline' : undefined}
             aria-label=${`Refresh from ${source}`} title=${orchard ? 'Ask the Orchard controller again (GET /v1/vms)' : 'Ask Tart again (tart list, tart ip)'}>
           <${Icon} name="refresh" class=${refreshing ? 'spin' : ''} /><span class="hide-narrow">Refresh</span>
         </button>
-        ${orchard ? null : html`<button type="button" class="btn btn-secondary" onClick=${() => openDialog('pull')}>
+        ${orchard ? null : html`<button type="button" class="btn btn-secondary" onClick=${() => openDialog('pull')} ...${gone}>
           <${Icon} name="download" /><span>Pull image</span>
         </button>`}
-        ${orchard ? null : html`<button type="button" class="btn btn-secondary" onClick=${() => openDialog('import')}>
+        ${orchard ? null : html`<button type="button" class="btn btn-secondary" onClick=${() => openDialog('import')} ...${gone}>
           <${Icon} name="upload" /><span class="hide-narrow">Import</span><span class="sr-only narrow-only">Import a .tvm file</span>
         </button>`}
-        <button type="button" class="btn btn-primary" onClick=${() => openDialog('create')}>
+        <button type="button" class="btn btn-primary" onClick=${() => openDialog('create')} ...${gone}>
           <${Icon} name="plus" /><span>New VM</span>
         </button>
       </div>
@@ -289,6 +299,7 @@ export function Inventory() {
       ]} />
     </div>
 
+    ${prefs.view === 'list' ? html`<${BulkBar} vms=${vms} offline=${offline} />` : null}
     ${error && !loaded ? html`<div class="alert alert-error" role="alert">Could not load the inventory: ${error}</div>` : null}
     ${!loaded && !error ? html`<${Skeleton} />` : null}
     ${loaded && vms.length === 0 ? html`<${EmptyInventory} orchard=${orchard} />` : null}
@@ -296,12 +307,12 @@ export function Inventory() {
       ? html`
         ${prefs.kind !== 'images' || orchard
           ? html`<${Section} id="sec-vms" title="Working VMs" icon="monitor" vms=${working} busy=${busy}
-              view=${prefs.view} sort=${prefs.sort} reset=${reset} orchard=${orchard}
+              view=${prefs.view} sort=${prefs.sort} reset=${reset} orchard=${orchard} offline=${offline}
               empty=${noMatch || html`No working VMs yet. <button type="button" class="link" onClick=${() => openDialog('create')}>Create one</button> from a base image.`} />`
           : null}
         ${prefs.kind !== 'vms' && !orchard
           ? html`<${Section} id="sec-images" title="Base images" icon="layers" vms=${images} busy=${busy}
-              view=${prefs.view} sort=${prefs.sort} reset=${reset}
+              view=${prefs.view} sort=${prefs.sort} reset=${reset} offline=${offline}
               empty=${noMatch || html`No base images. <button type="button" class="link" onClick=${() => openDialog('pull')}>Pull one</button> from a registry.`} />`
           : null}`
       : null}

@@ -4,26 +4,29 @@ import { useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { actions } from '../data.js';
 import { navigate } from '../router.js';
+import { openDialog, useStore } from '../state.js';
 import { Dialog } from '../components/dialog.js';
 import { Field, described, errorsFor } from '../components/field.js';
 import { Icon } from '../components/icons.js';
-import { relativeTime } from '../format.js';
+import { isBaseImage, relativeTime } from '../format.js';
 import { referenceError } from './names.js';
-import { ORIGINS, useCatalog, withTag } from './catalog.js';
+import { ORIGINS, staleWords, useCatalog, withTag } from './catalog.js';
 import { FreeSpace, RoomError } from './room.js';
 
-function CatalogItem({ image, onPull, busy }) {
+function CatalogItem({ image, onPull, busy, pulled, onCreate }) {
   const tags = Array.isArray(image.tags) && image.tags.length ? image.tags : [];
   const current = /:([^/:@]+)$/.exec(image.url)?.[1] || tags[0] || '';
   const [tag, setTag] = useState(tags.includes(current) ? current : tags[0] || current);
   const id = `tag-${image.name}`.replace(/[^A-Za-z0-9_-]/g, '-');
   const updated = image.updated_at ? relativeTime(image.updated_at) : null;
   const ref = withTag(image.url, tag);
-  return html`<li class="catalog-item" data-image=${image.name}>
+  const here = pulled.has(ref);
+  return html`<li class="catalog-item" data-image=${image.name} data-pulled=${here ? 'true' : undefined}>
     <div class="catalog-text">
       <div class="catalog-name">
         ${image.name}
         ${image.os ? html`<span class="tag-os">${image.os === 'macos' ? 'macOS' : image.os === 'linux' ? 'Linux' : image.os}</span>` : null}
+        ${here ? html`<span class="tag-pulled"><${Icon} name="check" size=${12} />Pulled</span>` : null}
       </div>
       ${image.description ? html`<p class="muted small">${image.description}</p>` : null}
       <p class="muted small mono catalog-ref" title=${ref}>${ref}${updated ? html`<span class="sans"> · updated ${updated}</span>` : null}</p>
@@ -35,16 +38,24 @@ function CatalogItem({ image, onPull, busy }) {
             ${tags.map((t) => html`<option key=${t} value=${t}>${t}</option>`)}
           </select>`
         : null}
-      <button type="button" class="btn btn-secondary btn-sm" disabled=${busy}
-          aria-label=${`Pull ${ref}`} onClick=${() => onPull(ref)}>
-        <${Icon} name="download" size=${14} />Pull
-      </button>
+      ${here
+        ? html`<button type="button" class="btn btn-secondary btn-sm" aria-label=${`New VM from ${ref}`} onClick=${() => onCreate(ref)}>
+            <${Icon} name="plus" size=${14} />New VM
+          </button>`
+        : html`<button type="button" class="btn btn-secondary btn-sm" disabled=${busy}
+            aria-label=${`Pull ${ref}`} onClick=${() => onPull(ref)}>
+            <${Icon} name="download" size=${14} />Pull
+          </button>`}
     </div>
   </li>`;
 }
 
 function Catalog({ onPull, busy, openSettings }) {
   const [catalog, reload] = useCatalog();
+  // Images already on this Mac (the inventory's base images) are marked, with New VM.
+  const pulledKey = useStore((s) => s.vms.filter(isBaseImage).map((vm) => vm.name).join('\n'));
+  const pulled = new Set(pulledKey ? pulledKey.split('\n') : []);
+  const onCreate = (ref) => openDialog('create', { source: ref });
   const [query, setQuery] = useState('');
   const [os, setOs] = useState('all');
   const images = catalog.images.filter((img) => {
@@ -65,8 +76,13 @@ function Catalog({ onPull, busy, openSettings }) {
       </button>
     </div>
     ${catalog.error ? html`<div class="alert alert-warning" role="alert">The catalog is unavailable: ${catalog.error}</div>` : null}
-    ${stale?.stale_reason ? html`<p class="alert alert-warning small">${stale.stale_reason}</p>` : null}
-    ${origin && origin !== 'github'
+    ${stale
+      ? html`<div class="alert alert-warning small catalog-offline" role="status">
+          <strong>${staleWords(stale)}</strong>
+          ${stale.stale_reason ? html` <span>${stale.stale_reason}</span>` : null}
+        </div>`
+      : null}
+    ${origin && origin !== 'github' && origin !== 'simulator'
       ? html`<p class="muted small">With a GitHub token the full list with every tag comes from GitHub Packages:${' '}
           <button type="button" class="link" onClick=${openSettings}>add one in Settings</button>.</p>`
       : null}
@@ -88,7 +104,7 @@ function Catalog({ onPull, busy, openSettings }) {
     ${catalog.loading && !catalog.images.length ? html`<p class="muted" role="status">Loading the catalog…</p>` : null}
     ${!catalog.loading && !catalog.error && !catalog.images.length ? html`<p class="muted">The catalog is empty; type a reference above.</p>` : null}
     ${images.length
-      ? html`<ul class="catalog-list">${images.map((img) => html`<${CatalogItem} key=${img.url} image=${img} onPull=${onPull} busy=${busy} />`)}</ul>`
+      ? html`<ul class="catalog-list">${images.map((img) => html`<${CatalogItem} key=${img.url} image=${img} onPull=${onPull} busy=${busy} pulled=${pulled} onCreate=${onCreate} />`)}</ul>`
       : catalog.images.length ? html`<p class="muted small">No image matches.</p>` : null}
   </section>`;
 }

@@ -1,7 +1,7 @@
 // Rename a stopped VM (`POST /api/vms/{name}/rename`); its start options follow it.
 import { useState } from 'preact/hooks';
 import { html } from '../html.js';
-import { submit } from '../data.js';
+import { submit, whenDone } from '../data.js';
 import { vmPath } from '../api.js';
 import { getState } from '../state.js';
 import { navigate } from '../router.js';
@@ -26,9 +26,15 @@ export function RenameDialog({ vm, onClose }) {
     setBusy(true);
     setFormError(null);
     try {
-      await submit(vmPath(vm.name, 'rename'), { new_name: name.trim() });
+      const newName = name.trim();
+      const task = await submit(vmPath(vm.name, 'rename'), { new_name: newName });
       onClose();
-      navigate({ name: 'home' });
+      // The drawer stays open and follows the VM to its new name once Tart has renamed it.
+      const final = await whenDone(task.id);
+      const route = getState().route;
+      if (final.status === 'completed' && route.name === 'vm' && route.vm === vm.name) {
+        navigate({ name: 'vm', vm: newName }, { replace: true });
+      }
     } catch (err) {
       const fields = errorsFor(err, ['new_name']);
       setErrors(fields);

@@ -31,6 +31,9 @@ function optionalInt(label, raw, limits) {
   return String(raw).trim() === '' ? null : intError(label, raw, limits);
 }
 
+/** Default disk sizes (GB): a Linux server fits in 50; macOS and Xcode want 100. */
+const DISK_DEFAULT = { linux: '50', macos: '100' };
+
 export function ScratchForm({ onClose, onStarted }) {
   const existing = getState().vms.map((v) => v.name);
   const [values, setValues] = useState(() => ({
@@ -44,6 +47,11 @@ export function ScratchForm({ onClose, onStarted }) {
     setErrors((e) => ({ ...e, [field]: undefined }));
   };
   const mac = values.os === 'macos';
+  // A macOS installation needs a macOS-sized disk: the size follows the OS until it is typed.
+  const chooseOs = (os) => {
+    setValues((v) => (v.disk_size === DISK_DEFAULT[v.os] ? { ...v, os, disk_size: DISK_DEFAULT[os] } : { ...v, os }));
+    setErrors((e) => ({ ...e, os: undefined, disk_size: undefined }));
+  };
 
   const validate = () => {
     const found = {};
@@ -93,7 +101,7 @@ export function ScratchForm({ onClose, onStarted }) {
       <legend class="field-label">Operating system</legend>
       ${[['linux', 'Linux', 'An empty disk; boot an arm64 installer ISO on it.'], ['macos', 'macOS', 'Installed from an IPSW restore image: a long download and installation.']].map(([value, label, hint]) => html`
         <label key=${value} class="choice">
-          <input type="radio" name="scratch-os" value=${value} checked=${values.os === value} onChange=${() => set('os')(value)} />
+          <input type="radio" name="scratch-os" value=${value} checked=${values.os === value} onChange=${() => chooseOs(value)} />
           <span><span class="choice-label">${label}</span><span class="field-hint">${hint}</span></span>
         </label>`)}
     </fieldset>
@@ -160,8 +168,8 @@ export function ScratchProgress({ taskId, onClose, onBack }) {
   };
   return html`<div class="scratch-progress" ref=${box} tabindex="-1" data-task=${task.id} data-status=${task.status}>
     <div class="scratch-progress-head">
-      <strong>${done ? (task.status === 'completed' ? `Created ${name}` : `Could not create ${name}`) : `Creating ${name}…`}</strong>
-      <${TaskBadge} status=${task.status} />
+      <strong>${done ? (task.status === 'completed' ? `Created ${name}` : task.cancelled ? `Creating ${name} was cancelled` : `Could not create ${name}`) : `Creating ${name}…`}</strong>
+      <${TaskBadge} status=${task.status} cancelled=${task.cancelled} />
     </div>
     ${task.status === 'failed'
       ? null
@@ -171,7 +179,10 @@ export function ScratchProgress({ taskId, onClose, onBack }) {
         </div>`}
     ${task.command ? html`<p class="small"><code class="mono break">${shellLine(task.command, true)}</code></p>` : null}
     ${!done && last ? html`<p class="muted small" aria-live="polite">${last}</p>` : null}
-    ${task.status === 'failed'
+    ${task.status === 'failed' && task.cancelled
+      ? html`<p role="status">You cancelled it; the half-made VM was removed.</p>`
+      : null}
+    ${task.status === 'failed' && !task.cancelled
       ? html`<div class="alert alert-error" role="alert">${task.error || 'The task failed.'}</div>
         ${task.stderr ? html`<pre class="log-text stderr">${task.stderr}</pre>` : null}`
       : null}

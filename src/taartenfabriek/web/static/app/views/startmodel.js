@@ -36,6 +36,7 @@ export function toForm(options = {}) {
     rosetta: Boolean(options.rosetta_tag),
     rosetta_tag: options.rosetta_tag || 'rosetta',
     suspendable: Boolean(options.suspendable),
+    serial: Boolean(options.serial),
     dirs: (options.dirs || []).map((d) => ({ ...newDir(), name: d.name, path: d.path, read_only: Boolean(d.read_only), tag: d.tag ?? null })),
     disks: (options.disks || []).map((d) => ({ ...newDisk(), path: d.path, read_only: Boolean(d.read_only) })),
   };
@@ -61,6 +62,7 @@ export function toBody(form) {
       bridged_interface: form.network === 'bridged' ? form.bridged_interface.trim() || null : null,
       rosetta_tag: form.rosetta ? form.rosetta_tag.trim() || 'rosetta' : null,
       suspendable: form.suspendable,
+      serial: form.serial,
       dirs: dirs.map((d) => ({ name: shareName(d), path: d.path.trim(), read_only: d.read_only, tag: d.tag ?? null })),
       disks: disks.map((d) => ({ path: d.path.trim(), read_only: d.read_only })),
     },
@@ -69,7 +71,7 @@ export function toBody(form) {
   };
 }
 
-const FIELDS = new Set(['display', 'network', 'bridged_interface', 'rosetta_tag', 'suspendable', 'dirs', 'disks']);
+const FIELDS = new Set(['display', 'network', 'bridged_interface', 'rosetta_tag', 'suspendable', 'serial', 'dirs', 'disks']);
 
 function normal(path) {
   return path.trim().replace(/\/{2,}/g, '/').replace(/(.)\/$/, '$1');
@@ -88,6 +90,7 @@ function sentenceField(text, form) {
     return row ? `disk-${row.key}-path` : 'disks';
   }
   if (/^this VM is suspended/.test(text) || /each shared folder needs its own name/.test(text)) return 'dirs';
+  if (/serial console/.test(text)) return 'serial';
   if (/suspend/i.test(text)) return 'suspendable';
   if (/Rosetta/.test(text)) return 'rosetta_tag';
   if (/bridged/.test(text)) return 'bridged_interface';

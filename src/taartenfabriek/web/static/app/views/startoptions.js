@@ -274,6 +274,17 @@ export function StartOptionsDialog({ vm, mode = 'start', onClose }) {
                 ? html`<p class="field-error" id="so-suspendable-error" role="alert">${errors.suspendable}</p>`
                 : html`<p class="field-hint" id="so-suspendable-hint">${suspendOff || 'macOS guests: allows Suspend, which saves the memory to disk.'}</p>`}
             </div>
+            <div class=${`field ${errors.serial ? 'field-invalid' : ''}`}>
+              <label class="check">
+                <input type="checkbox" checked=${form.serial} disabled=${os === 'darwin' && !form.serial}
+                  onChange=${(e) => set({ serial: e.currentTarget.checked })}
+                  ...${described('so-serial', { error: errors.serial, hint: true })} />
+                <span>Serial console</span>
+              </label>
+              ${errors.serial
+                ? html`<p class="field-error" id="so-serial-error" role="alert">${errors.serial}</p>`
+                : html`<p class="field-hint" id="so-serial-hint">${os === 'darwin' ? 'macOS runs no login on a serial port.' : 'Linux guests: a login in the Serial tab, even without a network.'}</p>`}
+            </div>
           </div>
           <${Preview} preview=${preview} />
           ${lastRun ? html`<p class="muted small">Last started by this app: <code>${shellLine(lastRun.command, true)}</code></p>` : null}

@@ -8,6 +8,7 @@ import { gbLabel, isBaseImage, memoryLabel, osLabel, relativeTime, shortDigest, 
 import { hrefFor } from '../router.js';
 import { ActionButtons } from './vmactions.js';
 import { IpHint } from './ipdiag.js';
+import { Sparkline } from './usage.js';
 import { Labels } from './labels.js';
 
 export function specs(vm) {
@@ -26,7 +27,7 @@ function subtitleOf(vm, base) {
   return used ? `Used ${used}` : 'Local VM';
 }
 
-function Card({ vm, busy }) {
+function Card({ vm, busy, offline }) {
   const base = isBaseImage(vm);
   const { title, subtitle, tag } = splitName(vm.name);
   const href = hrefFor({ name: 'vm', vm: vm.name });
@@ -51,6 +52,7 @@ function Card({ vm, busy }) {
           : vm.source === 'orchard' && vm.status === 'running'
             ? html`<div class="meta-line muted" title="Orchard tells the IP only to the task that starts a VM (it asks the worker); the Console, the Terminal and orchard ssh need none">IP not looked up</div>`
             : vm.status === 'running' ? html`<${IpHint} vm=${vm} />` : html`<div class="meta-line muted">No IP address</div>`}
+      ${vm.status === 'running' && vm.source !== 'orchard' ? html`<${Sparkline} name=${vm.name} />` : null}
       ${vm.throwaway ? html`<p class="throwaway-tag" title="A throwaway copy: the server deletes it when it stops"><${Icon} name="trash" size=${12} /> Throwaway: deleted when it stops</p>` : null}
       <${Labels} labels=${vm.labels} vmName=${vm.name} />
       <ul class="specs" aria-label="Resources">
@@ -58,7 +60,7 @@ function Card({ vm, busy }) {
       </ul>
     </div>
     <div class="card-actions">
-      <${ActionButtons} vm=${vm} busy=${busy} />
+      <${ActionButtons} vm=${vm} busy=${busy} offline=${offline} />
     </div>
   </article>`;
 }
