@@ -84,6 +84,8 @@ class ServerProcess:
                 "TART_HOME": str(self.tart_home),
                 "TARTVM_HOME": str(self.home),
                 "TARTVM_TART_PATH": str(self.tart_path),
+                # tart-sim keeps macOS's lease file here (a start trusts only a fresh lease)
+                "TARTVM_DHCPD_LEASES": str(self.tart_home / ".sim-dhcpd_leases"),
                 "TARTVM_REFRESH_INTERVAL": "0",
                 "TARTVM_HOST": "127.0.0.1",
                 "PYTHONUNBUFFERED": "1",

@@ -153,6 +153,7 @@ def build_services(settings: Settings) -> Services:
     if local is not None:
         local.resolver_for = doctor.resolver_arg
         local.tart_home = tart_home
+        local.lifecycle.leases_path = settings.dhcpd_leases  # the file a start's lease is in
     records = VMRecords(settings.home / "vms.json")
     inventory = Inventory(
         backend,

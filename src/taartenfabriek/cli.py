@@ -98,6 +98,8 @@ def serve(
                 "token_dir": settings.token_dir or settings.home,  # one token, as README says
                 "tart_path": str(shim),
                 "tart_home": tart_home,
+                # tart-sim's own lease file (a Mac's /var/db/dhcpd_leases knows no demo VM)
+                "dhcpd_leases": tart_home / ".sim-dhcpd_leases",
             }
         )
     logging.config.dictConfig(log_config(settings.log_level))

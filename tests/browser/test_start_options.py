@@ -37,9 +37,8 @@ def test_start_with_options_from_the_split_button(ui: UI, tmp_path: Path) -> Non
     ui.launch()
     drawer = ui.details("tux")
     summary = drawer.locator("section", has=ui.page.get_by_role("heading", name="Start options"))
-    _wait_argv(
-        ui, summary.locator(".command-line"), ["tart", "run", "--vnc", "--no-graphics", "tux"]
-    )
+    linux_default = ["tart", "run", "--vnc-experimental", "--no-graphics", "tux"]  # issue 16.2
+    _wait_argv(ui, summary.locator(".command-line"), linux_default)
 
     # Keyboard: ArrowDown opens the menu on its item, Escape closes the menu only.
     toggle = drawer.get_by_role("button", name="Options for starting tux")
@@ -58,8 +57,8 @@ def test_start_with_options_from_the_split_button(ui: UI, tmp_path: Path) -> Non
 
     dialog = ui.page.get_by_role("dialog", name="Start with options")
     command = dialog.locator(".command-line")
-    _wait_argv(ui, command, ["tart", "run", "--vnc", "--no-graphics", "tux"])
-    expect(dialog.get_by_label("Screen Sharing (VNC)")).to_be_focused()
+    _wait_argv(ui, command, linux_default)
+    expect(dialog.get_by_label("Built-in VNC")).to_be_focused()
     dialog.get_by_label("Headless").check()
     dialog.get_by_label("Network").select_option("softnet")
     _wait_argv(ui, command, ["tart", "run", "--no-graphics", "--net-softnet", "tux"])

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.integration
 
 def test_run_logs_of_a_start_and_a_stop(care_server: Any) -> None:
     server = care_server()
-    seed.seed_vm(server.tart_home, "dev", os_name="linux")
+    seed.seed_vm(server.tart_home, "dev", os_name="darwin")  # macOS: the seed's --vnc
     server.start()
     with server.client() as client:
         assert client.get("/api/vms/dev/logs").json() == []

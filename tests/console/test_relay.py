@@ -91,6 +91,7 @@ class FakeConsole(ConsoleService):
         self.mode = mode
         self.running = True
         self.asked: list[str] = []
+        self.unreachable: dict[str, str] = {}
 
     async def endpoint(self, name: str) -> tuple[VncEndpoint, object]:  # type: ignore[override]
         self.asked.append(name)

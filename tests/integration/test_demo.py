@@ -77,11 +77,14 @@ def test_demo_inventory_and_clean_exit(tmp_path: Path) -> None:
     assert oct((tmp_path / "home").stat().st_mode & 0o777) == "0o700"
 
 
-def _serve(tmp_path: Path, *flags: str) -> tuple[subprocess.Popen[bytes], str, dict[str, str]]:
+def _serve(
+    tmp_path: Path, *flags: str, extra_env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], str, dict[str, str]]:
     """`serve --demo` (or `--demo-reset`) once it answers: (process, base URL, token header)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TARTVM_", "TART_"))}
     env.update({"TARTVM_HOME": str(tmp_path / "home"), "TART_SIM_BOOT_SECONDS": "0.3"})
+    env.update(extra_env or {})
     process = subprocess.Popen(
         [sys.executable, "-m", "taartenfabriek", "serve", *flags, "--port", str(port)],
         env=env,
@@ -148,5 +151,27 @@ def test_a_restarted_demo_keeps_what_the_user_made_and_demo_reset_starts_over(
     process, base, headers = _serve(tmp_path, "--demo-reset")
     try:
         assert _names(base, headers) == seeded
+    finally:
+        _stop(process)
+
+
+def test_a_demo_start_reads_the_simulators_leases(tmp_path: Path) -> None:
+    """On a Mac, /var/db/dhcpd_leases knows no demo VM: the demo reads tart-sim's own file."""
+    leases = tmp_path / "dhcpd_leases"  # a Mac's, with someone else's lease
+    leases.write_text(
+        "{\n\tname=other\n\tip_address=192.168.64.9\n\thw_address=1,aa:bb:cc:dd:ee:ff\n"
+        "\tidentifier=1,aa:bb:cc:dd:ee:ff\n\tlease=0x7fffffff\n}\n"
+    )
+    extra = {"TARTVM_DHCPD_LEASES": str(leases), "TARTVM_START_IP_TIMEOUT": "15"}
+    process, base, headers = _serve(tmp_path, "--demo", extra_env=extra)
+    try:
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+            task = client.post("/api/vms/ubuntu-build/start").json()
+            deadline = time.monotonic() + 60
+            while task["status"] in ("pending", "running") and time.monotonic() < deadline:
+                time.sleep(0.2)
+                task = client.get(f"/api/tasks/{task['id']}").json()
+        assert task["status"] == "completed", task
+        assert task["result"]["ip_address"], task
     finally:
         _stop(process)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import quote
 
 import pytest
@@ -54,10 +55,11 @@ def test_full_lifecycle(server: ServerProcess) -> None:
         task = client.post("/api/vms/dev/start", json={}).json()
         done = server.wait_task(task["id"])
         assert done["status"] == "completed", done
-        assert done["command"][1:] == ["run", "--vnc", "--no-graphics", "dev"]
+        assert done["command"][1:] == ["run", "--vnc-experimental", "--no-graphics", "dev"]
         ip = done["result"]["ip_address"]
         assert ip and ip.startswith("192.168.64.")
-        assert done["result"]["vnc_url"] == f"vnc://{ip}"
+        # a Linux guest's default display is the framework's VNC on 127.0.0.1 (issue 16.2)
+        assert re.fullmatch(r"vnc://127\.0\.0\.1:\d+", done["result"]["vnc_url"])
         vm = client.get("/api/vms/dev").json()
         assert vm["status"] == "running" and vm["ip_address"] == ip
         assert server.tart("list", "--format", "json").stdout.count('"running"') == 1

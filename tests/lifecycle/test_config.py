@@ -96,3 +96,23 @@ def test_refusals(lab: Lab) -> None:
 def test_get_config_is_unchanged(lab: Lab) -> None:
     lab.seed("dev")
     assert set(lab.get("/api/vms/dev/config")) == {"name", "cpu", "memory", "disk_size", "raw"}
+
+
+@pytest.mark.parametrize("refit", [True, False])
+def test_an_edit_keeps_the_display_refit(lab: Lab, refit: bool) -> None:
+    """`tart set` drops displayRefit unless told (Tart Set.swift:62): each edit passes it on."""
+    lab.seed("dev", cpu=4)
+    assert lab.server.tart("set", "dev", "--display-refit" if refit else "--no-display-refit")
+    with lab.server.client() as client:
+        task = client.patch("/api/vms/dev/config", json={"cpu": 2}).json()
+    done = lab.done(task)
+    assert done["command"][-1] == ("--display-refit" if refit else "--no-display-refit")
+    assert config_json(lab, "dev")["displayRefit"] is refit
+    assert config_json(lab, "dev")["cpuCount"] == 2
+
+
+def test_create_keeps_the_sources_display_refit(lab: Lab) -> None:
+    lab.seed("base")
+    lab.server.tart("set", "base", "--no-display-refit")
+    lab.act("/api/vms/create", {"name": "made", "source_vm": "base", "cpu": 2, "disk_size": 50})
+    assert config_json(lab, "made")["displayRefit"] is False

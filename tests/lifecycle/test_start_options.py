@@ -14,7 +14,7 @@ pytestmark = pytest.mark.integration
 
 
 def test_empty_body_is_the_seeds_run(lab: Lab) -> None:
-    lab.seed("dev")
+    lab.seed("dev", "darwin")  # a Linux guest's default is --vnc-experimental (issue 16.2)
     state = lab.get("/api/vms/dev/start-options")
     assert state["saved"] is False and state["last_run"] is None
     assert state["command"] == ["tart", "run", "--vnc", "--no-graphics", "dev"]
@@ -72,7 +72,7 @@ def test_every_option_reaches_tart_run(lab: Lab, tmp_path: Path) -> None:
 
 BODY_CASES: list[tuple[str, dict[str, object], list[str]]] = [
     ("linux", {"display": "none"}, ["--no-graphics"]),
-    ("linux", {"network": "softnet"}, ["--vnc", "--no-graphics", "--net-softnet"]),
+    ("linux", {"network": "softnet"}, ["--vnc-experimental", "--no-graphics", "--net-softnet"]),
     ("linux", {"network": "host", "display": "none"}, ["--no-graphics", "--net-host"]),
     (
         "linux",
@@ -123,11 +123,14 @@ def test_bad_options_are_refused_before_any_task(lab: Lab, tmp_path: Path) -> No
         ("mac", {"rosetta_tag": "rosetta"}, "Linux guests"),
         ("lin", {"network": "bridged"}, "bridged_interface"),
         ("lin", {"network": "bridged", "bridged_interface": "--net-host"}, "interface"),
+        ("lin", {"rosetta_tag": "r" * 36}, "fewer than 36 bytes"),
+        ("lin", {"dirs": [{"name": "s", "path": str(tmp_path), "tag": "t" * 36}]}, "36 bytes"),
     ]
     for name, body, message in cases:
         for method, path in (
             ("POST", f"/api/vms/{name}/start"),
             ("PUT", f"/api/vms/{name}/start-options"),
+            ("POST", f"/api/vms/{name}/start-options/preview"),
         ):
             response = lab.request(method, path, body)
             assert response.status_code == 422, (method, body, response.text)

@@ -11,11 +11,10 @@ from pydantic import ValidationError
 from taartenfabriek.backends.local_lifecycle import start_flags
 from taartenfabriek.core.errors import InvalidInput
 from taartenfabriek.core.models import ConfigUpdate, CreateEmptyRequest, RenameRequest
+from taartenfabriek.operations.start_checks import check_for_tart, check_for_vm
 from taartenfabriek.operations.start_options import (
     StartRequest,
     VMStartOptions,
-    check_for_tart,
-    check_for_vm,
 )
 from taartenfabriek.operations.vmrecords import VMRecords
 from taartenfabriek.tart import argv
@@ -82,6 +81,8 @@ def test_bridged_interface_only_with_bridged_networking() -> None:
         ({"disks": ["/a:b/c.iso"]}, "':'"),
         ({"bridged_interface": "-x", "network": "bridged"}, "interface"),
         ({"rosetta_tag": "--evil"}, "mount tag"),
+        ({"rosetta_tag": "r" * 36}, "fewer than 36 bytes"),
+        ({"dirs": [{"name": "a", "path": "/tmp", "tag": "t" * 36}]}, "fewer than 36 bytes"),
         ({"display": "window"}, "display"),
         ({"extra": 1}, "extra"),
     ],
@@ -89,6 +90,14 @@ def test_bridged_interface_only_with_bridged_networking() -> None:
 def test_invalid_options(options: dict[str, object], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         VMStartOptions.model_validate(options)
+
+
+def test_mount_tags_up_to_35_bytes_are_taken() -> None:
+    """Virtualization.framework's limit (Tart Run.swift:743): fewer than 36 bytes."""
+    options = VMStartOptions.model_validate(
+        {"rosetta_tag": "r" * 35, "dirs": [{"name": "a", "path": "/tmp", "tag": "t" * 35}]}
+    )
+    assert options.rosetta_tag == "r" * 35 and options.dirs[0].tag == "t" * 35
 
 
 @pytest.mark.parametrize(

@@ -107,16 +107,66 @@ def test_changing_the_mac_of_a_running_vm_breaks_ip(tart_sim: TartSim) -> None:
 
 
 def test_stale_lease_quirk(tart_sim: TartSim) -> None:
+    """macOS keeps a lease for a day and Tart's dhcp resolver never asks whether the VM runs."""
     tart_sim.seed_vm("vm", mac=MAC)
     run = tart_sim.start_vm("vm")
     assert tart_sim.run("ip", "vm", "--wait", "3").returncode == 0
     tart_sim.run("stop", "vm")
     run.wait(timeout=5)
-    assert tart_sim.run("ip", "vm").returncode == 1  # off by default
-    stale = dict(tart_sim.env, TART_SIM_STALE_LEASE="1")
-    assert tart_sim.run("ip", "vm", env=stale).stdout == f"{ip_for_mac(MAC)}\n"
-    expired = dict(stale, TART_SIM_LEASE_SECONDS="0")
-    assert tart_sim.run("ip", "vm", env=expired).returncode == 1
+    assert tart_sim.run("ip", "vm").stdout == f"{ip_for_mac(MAC)}\n"  # on by default
+    assert tart_sim.run("ip", "vm", "--resolver", "arp").returncode == 1
+    live_only = dict(tart_sim.env, TART_SIM_STALE_LEASE="0")
+    assert tart_sim.run("ip", "vm", env=live_only).returncode == 1
+
+
+def test_an_expired_lease_is_no_answer(tart_sim: TartSim) -> None:
+    tart_sim.seed_vm("vm", mac=MAC)
+    short = dict(tart_sim.env, TART_SIM_LEASE_SECONDS="1")
+    run = tart_sim.spawn("run", "vm", "--no-graphics", env=short)
+    assert tart_sim.run("ip", "vm", "--wait", "3").returncode == 0
+    tart_sim.run("stop", "vm")
+    run.wait(timeout=5)
+    tart_sim.wait_until(lambda: tart_sim.run("ip", "vm").returncode == 1, timeout=5)
+
+
+def test_a_restarted_vm_has_its_old_lease_before_it_boots(tart_sim: TartSim) -> None:
+    tart_sim.seed_vm("vm", mac=MAC)
+    run = tart_sim.start_vm("vm")
+    assert tart_sim.run("ip", "vm", "--wait", "3").returncode == 0
+    first = _lease_expiry(tart_sim)
+    tart_sim.run("stop", "vm")
+    run.wait(timeout=5)
+    slow = dict(tart_sim.env, TART_SIM_BOOT_SECONDS="2")
+    tart_sim.spawn("run", "vm", "--no-graphics", env=slow)
+    tart_sim.wait_until(lambda: tart_sim.is_running("vm"))
+    assert tart_sim.run("ip", "vm").stdout == f"{ip_for_mac(MAC)}\n"  # the old lease
+    assert _lease_expiry(tart_sim) == first
+    tart_sim.wait_until(lambda: _lease_expiry(tart_sim) > first, timeout=5)
+
+
+def _lease_expiry(tart_sim: TartSim) -> int:
+    text = (tart_sim.home / ".sim-dhcpd_leases").read_text()
+    blocks = [block for block in text.split("}") if "hw_address=1,5a:0:0:0:1:2" in block]
+    assert len(blocks) == 1, text
+    lease = next(line for line in blocks[0].splitlines() if line.strip().startswith("lease="))
+    return int(lease.split("=", 1)[1], 16)
+
+
+def test_the_lease_file_has_macos_format(tart_sim: TartSim) -> None:
+    tart_sim.seed_vm("vm", mac=MAC)
+    tart_sim.start_vm("vm")
+    assert tart_sim.run("ip", "vm", "--wait", "3").returncode == 0
+    lines = (tart_sim.home / ".sim-dhcpd_leases").read_text().splitlines()
+    assert lines[0] == "{" and lines[-1] == "}"
+    assert lines[1:-1] == [
+        "\tname=vm",
+        f"\tip_address={ip_for_mac(MAC)}",
+        "\thw_address=1,5a:0:0:0:1:2",
+        "\tidentifier=1,5a:0:0:0:1:2",
+        lines[5],
+    ]
+    expiry = int(lines[5].removeprefix("\tlease="), 16)
+    assert 86000 < expiry - time.time() <= 86400
 
 
 def test_resolvers_follow_the_network_mode(tart_sim: TartSim) -> None:

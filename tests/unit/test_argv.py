@@ -47,6 +47,13 @@ def test_shown_is_what_a_user_would_type() -> None:
     ]  # fmt: skip
 
 
+def test_set_passes_the_display_refit_along() -> None:
+    """Every `tart set` rewrites displayRefit (Tart Set.swift:62): pass the current one."""
+    assert argv.set_("vm", cpu=2, display_refit=True)[-1] == "--display-refit"
+    assert argv.set_("vm", cpu=2, display_refit=False)[-1] == "--no-display-refit"
+    assert "refit" not in " ".join(argv.set_("vm", cpu=2))
+
+
 def test_image_commands() -> None:
     assert argv.login("registry.example.com:5000", "me", insecure=True) == [
         "login",

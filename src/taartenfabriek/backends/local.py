@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from ..core.errors import TartFailed, TartTimeout, Unsupported
+from ..core.errors import Conflict, TartFailed, TartTimeout, Unsupported
 from ..core.health import TartCapabilities
 from ..core.models import VM, Worker
 from ..core.names import parse_remote
@@ -24,6 +24,7 @@ from ..tart.parse import (
 )
 from ..tart.runner import RunResult, TartRunner, describe_failure
 from .base import RunHandle, RunRecorder, StartOptions, TaskContext
+from .local_boot import mac_twin_refusal
 from .local_files import LocalFiles, WatchMode
 from .local_images import LocalImages
 from .local_lifecycle import LocalLifecycle, start_flags, stream
@@ -91,6 +92,9 @@ class LocalBackend:
             runlogs,
             get_config=self.get_config,
             ip=self.ip,
+            peek=self.peek,
+            tart_home=lambda: self.tart_home,
+            resolver_for=lambda name: self.resolver_for(name),
             timeout=timeout,
             long_timeout=long_timeout,
             ip_timeout=ip_timeout,
@@ -299,11 +303,8 @@ class LocalBackend:
     ) -> dict[str, Any]:
         await self._stream(argv.clone(source, name), ctx, self.long_timeout)
         try:
-            # Tart can only grow a disk; a smaller size fails here and the VM is removed.
-            await self._stream(
-                argv.set_(name, cpu=cpu, memory_mb=memory_gb * 1024, disk_size_gb=disk_size_gb),
-                ctx,
-                self.timeout,
+            await self.lifecycle.set_config(  # a smaller disk fails: Tart only grows one
+                name, ctx, cpu=cpu, memory_mb=memory_gb * 1024, disk_size_gb=disk_size_gb
             )
         except BaseException:
             ctx.log(f"configuration failed: deleting the half-made VM {name}")
@@ -319,9 +320,11 @@ class LocalBackend:
         }
 
     async def check(self, action: str, vm: VM | None) -> None:
-        """Tart on this Mac can do every action of the API, as far as this Tart release and
-        this Mac allow (local_tart.py)."""
+        """This Tart's and Mac's limits (local_tart.py); a resume losing its saved state: 409."""
         await self.tart.check(action)
+        refusal = mac_twin_refusal(self.tart_home, vm.name) if action == "start" and vm else None
+        if refusal:
+            raise Conflict(refusal)
 
     async def workers(self) -> list[Worker]:
         raise Unsupported(NO_WORKERS)

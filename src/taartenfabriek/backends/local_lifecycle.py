@@ -3,7 +3,9 @@ detached, its boot followed to an IP, its exit recorded), suspend, guest shutdow
 commands that change a VM: `tart set`, rename, create from scratch.
 
 `LocalBackend` holds one `LocalLifecycle` and hands it the runner, the run recorder and the
-two reads it needs (`get_config`, `ip`); `stream` runs a command into a task's log for both.
+reads it needs (`get_config`, `ip`, `peek`, TART_HOME, the resolver of a VM); `stream` runs a
+command into a task's log for both. `leases_path` is the DHCP lease file a start reads to tell
+this run's lease from an earlier one's (tart/leases.py).
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ from typing import Any, Literal
 from ..core import procs
 from ..core.errors import Conflict, TartFailed, TartTimeout, Unsupported
 from ..core.logs import redact
-from ..tart import argv, features
-from ..tart.parse import clean_line, config_fields, explain_limit, progress
+from ..tart import argv, features, leases, vmdir
+from ..tart.leases import BootWatch
+from ..tart.parse import clean_line, explain_limit, progress
 from ..tart.runner import RunResult, TartRunner
 from .base import RunHandle, RunRecorder, StartOptions, TaskContext
+from .local_boot import boot_watch, end_own_run, explain_run_exit, lock_taken, state_of
 from .local_runs import find_vnc_url, read_tail
 from .serial import SerialPort, SerialPorts
 
@@ -82,6 +86,9 @@ class LocalLifecycle:
         *,
         get_config: Callable[[str], Awaitable[dict[str, Any]]],
         ip: Callable[[str], Awaitable[str | None]],
+        peek: Callable[[str], vmdir.OnDisk | None],
+        tart_home: Callable[[], Path | None],
+        resolver_for: Callable[[str], str | None],
         timeout: float,
         long_timeout: float,
         ip_timeout: float,
@@ -90,6 +97,10 @@ class LocalLifecycle:
         self.runlogs = runlogs
         self.get_config = get_config
         self.ip = ip
+        self.peek = peek
+        self.tart_home = tart_home
+        self.resolver_for = resolver_for
+        self.leases_path: Path | None = leases.DEFAULT_PATH
         self.timeout = timeout
         self.long_timeout = long_timeout
         self.ip_timeout = ip_timeout
@@ -128,27 +139,36 @@ class LocalLifecycle:
         ctx.set_command(self.runner.argv(args))
         ctx.log("$ " + " ".join(self.runner.argv(args)))
         started_at = time.time()
+        dhcp = options.network != "bridged" and self.resolver_for(name) in (None, "dhcp")
+        watch = boot_watch(self.leases_path, self.tart_home(), name, dhcp=dhcp)
         with self.serial_ports.closed_on_error(port):
             process = await self.runner.spawn_detached(args, log_path)
         self.runlogs.record_pid(log_path, process.pid)
         self._watch(process, log_path, port)
         ctx.log(f"tart run started (pid {process.pid}); waiting for the guest's IP address")
         try:
-            booted = await self._await_boot(name, ctx, process, log_path)
+            booted = await self._await_boot(name, ctx, process, log_path, watch)
             return {**booted, "pid": process.pid, "started_at": started_at}
         except asyncio.CancelledError:
             if not ctx.cancel_requested:
                 raise  # the server is shutting down: the VM keeps running
-            ctx.log("cancelled: stopping the VM that was being started")
-            with contextlib.suppress(Exception):
-                await asyncio.shield(self.runner.run(argv.stop(name, timeout=10), timeout=30))
+            ctx.log(f"cancelled: ending the tart run this start spawned (pid {process.pid})")
+            await asyncio.shield(end_own_run(process, ctx))
             raise
 
     async def _await_boot(
-        self, name: str, ctx: TaskContext, process: asyncio.subprocess.Process, log_path: Path
+        self,
+        name: str,
+        ctx: TaskContext,
+        process: asyncio.subprocess.Process,
+        log_path: Path,
+        watch: BootWatch,
     ) -> dict[str, Any]:
         deadline = time.monotonic() + self.ip_timeout
+        stale: str | None = None
         while True:
+            if ctx.cancel_requested:  # Python 3.11's wait_for can swallow a cancel that meets
+                raise asyncio.CancelledError  # the end of `tart ip` (fixed in 3.12)
             if process.returncode is not None:
                 output = redact(read_tail(log_path))  # it may hold the VNC password
                 lines = [clean_line(line) for line in output.splitlines() if line.strip()]
@@ -156,7 +176,7 @@ class LocalLifecycle:
                     ctx.log(line)
                 reason = lines[-1] if lines else f"exit code {process.returncode}"
                 reason = reason.removeprefix("Error: ")
-                explained = explain_limit(reason)
+                explained = explain_limit(reason) or explain_run_exit(reason)
                 if explained is not None:
                     ctx.log(explained)
                 raise TartFailed(
@@ -166,6 +186,12 @@ class LocalLifecycle:
                     stderr=output[-4000:],
                 )
             ip = await self.ip(name)
+            if ip is not None and not watch.fresh(ip):
+                if stale != ip:  # a lease of an earlier run: the guest is not up yet
+                    ctx.log(f"{ip} is the lease of an earlier run; waiting for the guest's own")
+                stale, ip = ip, None
+            if ip is not None and not await lock_taken(self.peek, self.get_config, name):
+                ip = None  # an earlier run's lease, before this `tart run` took the VM's lock
             if ip is not None and process.returncode is None:
                 url = find_vnc_url(log_path) or f"vnc://{ip}"
                 ctx.log(f"IP address: {ip}")
@@ -190,8 +216,7 @@ class LocalLifecycle:
     # --- suspend ---------------------------------------------------------------------------
 
     async def _state(self, name: str) -> str:
-        state = config_fields(await self.get_config(name))["state"]
-        return str(state)
+        return state_of(await self.get_config(name))
 
     async def suspend(self, name: str, ctx: TaskContext) -> dict[str, Any]:
         """`tart suspend` only signals `tart run`; the snapshot is done when the run has exited
@@ -296,6 +321,7 @@ class LocalLifecycle:
             display=display,
             disk_size_gb=disk_size_gb,
             random_mac=random_mac,
+            display_refit=vmdir.display_refit(self.tart_home(), name),  # Set.swift:62 resets it
         )
         # a grown raw disk is a sparse truncate; an ASIF disk goes through diskutil (slower)
         await self._stream(args, ctx, self.long_timeout if disk_size_gb else self.timeout)

@@ -8,6 +8,7 @@ own Screen Sharing at the VM's IP from the inventory, port 5900. A request names
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -98,3 +99,25 @@ class ExperimentalEndpoints:
                 self._known.clear()
             self._known[run.path] = found
         return found
+
+
+def local_network_advice(exc: BaseException, address: str) -> str | None:
+    """Why a guest's IP did not answer, when it may be macOS 15's Local Network privacy: the
+    host process that connects to a VM's private IP (this server) needs that permission, and
+    a refusal looks like "no route to host" or a connection that never completes (Tart
+    `docs/faq.md:80-93`, which also gives the non-interactive workaround)."""
+    if isinstance(exc, TimeoutError):
+        what = "timed out"
+    elif isinstance(exc, OSError) and exc.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH):
+        what = "no route to host"
+    else:
+        return None
+    return (
+        f"could not reach the guest at {address} ({what}). On macOS 15 or later this is "
+        "usually the Local Network permission: allow it for the app that runs this server "
+        "(System Settings > Privacy & Security > Local Network), or, as Tart's FAQ shows, "
+        "exempt the VMs' private ranges: sudo defaults write com.apple.network.local-network "
+        'AllowedEthernetLocalNetworkAddresses -array "10.0.0.0/8" "172.16.0.0/12" '
+        '"192.168.0.0/16" (and the same for AllowedWiFiLocalNetworkAddresses), then restart '
+        "the Mac"
+    )

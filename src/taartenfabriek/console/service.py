@@ -23,6 +23,7 @@ from .endpoints import (
     ExperimentalEndpoints,
     VncEndpoint,
     guest_address,
+    local_network_advice,
 )
 from .models import ConsoleInfo
 from .relay import Remote, StillRunning, TcpRemote
@@ -59,6 +60,9 @@ class ConsoleService:
     ) -> None:
         self.backend = backend
         self.inventory = inventory
+        self.unreachable: dict[str, str] = {}
+        """Per VM (lower case): why its guest IP last failed to answer, when it may be macOS
+        15's Local Network permission (shown by `info`)."""
         self.runlogs = runlogs
         self.credentials = credentials
         self.settings = settings
@@ -196,6 +200,8 @@ class ConsoleService:
                 "Screen Sharing of the guest, through the Orchard controller: it must be "
                 "enabled in the guest (it is in Cirrus Labs' macOS images)."
             )
+        elif endpoint.mode == "vnc" and vm.name.lower() in self.unreachable:
+            hint = self.unreachable[vm.name.lower()]  # the last try met no route or timed out
         elif endpoint.mode == "vnc":
             hint = (
                 "Screen Sharing of the guest: it must be enabled in the guest (it is in "
@@ -222,8 +228,12 @@ class ConsoleService:
 
             return await PortForward.open(orchard, name)
         try:
-            return await TcpRemote.open(endpoint.host, endpoint.port, CONNECT_TIMEOUT)
+            remote = await TcpRemote.open(endpoint.host, endpoint.port, CONNECT_TIMEOUT)
         except (OSError, TimeoutError) as exc:
+            advice = local_network_advice(exc, endpoint.address)
+            if endpoint.mode == "vnc" and advice is not None:
+                self.unreachable[name.lower()] = advice  # the whole sentence: GET .../console
+                raise ConsoleUnavailable("connect_failed", advice) from exc
             what = (
                 "the guest's Screen Sharing (is it enabled in the guest?)"
                 if endpoint.mode == "vnc"
@@ -232,6 +242,8 @@ class ConsoleService:
             raise ConsoleUnavailable(
                 "connect_failed", f"could not connect to {what} at {endpoint.address}"
             ) from exc
+        self.unreachable.pop(name.lower(), None)
+        return remote
 
     async def _orchard_credentials(self, name: str) -> tuple[str, str]:
         """Saved here, else the Orchard VM's own (`username`/`password`, admin/admin)."""

@@ -213,6 +213,11 @@ class CloneRequest(BaseModel):
     model_config = ConfigDict(strict=True)
     new_name: str = Field(..., examples=["my-clone"], json_schema_extra=_LOCAL_SCHEMA)
     start_after_clone: bool = False
+    allow_running: bool = Field(
+        False,
+        description="Clone a running VM anyway: Tart copies its disk while the guest writes "
+        "to it, a crash-consistent copy (as if the power had been cut).",
+    )
 
     _valid = field_validator("new_name")(_check_local)
 

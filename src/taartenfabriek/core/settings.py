@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     tart_long_timeout: float = Field(
         6 * 3600, gt=0, description="Seconds a long tart command (pull, clone, create) may take."
     )
+    dhcpd_leases: Path = Field(
+        Path("/var/db/dhcpd_leases"),
+        description="macOS's DHCP lease file, read to tell a guest that booted from a lease "
+        "left by an earlier run (tart-sim: `$TART_HOME/.sim-dhcpd_leases`); where it cannot "
+        "be read, a start trusts `tart ip`.",
+    )
     start_ip_timeout: float = Field(
         90, gt=0, description="Seconds a start task waits for the guest's IP address."
     )

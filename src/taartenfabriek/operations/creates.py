@@ -13,12 +13,18 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..backends.base import StartOptions
-from ..core.errors import InvalidInput
+from ..core.errors import Conflict, InvalidInput
 from ..core.models import VM, CloneRequest, CreateEmptyRequest, CreateRequest, PullRequest, Task
 from ..core.names import is_remote, parse_remote
 from ..tasks.engine import ClaimMode, TaskRun
 from .context import OperationsContext, check_host
-from .start_options import ExtraDisk, VMStartOptions, check_for_vm, validation_detail
+from .start_checks import check_for_vm
+from .start_options import (
+    ExtraDisk,
+    VMStartOptions,
+    default_display,
+    validation_detail,
+)
 
 
 class CreateActions:
@@ -45,13 +51,26 @@ class CreateActions:
         source = await ctx.inventory.lookup(name)
         await ctx.backend.check("clone", source)
         await ctx.check_new_name(request.new_name, source)
+        if source.kind == "working_vm" and ctx.backend.kind == "local":
+            state = (await ctx.state_now(source))[0]
+            if state == "running" and not request.allow_running:
+                # Tart copies the disk without the VM's lock (Tart Clone.swift:58-77)
+                raise Conflict(
+                    f"{source.name} is running: Tart would copy its disk while the guest "
+                    "writes to it, a crash-consistent copy (as if the power had been cut). "
+                    "Shut it down first, or clone it anyway with allow_running true"
+                )
         new_name = request.new_name
         checks = ctx.checks
+        lowered = source.name.lower()
+        guess = "darwin" if "macos" in lowered else None  # OCI: no tart get
+        if guess is None and any(word in lowered for word in ("ubuntu", "debian", "fedora")):
+            guess = "linux"
+        source_os = source.os or guess
         macos: tuple[str, str | None] | None = None
         if request.start_after_clone and checks is not None:
             clone = VM(name=new_name, status="stopped", kind="working_vm")
-            guess = "darwin" if "macos" in source.name.lower() else None  # OCI: no tart get
-            os_name = await checks.before_start(clone, os_hint=source.os or guess)
+            os_name = await checks.before_start(clone, os_hint=source_os)
             macos = (new_name, os_name)
 
         async def work(run: TaskRun) -> dict[str, Any]:
@@ -60,7 +79,9 @@ class CreateActions:
             if not request.start_after_clone:
                 return result
             ctx.inventory.invalidate(new_name)
-            started = await ctx.backend.start(new_name, run, StartOptions())
+            seen = ctx.backend.peek(new_name)  # a clone runs its source's OS
+            display = default_display(seen.os if seen is not None else source_os)
+            started = await ctx.backend.start(new_name, run, StartOptions(display=display))
             if checks is not None:
                 started = checks.after_start(new_name, started, run)
             return {

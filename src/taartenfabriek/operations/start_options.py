@@ -2,15 +2,15 @@
 suspendable), as the API takes them and as `tart run` flags.
 
 The wire models check what needs no disk or VM (shapes, names, combinations Tart refuses);
-`check_for_vm` checks the rest (paths exist now, the guest's OS allows the option), so a bad
-option is a 422 before any task, never a `tart run` that dies with a usage error.
+`check_for_vm` (start_checks.py) checks the rest (paths exist now, the guest's OS allows the
+option), so a bad option is a 422 before any task, never a `tart run` that dies with a usage
+error.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
@@ -27,7 +27,6 @@ from pydantic.config import JsonDict
 from ..backends.base import ExtraDisk as BackendDisk
 from ..backends.base import SharedDir as BackendDir
 from ..backends.base import StartOptions
-from ..core.errors import InvalidInput
 from ..core.schema_rules import DIR_PATH, DISK_PATH
 
 
@@ -43,6 +42,12 @@ INTERFACE_RE = re.compile(r"[A-Za-z0-9][^\x00-\x1f\x7f]{0,63}")
 SHARE_NAME_SCHEMA: JsonDict = {"pattern": f"^{SHARE_NAME_RE.pattern}$"}
 INTERFACE_SCHEMA: JsonDict = {"pattern": f"^{INTERFACE_RE.pattern}$"}
 """The same rules for the OpenAPI document (used with `fullmatch` here; ECMA `$` is the end)."""
+MAX_TAG_BYTES = 35
+"""virtio-fs mount tags are fewer than 36 bytes in UTF-8: Virtualization.framework's rule, which
+Tart applies to `--rosetta` with `validateTag` (Tart `Sources/tart/Commands/Run.swift:743`) and
+to `--dir ...,tag=` when it builds the device (`Run.swift:700-701`)."""
+TAG_SCHEMA: JsonDict = {**SHARE_NAME_SCHEMA, "maxLength": MAX_TAG_BYTES}
+"""A tag is ASCII (`SHARE_NAME_RE`), so its bytes are its characters."""
 MAX_DIRS = 16
 MAX_DISKS = 8
 
@@ -59,6 +64,16 @@ def _absolute(path: str, what: str) -> str:
     if normal.startswith("//"):
         normal = "/" + normal.lstrip("/")
     return normal
+
+
+def check_tag_length(tag: str | None, what: str) -> str | None:
+    """Tart would fail the start (or crash building the device) on a longer tag."""
+    if tag is not None and len(tag.encode()) > MAX_TAG_BYTES:
+        raise ValueError(
+            f"{what} {tag!r} is {len(tag.encode())} bytes: virtio-fs mount tags must be fewer "
+            f"than 36 bytes (at most {MAX_TAG_BYTES})"
+        )
+    return tag
 
 
 def _split_ro(value: str) -> tuple[str, bool]:
@@ -90,7 +105,7 @@ class SharedDir(BaseModel):
     tag: str | None = Field(
         None,
         description="virtio-fs mount tag (default: Tart's automount).",
-        json_schema_extra=SHARE_NAME_SCHEMA,
+        json_schema_extra=TAG_SCHEMA,
     )
 
     @model_validator(mode="before")
@@ -113,6 +128,11 @@ class SharedDir(BaseModel):
                 "starting with a letter or digit, at most 64 characters"
             )
         return value
+
+    @field_validator("tag")
+    @classmethod
+    def _tag_length(cls, value: str | None) -> str | None:
+        return check_tag_length(value, "a shared folder's tag")
 
     @field_validator("path")
     @classmethod
@@ -169,8 +189,17 @@ def _is_x86_iso(filename: str) -> bool:
     return lowered.endswith(".iso") and _X86.search(lowered) is not None
 
 
+def default_display(os_name: str | None) -> Display:
+    """The display of a start that names none: the seed's `--vnc` for macOS guests, and
+    `--vnc-experimental` for Linux ones, which have no Screen Sharing server, and whose
+    `--vnc` run Tart ends after 60 s without an IP (`IPNotFound`, Tart
+    `Sources/tart/VNC/ScreenSharingVNC.swift:14-20`, `Commands/Run.swift:505-537`)."""
+    return "vnc-experimental" if os_name == "linux" else "vnc"
+
+
 class VMStartOptions(BaseModel):
-    """How to start a VM. The defaults are the seed's `tart run --vnc --no-graphics`."""
+    """How to start a VM. The defaults are the seed's `tart run --vnc --no-graphics` (for a
+    Linux guest `--vnc-experimental --no-graphics`, see `default_display`)."""
 
     model_config = ConfigDict(
         strict=True,
@@ -186,11 +215,12 @@ class VMStartOptions(BaseModel):
         },
     )
 
-    display: Display = Field(
-        "vnc",
+    display: Display | None = Field(
+        None,
         description="`vnc`: Screen Sharing on the guest's IP (needs Remote Login in the guest); "
         "`vnc-experimental`: the framework's own VNC on 127.0.0.1, works in installers and "
-        "recovery; `none`: headless.",
+        "recovery; `none`: headless. Left out: by the guest's OS (`vnc` for macOS, "
+        "`vnc-experimental` for Linux); answers always name the one a start would use.",
     )
     network: Network = Field(
         "nat",
@@ -204,7 +234,7 @@ class VMStartOptions(BaseModel):
         None,
         description="Linux guests: share Rosetta under this mount tag.",
         examples=["rosetta"],
-        json_schema_extra=SHARE_NAME_SCHEMA,
+        json_schema_extra=TAG_SCHEMA,
     )
     suspendable: bool = Field(
         False,
@@ -230,7 +260,7 @@ class VMStartOptions(BaseModel):
     def _tag(cls, value: str | None) -> str | None:
         if value is not None and not SHARE_NAME_RE.fullmatch(value):
             raise ValueError(f"{value!r} is not a safe mount tag (letters, digits, '.', '_', '-')")
-        return value
+        return check_tag_length(value, "rosetta_tag")
 
     @model_validator(mode="after")
     def _combinations(self) -> VMStartOptions:
@@ -243,9 +273,15 @@ class VMStartOptions(BaseModel):
             raise ValueError("each shared folder needs its own name")
         return self
 
+    def for_guest(self, os_name: str | None) -> VMStartOptions:
+        """These options with the display a start of this guest would use."""
+        if self.display is not None:
+            return self
+        return self.model_copy(update={"display": default_display(os_name)})
+
     def to_backend(self, *, suspendable: bool | None = None) -> StartOptions:
         return StartOptions(
-            display=self.display,
+            display=self.display or "vnc",
             suspendable=self.suspendable if suspendable is None else suspendable,
             network=self.network,
             bridged_interfaces=(self.bridged_interface,) if self.bridged_interface else (),
@@ -286,7 +322,7 @@ class StartRequest(BaseModel):
     display: Display | None = None
     network: Network | None = None
     bridged_interface: str | None = Field(None, json_schema_extra=INTERFACE_SCHEMA)
-    rosetta_tag: str | None = Field(None, json_schema_extra=SHARE_NAME_SCHEMA)
+    rosetta_tag: str | None = Field(None, json_schema_extra=TAG_SCHEMA)
     suspendable: bool | None = None
     dirs: list[SharedDir] | None = None
     disks: list[ExtraDisk] | None = None
@@ -322,64 +358,3 @@ class StartOptionsState(BaseModel):
     saved: bool = Field(..., description="False when these are the defaults, not yet saved.")
     command: list[str] = Field(..., description="The argv a start with these options runs.")
     last_run: LastRun | None = None
-
-
-def check_for_tart(
-    options: VMStartOptions,
-    *,
-    refusals: Mapping[str, str | None],
-    suspended: bool = False,
-) -> None:
-    """What this Mac's Tart release and hardware allow (InvalidInput naming what is needed):
-    `refusals` is `Backend.capabilities().refusals` (each gate's source is in tart/features.py
-    and tart/host.py); a feature it does not name, or names as None, is not refused."""
-    wanted = [
-        ("suspendable-dirs", (options.suspendable or suspended) and bool(options.dirs)),
-        ("dir-tag", any(d.tag for d in options.dirs)),
-        ("net-host", options.network == "host"),
-        (options.display, options.display != "none"),
-        ("suspendable", options.suspendable or suspended),
-        ("rosetta", options.rosetta_tag is not None),
-        ("softnet", options.network == "softnet"),
-    ]
-    for key, used in wanted:
-        reason = refusals.get(key) if used else None
-        if reason is None:
-            continue
-        if key == "suspendable-dirs":
-            reason += (
-                "; this VM is suspended and resumes as suspendable: start it without shared "
-                "folders, or stop it to discard the saved state first"
-                if suspended
-                else "; remove the shared folders, or turn Suspendable off"
-            )
-        elif key.startswith("vnc"):
-            reason += ": choose display none"
-        raise InvalidInput(reason)
-
-
-def check_for_vm(options: VMStartOptions, *, os_name: str | None, suspended: bool) -> None:
-    """What depends on this VM and this disk, checked now: InvalidInput (422) with the fix."""
-    if options.suspendable and os_name == "linux":
-        raise InvalidInput("Tart can suspend macOS guests only: turn suspendable off for Linux")
-    if options.serial and os_name == "darwin":
-        raise InvalidInput(
-            "a serial console is for Linux guests (macOS runs no login on it): turn serial off, "
-            "use the Console or the Terminal"
-        )
-    if options.rosetta_tag and os_name == "darwin":
-        raise InvalidInput(
-            "Rosetta sharing is for Linux guests: macOS guests have Rosetta built in"
-        )
-    for share in options.dirs:
-        if not os.path.isdir(share.path):
-            raise InvalidInput(
-                f"shared folder {share.name!r}: {share.path} is not a folder on this Mac"
-            )
-    for disk in options.disks:
-        if not os.path.exists(disk.path):
-            raise InvalidInput(f"disk image {disk.path} does not exist on this Mac")
-        if os.path.isdir(disk.path):
-            raise InvalidInput(
-                f"{disk.path} is a folder: share it with dirs, or pick an image file"
-            )

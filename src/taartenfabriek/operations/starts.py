@@ -15,12 +15,11 @@ from ..core.errors import Conflict, InvalidInput
 from ..core.models import VM, Task
 from ..tasks.engine import ClaimMode, TaskRun
 from .context import OperationsContext
+from .start_checks import check_for_tart, check_for_vm
 from .start_options import (
     StartOptionsState,
     StartRequest,
     VMStartOptions,
-    check_for_tart,
-    check_for_vm,
     validation_detail,
 )
 
@@ -84,13 +83,21 @@ class StartActions:
             raise InvalidInput(validation_detail(exc)) from exc
         resuming = vm.state == "suspended"
         os_name = vm.os
-        if os_name is None and (options.suspendable or options.rosetta_tag or options.serial):
+        if os_name is None and (
+            options.suspendable or options.rosetta_tag or options.serial or options.display is None
+        ):
             os_name = (await self.ctx.state_now(vm))[1]
         check_for_vm(options, os_name=os_name, suspended=resuming)
-        await self._check_tart(options, suspended=resuming)
+        await self._check_tart(options.for_guest(os_name), suspended=resuming)
         if request is not None and request.remember and request.model_fields_set - {"remember"}:
-            self.ctx.records.set_start_options(vm.name, options)
-        return options, resuming
+            self.ctx.records.set_start_options(vm.name, options)  # a display left out stays so
+        return options.for_guest(os_name), resuming
+
+    async def _os_of(self, vm: VM, *, ask_tart: bool = True) -> str | None:
+        """The guest's OS, which decides the default display (a Linux guest's is
+        `vnc-experimental`): the inventory's, else read now (TART_HOME, else `tart get` unless
+        `ask_tart` is False: a read starts no `tart` and never waits for one)."""
+        return vm.os or (await self.ctx.state_now(vm, ask_tart=ask_tart))[1]
 
     def _run_command(self, name: str, options: VMStartOptions) -> list[str]:
         return self.ctx.backend.describe_start(name, options.to_backend())
@@ -100,9 +107,9 @@ class StartActions:
         cannot take (422)."""
         await self.ctx.backend.check("start-options", vm)  # Orchard has no `tart run`
         self.ctx.require_local(vm, "started")
-        os_name = vm.os or (await self.ctx.state_now(vm))[1]
+        os_name = await self._os_of(vm)
         check_for_vm(options, os_name=os_name, suspended=vm.state == "suspended")
-        await self._check_tart(options, suspended=vm.state == "suspended")
+        await self._check_tart(options.for_guest(os_name), suspended=vm.state == "suspended")
 
     async def _check_tart(self, options: VMStartOptions, *, suspended: bool) -> None:
         """Options this Mac's Tart release or hardware cannot take (422, naming the need)."""
@@ -113,7 +120,10 @@ class StartActions:
     async def start_options(self, name: str) -> StartOptionsState:
         vm = await self.ctx.inventory.lookup(name)
         saved = self.ctx.records.start_options(vm.name)
-        options = saved or VMStartOptions()
+        # the OS decides the default display: from the files or the inventory, never a wait
+        # for `tart get` (the dialog opens at once; a start asks tart, see `_plan_start`)
+        os_name = await self._os_of(vm, ask_tart=False)
+        options = (saved or VMStartOptions()).for_guest(os_name)
         return StartOptionsState(
             name=vm.name,
             options=options,
@@ -135,10 +145,13 @@ class StartActions:
         vm = await self.ctx.inventory.lookup(name)
         await self._check_options(vm, options)
         saved = self.ctx.records.start_options(vm.name)
+        os_name = await self._os_of(vm)
+        is_saved = saved is not None and saved.for_guest(os_name) == options.for_guest(os_name)
+        options = options.for_guest(os_name)
         return StartOptionsState(
             name=vm.name,
             options=options,
-            saved=saved == options,
+            saved=is_saved,
             command=self._run_command(vm.name, options),
             last_run=self.ctx.last_run(vm.name),
         )

@@ -24,7 +24,8 @@ from ..core.names import LOCAL_NAME_MAX, LOCAL_NAME_PATTERN, is_remote, local_na
 from ..tasks.engine import ClaimMode, TaskRun
 from .context import OperationsContext
 from .deletes import DeleteActions
-from .start_options import StartRequest, VMStartOptions, check_for_vm, validation_detail
+from .start_checks import check_for_vm
+from .start_options import StartRequest, VMStartOptions, validation_detail
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ class ThrowawayRuns:
         guess = "darwin" if "macos" in source_ref.lower() else None  # OCI: no tart get
         os_name = (source.os if source is not None else None) or guess
         check_for_vm(options, os_name=os_name, suspended=False)
-        opts = options.to_backend()
+        source_os = os_name
         checks = ctx.checks
         copy = VM(name=new_name, status="stopped", kind="working_vm", os=os_name)
         if checks is not None:
@@ -98,6 +99,8 @@ class ThrowawayRuns:
             ctx.records.mark_throwaway(new_name, source_ref)
             run.log(f"{new_name} is a throwaway copy: it is deleted when it stops")
             ctx.inventory.invalidate(new_name)
+            seen = ctx.backend.peek(new_name)  # a copy runs its source's OS: Linux's display
+            opts = options.for_guest(seen.os if seen is not None else source_os).to_backend()
             started = await ctx.backend.start(new_name, run, opts)
             if checks is not None:
                 started = checks.after_start(new_name, started, run)

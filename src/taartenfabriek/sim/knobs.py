@@ -21,6 +21,8 @@ Timing
                                    `guest has stopped the virtual machine`
   TART_SIM_LIMIT_SECONDS=0.5       how long a `run` over the macOS VM limit holds its lock before
                                    it fails
+  TART_SIM_LOCK_SECONDS=0.5        how long `run` builds the VM before it takes the VM's lock (a
+                                   `stop` until then says "not running"; SIGINT kills it)
 
 Guest behaviour
   TART_SIM_NO_IP=<vm,...>          these VMs never get an IP (same as a `vms/<vm>/.sim-no-ip` file)
@@ -30,8 +32,12 @@ Guest behaviour
   TART_SIM_GUEST_CRASH_AFTER=<s> | <vm>=<s>,...
                                    the VM stops with an error <s> seconds after `run` started
   TART_SIM_MAX_DARWIN_VMS=2        concurrently running macOS VMs allowed (Apple's limit)
-  TART_SIM_STALE_LEASE=1           emulate the DHCP stale-lease quirk: `ip` keeps answering for a
-                                   VM that stopped less than TART_SIM_LEASE_SECONDS (86400) ago
+  TART_SIM_STALE_LEASE=1           the dhcp resolver answers any unexpired lease of the lease file,
+                                   running or not, as macOS does (default); 0: only for the live run
+  TART_SIM_LEASE_SECONDS=86400     how long a lease lasts from the guest's boot
+  TART_SIM_DHCPD_LEASES=<file>     the lease file, in /var/db/dhcpd_leases' format (default
+                                   $TART_HOME/.sim-dhcpd_leases); point the server's
+                                   TARTVM_DHCPD_LEASES at it
 
 Registry
   TART_SIM_REGISTRY=<file>         extra images that "exist", one per line:
@@ -63,7 +69,7 @@ Failure injection and output
 
 Sim-only files (real Tart has none of them; nothing outside tests may rely on them):
   vms/<vm>/.sim-run.json           written by the live `run`: pid, argv, started_at, ip_at, ...
-  vms/<vm>/.sim-lease.json         the last run's IP lease (for TART_SIM_STALE_LEASE)
+  $TART_HOME/.sim-dhcpd_leases     the DHCP leases (unless TART_SIM_DHCPD_LEASES says elsewhere)
   vms/<vm>/.sim-allocated          simulated allocated bytes of disk.img (files are sparse)
   vms/<vm>/.sim-guest/             working directory of commands run by `tart exec`
   <digest dir>/.sim-allocated      same for OCI cache entries

@@ -2,8 +2,10 @@
 
 Each VM's IP is `192.168.64.<2..254>` derived from its MAC. The live `tart run` writes
 `vms/<name>/.sim-run.json` (pid, argv, started_at, ip_at, mac); the IP exists once the lock
-holder is that run and `ip_at` has passed, and only for the MAC the guest booted with.
-Imports `knobs`, `vmconfig`, `vmdir`, `files`, `jsonread`, `output`.
+holder is that run and `ip_at` has passed, and only for the MAC the guest booted with. The
+dhcp resolver reads the lease file (`leases`) like Tart, so it also answers the stale lease
+of a VM that ran within a day (TART_SIM_STALE_LEASE=0 asks for the live run as well).
+Imports `knobs`, `leases`, `vmconfig`, `vmdir`, `files`, `jsonread`, `output`.
 """
 
 from __future__ import annotations
@@ -11,15 +13,14 @@ from __future__ import annotations
 import os
 import time
 
-from . import knobs
-from .files import discard, read_bytes, suppress_os_errors, write_atomic
+from . import knobs, leases
+from .files import discard, read_bytes, write_atomic
 from .jsonread import loads
 from .output import json_pretty
 from .vmconfig import mac_of
 from .vmdir import VMDir
 
 RUN_INFO = ".sim-run.json"
-LEASE = ".sim-lease.json"
 NO_IP_MARKER = ".sim-no-ip"
 
 
@@ -53,13 +54,7 @@ def write_run_info(vm: VMDir, info: dict[str, object]) -> None:
 
 
 def retire_run_info(vm: VMDir, info: dict[str, object]) -> None:
-    """The run ended: drop `.sim-run.json`; keep a lease if the guest ever had an IP."""
-    now = time.time()
-    ip_at = info.get("ip_at")
-    if isinstance(ip_at, int | float) and ip_at <= now:
-        lease = dict(info, stopped_at=now)
-        with suppress_os_errors():
-            write_atomic(vm.file(LEASE), (json_pretty(lease) + "\n").encode())
+    """The run ended: drop `.sim-run.json` (its lease, if any, stays in the lease file)."""
     discard(vm.file(RUN_INFO))
 
 
@@ -78,7 +73,7 @@ def booted_run(vm: VMDir) -> dict[str, object] | None:
     info = read_run_info(vm)
     if info is not None and info.get("pid") == pid:
         return info
-    return {"pid": pid, "ip_at": time.time(), "mac": None}
+    return {"pid": pid, "ip_at": time.time(), "mac": None, "foreign": True}
 
 
 def current_ip(vm: VMDir, config: dict[str, object], resolver: str = "dhcp") -> str | None:
@@ -89,6 +84,12 @@ def current_ip(vm: VMDir, config: dict[str, object], resolver: str = "dhcp") -> 
     """
     mac = mac_of(config)
     info = booted_run(vm)
+    if resolver == "dhcp" and stale_leases():
+        found = leases.lookup(mac)
+        if found is not None or info is None or not info.get("foreign"):
+            return found
+        # a lock holder that is no simulated `tart run` (a test's stand-in): booted, as before
+        return None if never_gets_ip(vm) else ip_for_mac(mac)
     if info is not None:
         ip_at = info.get("ip_at")
         if never_gets_ip(vm) or not isinstance(ip_at, int | float) or time.time() < ip_at:
@@ -100,11 +101,9 @@ def current_ip(vm: VMDir, config: dict[str, object], resolver: str = "dhcp") -> 
         if isinstance(booted_mac, str) and booted_mac.lower() != mac:
             return None  # `set --random-mac` on a running VM: the lease has the old MAC
         return ip_for_mac(mac)
-    if resolver == "dhcp" and knobs.flag("TART_SIM_STALE_LEASE"):
-        lease = _read(vm.file(LEASE))
-        lifetime = knobs.seconds("TART_SIM_LEASE_SECONDS", 86400.0)
-        if lease is not None and str(lease.get("mac", "")).lower() == mac:
-            stopped_at = lease.get("stopped_at")
-            if isinstance(stopped_at, int | float) and time.time() - stopped_at < lifetime:
-                return ip_for_mac(mac)
     return None
+
+
+def stale_leases() -> bool:
+    """Whether dhcp answers from the lease file alone, as macOS does (the default)."""
+    return os.environ.get("TART_SIM_STALE_LEASE", "1") not in ("0", "false", "no")

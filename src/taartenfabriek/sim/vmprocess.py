@@ -14,10 +14,10 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
-from . import home, knobs, localstore, network, versions, vmconfig
+from . import home, knobs, leases, localstore, network, versions, vmconfig
 from .argspec import Namespace
 from .errors import PlainError, TartError, ValidationError
-from .files import create_sparse, discard
+from .files import create_sparse, discard, suppress_os_errors
 from .locks import FileLock, try_write_lock
 from .output import err, out
 from .vmdir import VMDir
@@ -72,6 +72,8 @@ def _check_dirs(shares: list[str]) -> None:
         rest = ":".join(parts)
         named = not rest.startswith(("http:", "https:")) and len(rest.split(":", 1)) == 2
         tags.setdefault(tag, []).append(named)
+    for tag in tags:
+        _check_tag(tag)
     for shares_named in tags.values():
         if len(shares_named) > 1 and not all(shares_named):
             raise ValidationError(
@@ -79,6 +81,27 @@ def _check_dirs(shares: list[str]) -> None:
                 "named",
                 root=True,
             )
+
+
+MAX_TAG_BYTES = 35
+"""Virtualization.framework takes virtio-fs tags of fewer than 36 bytes in UTF-8."""
+
+
+def _check_tag(tag: str) -> None:
+    """VZVirtioFileSystemDeviceConfiguration refuses longer tags: `--dir ...,tag=` builds one per
+    tag (Run.swift:700-701), `--rosetta` checks with validateTag (Run.swift:743). The framework's
+    own error text is not in Tart's source (unsure)."""
+    size = len(tag.encode())
+    if size == 0 or size > MAX_TAG_BYTES:
+        raise PlainError(
+            'Error Domain=VZErrorDomain Code=2 "The tag is invalid: a virtio-fs tag must be '
+            f'non-empty and shorter than 36 bytes ({size} bytes: {tag})."'
+        )
+
+
+def _check_rosetta(tag: object) -> None:
+    if isinstance(tag, str):
+        _check_tag(tag)
 
 
 def _is_disk_option(option: str) -> bool:
@@ -242,9 +265,20 @@ class Session:
         guest_stop: float | None = None if after is None else self.start + after
         crash_after = knobs.per_vm_seconds("TART_SIM_GUEST_CRASH_AFTER", self.vm.name)
         crash = None if crash_after is None else self.start + crash_after
+        lease_due = self.ip_at if self.info.get("network") != "bridged" else None
         while True:
             now = time.time()
-            if vnc_pending and self.ip_at is not None and now >= self.ip_at:
+            if lease_due is not None and now >= lease_due:
+                # the guest's DHCP request: bootpd (re)starts its lease (Leases.swift)
+                with suppress_os_errors():
+                    leases.grant(
+                        self.mac, network.ip_for_mac(self.mac), self.vm.name, renew=not self.resumes
+                    )
+                lease_due = None
+            # `--vnc` resolves like `tart ip` (ScreenSharingVNC.swift:14): an unexpired lease
+            # of an earlier run answers at once, before this guest is up
+            stale = vnc_pending and not ns.net_bridged and leases.lookup(self.mac) is not None
+            if vnc_pending and (stale or (self.ip_at is not None and now >= self.ip_at)):
                 out(_vnc_message(f"vnc://{network.ip_for_mac(self.mac)}", ns))
                 vnc_pending = False
             if vnc_pending and now >= vnc_deadline:
@@ -257,7 +291,7 @@ class Session:
                 # VZVirtualMachineDelegate didStopWithError: printed, then exit 1 (unsure).
                 out(f"guest has stopped the virtual machine due to error: {GUEST_ERROR}")
                 return 1
-            optional = (guest_stop, crash, vnc_deadline if vnc_pending else None)
+            optional = (guest_stop, crash, vnc_deadline if vnc_pending else None, lease_due)
             deadlines = [deadline for deadline in optional if deadline is not None]
             if vnc_pending and self.ip_at is not None:
                 deadlines.append(self.ip_at)
@@ -283,12 +317,10 @@ class Session:
 
 
 def run_vm(ns: Namespace) -> int:
-    if not versions.handles_sigusr2():
-        # Before 2.12.0 (#842) `tart run` had no SIGUSR2 handler: its default action kills it.
-        signal.signal(signal.SIGUSR2, signal.SIG_DFL)
-        signal.pthread_sigmask(signal.SIG_BLOCK, (signal.SIGINT, signal.SIGUSR1))
-    else:
-        signal.pthread_sigmask(signal.SIG_BLOCK, HANDLED)
+    # Tart installs its SIGINT/SIGUSR1/SIGUSR2 handlers only after it took the VM's lock
+    # (Run.swift:541-594, after :451): until then each kills it, as the default action does.
+    for signum in HANDLED:
+        signal.signal(signum, signal.SIG_DFL)
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     name = str(ns.name)
     vm = localstore.open_vm(name)
@@ -303,15 +335,21 @@ def run_vm(ns: Namespace) -> int:
             if vmconfig.mac_of(other.config()) == mac:
                 out("There is already a running VM with the same MAC address!")
                 out("Resetting VM to assign a new MAC address...")
+                # regenerateMACAddress() also deletes the saved state (VMDirectory.swift:135-143):
+                # a suspended VM then boots fresh
                 config["macAddress"] = vmconfig.random_mac()
+                discard(vm.state_path)
                 vm.save_config(config)
                 break
         bridged, shares, disks = ns.net_bridged, ns.dir, ns.disk
         assert isinstance(bridged, list) and isinstance(shares, list) and isinstance(disks, list)
         _check_bridged(bridged)
         _check_dirs(shares)
+        _check_rosetta(ns.rosetta_tag)
         held = _lock_disks(disks)
         serial = _open_serial(ns)
+        # building the VM (devices, Softnet) takes a while before the lock (Run.swift:411-451)
+        time.sleep(knobs.seconds("TART_SIM_LOCK_SECONDS", 0.5))
         others = _running_darwin_vms(vm) if vmconfig.os_of(config) == "darwin" else []
         refused = len(others) >= knobs.integer("TART_SIM_MAX_DARWIN_VMS", 2)
         session = Session(ns, vm, config)
@@ -322,6 +360,11 @@ def run_vm(ns: Namespace) -> int:
         if not try_write_lock(lock_fd):  # a holder that is not a simulated `tart run`
             network.discard_run_info(vm, session.info)
             raise TartError(f'VM "{name}" is already running!', 2)
+        # now Tart's handlers are in place; before 2.12.0 (#842) none for SIGUSR2: it kills
+        if versions.handles_sigusr2():
+            signal.pthread_sigmask(signal.SIG_BLOCK, HANDLED)
+        else:
+            signal.pthread_sigmask(signal.SIG_BLOCK, (signal.SIGINT, signal.SIGUSR1))
         vm.touch()
     finally:
         global_lock.unlock()

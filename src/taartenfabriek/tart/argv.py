@@ -154,7 +154,10 @@ def set_(
     disk_size_gb: int | None = None,
     display: str | None = None,
     random_mac: bool = False,
+    display_refit: bool | None = None,
 ) -> list[str]:
+    """`display_refit` is the VM's current setting: every `tart set` rewrites it, and drops it
+    when neither flag is given (Tart `Sources/tart/Commands/Set.swift:62`; flags since 2.21.0)."""
     argv = ["set", _name(name)]
     if cpu is not None:
         argv += ["--cpu", str(int(cpu))]
@@ -166,6 +169,8 @@ def set_(
         argv += ["--disk-size", str(int(disk_size_gb))]
     if random_mac:
         argv.append("--random-mac")
+    if display_refit is not None:
+        argv.append("--display-refit" if display_refit else "--no-display-refit")
     return argv
 
 

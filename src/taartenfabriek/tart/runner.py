@@ -48,12 +48,11 @@ class RunResult:
 def describe_failure(result: RunResult) -> str:
     """One sentence for a failed run: tart's last stderr line is the useful part, in words
     (`plain_words`) where Tart prints a raw Swift value."""
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    reason = lines[-1].strip() if lines else f"exit code {result.exit_code}"
-    if reason.startswith("Error: "):
-        reason = reason[len("Error: ") :]
-    if reason.startswith(("Usage: ", "See ")):
+    lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
+    reason = lines[-1] if lines else f"exit code {result.exit_code}"
+    if reason.startswith(("Usage: ", "See ")):  # a usage error: its `Error: ` line says why
         reason = next((ln for ln in lines if ln.startswith("Error: ")), reason)
+    reason = reason.removeprefix("Error: ")  # Tart's prefix is no part of the sentence
     words = plain_words(reason, result.argv)
     if words is not None:
         return words  # the raw line stays in the task's stderr and logs

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from .leases import vm_mac
+
 State = Literal["running", "suspended", "stopped"]
 
 # struct flock differs by platform; Tart runs on macOS, tart-sim and the tests on Linux.
@@ -140,3 +142,38 @@ def read(tart_home: Path, name: str) -> OnDisk | None:
     else:
         state = "stopped"
     return OnDisk(state=state, os=os_name)
+
+
+def running_twins(tart_home: Path, name: str) -> list[str]:
+    """Other local VMs running with `name`'s MAC address (sorted).
+
+    A clone of a suspended VM keeps its MAC (Tart `Sources/tart/Commands/Clone.swift:69-71`),
+    and a `tart run` that finds another running VM with its MAC gives it a new one and deletes
+    its saved state (`Commands/Run.swift:375-384`, `VMDirectory.swift:135-143`): a resume then
+    boots fresh.
+    """
+    mac = vm_mac(tart_home, name)
+    folder = tart_home / "vms"
+    if mac is None or not folder.is_dir():
+        return []
+    twins = []
+    for path in folder.iterdir():
+        if path.name == name or vm_mac(tart_home, path.name) != mac:
+            continue
+        if lock_holder(path / "config.json"):
+            twins.append(path.name)
+    return sorted(twins)
+
+
+def display_refit(tart_home: Path | None, name: str) -> bool | None:
+    """The VM's `displayRefit` (config.json; `tart get` does not show it): None when unset or
+    unreadable, so a `tart set` passes no flag and leaves it as it is."""
+    path = vm_path(tart_home, name) if tart_home is not None else None
+    if path is None:
+        return None
+    try:
+        config = json.loads((path / "config.json").read_bytes())
+    except (OSError, ValueError):
+        return None
+    value = config.get("displayRefit") if isinstance(config, dict) else None
+    return value if isinstance(value, bool) else None
