@@ -193,6 +193,9 @@ class StorageService:
         )
 
     async def _candidates(self, entries: str) -> list[Prunable]:
+        # A list begun before this request (the watcher's, while a VM was being made or
+        # removed) must not answer it: a preview is what a prune removes now.
+        self.inventory.invalidate()
         vms = await self.inventory.refresh()
         if entries == "vms":
             return vm_prunables(vms)
