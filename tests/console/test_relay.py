@@ -58,14 +58,17 @@ class FakeVNC:
             threading.Thread(target=self._talk, args=(conn,), daemon=True).start()
 
     def _talk(self, conn: socket.socket) -> None:
-        try:
-            conn.sendall(self.greeting)
-            while data := conn.recv(65536):
-                self.received += data
-                if self.echo:
-                    conn.sendall(data)
-        except OSError:
-            pass
+        # The connection closes here too: hang_up/close may run before `_serve` recorded it,
+        # and an unclosed socket's ResourceWarning lands on whichever later test collects it.
+        with conn:
+            try:
+                conn.sendall(self.greeting)
+                while data := conn.recv(65536):
+                    self.received += data
+                    if self.echo:
+                        conn.sendall(data)
+            except OSError:
+                pass
 
     def hang_up(self) -> None:
         while self.connections:

@@ -208,13 +208,13 @@ class LocalBackend:
             self._digests.pop(name, None)
 
     async def list_vms(self) -> list[VM]:
-        # `tart ip` of the VMs running at the last refresh starts alongside `tart list`, so
-        # a refresh costs about max(list, ip) rather than list + ip. Lookups of VMs that are
-        # no longer running are dropped (`tart ip` of a stopped VM waits a second before it
-        # fails); VMs that started since get theirs once the list is in.
+        # `tart ip` of the VMs running at the last refresh starts alongside `tart list` (a
+        # refresh costs max(list, ip), not list + ip); those no longer running are dropped
+        # (`tart ip` of a stopped VM waits a second to fail), new ones asked after the list.
         lookups = {n: asyncio.ensure_future(self._listed_ip(n)) for n in self._last_running}
         try:
-            entries = _parsed(await self._check(argv.list_vms()), list_entries)
+            async with self.files.listing():
+                entries = _parsed(await self._check(argv.list_vms()), list_entries)
         except BaseException:
             self._drop(lookups.values())
             raise

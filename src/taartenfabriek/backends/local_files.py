@@ -16,7 +16,10 @@ reported:
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -151,6 +154,20 @@ class LocalFiles:
             return
         self.watcher = LocalWatch(self.tart_home, changed)
         self.watcher.start()
+
+    @contextlib.asynccontextmanager
+    async def listing(self) -> AsyncIterator[None]:
+        """Around a `tart list`: the watcher looks for changes from its start, and reports
+        at once what changed while it ran (LocalWatch.rebase, LocalWatch.recheck)."""
+        watcher = self.watcher
+        if watcher is not None:
+            await asyncio.to_thread(watcher.rebase)  # a lock read a VM: off the event loop
+        try:
+            yield
+        finally:
+            differ = await asyncio.to_thread(watcher.recheck) if watcher else frozenset()
+            if differ and watcher is not None and watcher is self.watcher:
+                watcher.changed(differ)
 
     def watch_status(self) -> tuple[WatchMode, str]:
         """Whether outside changes are seen as they happen ("files") or at the next periodic

@@ -108,10 +108,44 @@ class LocalWatch:
         self._observer: BaseObserver | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._broken = False
+        self._before: dict[str, vmdir.State | None] = {}
+        self._images: frozenset[tuple[str, int]] = frozenset()
+        self._base = 0
+        """Bumped by `rebase`: a poll begun before it compares with an older look."""
 
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        self.rebase()
         self._task = asyncio.create_task(self._poll())
+
+    def rebase(self) -> None:
+        """Compare the next polls with the files as they are now: called as a `tart list`
+        begins (and at start, before the first one), so the poll's question is "did anything
+        change since the inventory last looked?" rather than "since my last poll?". The
+        second misses a change the list saw and that then went back between two polls: a
+        pull and a delete in the server's first second left the pulled image shown for
+        good (test_pulled_and_deleted_images_show). A few `scandir` and one lock read a VM.
+        """
+        self._base += 1  # first: a poll under way must not then replace this look
+        self._before = vmdir.glance_all(self.tart_home, self._before)
+        self._images = oci_entries(self.tart_home)
+
+    def recheck(self) -> frozenset[str]:
+        """The `tart list` begun at `rebase` ended: it read the files at some moment in
+        between (the real tart within milliseconds, a stand-in's interpreter later), so what
+        changed since `rebase` may or may not be in its answer. Returns those names, for
+        `changed`, rather than leave them to a poll that would compare with this newer look
+        and see nothing. From a worker thread, like `rebase`."""
+        before, images = self._before, self._images
+        self.rebase()
+        differ = self._differ(before, self._before)
+        return differ | {""} if images != self._images else differ
+
+    @staticmethod
+    def _differ(
+        before: dict[str, vmdir.State | None], now: dict[str, vmdir.State | None]
+    ) -> frozenset[str]:
+        return frozenset(n for n in before.keys() | now.keys() if before.get(n) != now.get(n))
 
     def _observe(self) -> bool:
         """Watch `vms/` and `cache/OCIs` as soon as they exist (Tart makes them on first
@@ -154,25 +188,25 @@ class LocalWatch:
                 loop.call_soon_threadsafe(self.changed, frozenset({name}))
 
     async def _poll(self) -> None:
-        await asyncio.to_thread(self._observe)
-        before = await asyncio.to_thread(vmdir.glance_all, self.tart_home, {})
-        images = await asyncio.to_thread(oci_entries, self.tart_home)
+        await asyncio.to_thread(self._observe)  # what it misses meanwhile, the poll sees
         while True:
             await asyncio.sleep(self.interval)
             if len(self.observing) < 2 and await asyncio.to_thread(self._observe):
                 self.changed(frozenset({""}))
+            base = self._base
             try:
-                now = await asyncio.to_thread(vmdir.glance_all, self.tart_home, before)
+                now = await asyncio.to_thread(vmdir.glance_all, self.tart_home, self._before)
+                pulled = await asyncio.to_thread(oci_entries, self.tart_home)
             except Exception:
                 log.exception("reading the VMs' locks failed")
                 continue
             self.polls += 1
-            differ = frozenset(n for n in before.keys() | now.keys() if before.get(n) != now.get(n))
-            before = now
-            pulled = await asyncio.to_thread(oci_entries, self.tart_home)
-            if pulled != images:
-                images = pulled
+            if base != self._base:
+                continue  # a list began meanwhile: its look is newer than this one
+            differ = self._differ(self._before, now)
+            if pulled != self._images:
                 differ |= {""}
+            self._before, self._images = now, pulled
             if differ:
                 self.changed(differ)
 

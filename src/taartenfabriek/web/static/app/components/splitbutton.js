@@ -30,7 +30,9 @@ export function SplitButton({
       menu.style.top = `${below ? at.bottom + 4 : Math.max(4, at.top - 4 - height)}px`;
       menu.style.left = `${Math.max(4, Math.min(at.left, window.innerWidth - width - 4))}px`;
     }
-    menuItems()[0]?.focus(); // at once, so a quick Enter after opening lands on the item
+    // At once, so a quick Enter after opening lands on the item; without scrolling, since
+    // the browser would scroll the drawer to "show" the fixed menu and the scroll closes it.
+    menuItems()[0]?.focus({ preventScroll: true });
     const outside = (event) => {
       if (wrap.current && !wrap.current.contains(event.target)) setOpen(false);
     };
@@ -62,10 +64,10 @@ export function SplitButton({
     } else if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
       event.preventDefault();
       const step = event.key === 'ArrowDown' ? 1 : -1;
-      list[(at + step + list.length) % list.length]?.focus();
+      list[(at + step + list.length) % list.length]?.focus({ preventScroll: true });
     } else if (event.key === 'Home' || event.key === 'End') {
       event.preventDefault();
-      list[event.key === 'Home' ? 0 : list.length - 1]?.focus();
+      list[event.key === 'Home' ? 0 : list.length - 1]?.focus({ preventScroll: true });
     } else if (event.key === 'Tab') {
       close(false);
     }
