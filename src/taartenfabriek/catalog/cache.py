@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from ..core.files import write_private
 from ..core.models import VMImage
 
 log = logging.getLogger(__name__)
@@ -67,13 +67,7 @@ class CatalogFile:
             "fetched_at": snapshot.fetched_at,
             "images": [image.model_dump(mode="json") for image in snapshot.images],
         }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                json.dump(body, handle, separators=(",", ":"))
-            os.replace(tmp, self.path)
+            write_private(self.path, json.dumps(body, separators=(",", ":")))
         except OSError as exc:
             log.warning("could not write the catalog cache %s: %s", self.path, exc)
-            tmp.unlink(missing_ok=True)

@@ -8,16 +8,14 @@ Never a password: that goes to `tart login` on its stdin and is dropped.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Protocol
 
 from ..core.errors import InvalidInput
+from ..core.files import write_private
 from ..core.image_models import Registry, RegistryList, RegistryLogin, check_host
 
 log = logging.getLogger(__name__)
@@ -54,19 +52,9 @@ class Registries:
     def _save(self) -> None:
         if self.path is None:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         entries = [registry.model_dump() for registry in self.list().registries]
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".registries-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w") as handle:
-                json.dump({"version": 1, "registries": entries}, handle, indent=2)
-                handle.write("\n")
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        body = json.dumps({"version": 1, "registries": entries}, indent=2)
+        write_private(self.path, body + "\n")
 
     def list(self) -> RegistryList:
         return RegistryList(registries=sorted(self._known.values(), key=lambda r: r.host))

@@ -11,17 +11,15 @@ this split also held a `last_run`; it is dropped when read.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from ..core.annotations import AnnotationsUpdate, VMAnnotations
+from ..core.files import write_private
 from ..core.models import VM
 from .start_options import VMStartOptions
 
@@ -54,18 +52,8 @@ class VMRecords:
     def _save(self) -> None:
         if self.path is None:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         body = json.dumps({"version": VERSION, "vms": self._vms}, indent=2, sort_keys=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".vms-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(body + "\n")
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        write_private(self.path, body + "\n")
 
     def _key(self, name: str) -> str | None:
         if name in self._vms:
