@@ -49,9 +49,18 @@ class _FakeRemote(BaseHTTPRequestHandler):
         pass
 
 
+class _Backlogged(ThreadingHTTPServer):
+    """The catalog opens its requests at once: the default backlog of 5 connections dropped
+    some on a busy 2-core CI machine (a 503 "unreachable" in
+    test_no_secret_in_the_server_output)."""
+
+    request_queue_size = 128
+    daemon_threads = True
+
+
 @pytest.fixture(scope="session")
 def fake_github() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _FakeRemote)
+    httpd = _Backlogged(("127.0.0.1", 0), _FakeRemote)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"

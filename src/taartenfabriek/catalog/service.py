@@ -169,7 +169,13 @@ class Catalog:
         headers = {"User-Agent": f"taartenfabriek/{__version__}"}
         semaphore = asyncio.Semaphore(self.concurrency)
         timeout = httpx.Timeout(self.timeout, connect=min(self.timeout, 5.0))
-        async with httpx.AsyncClient(timeout=timeout, headers=headers) as client:
+        # one new connection at once when the first cannot be made (a busy or waking Mac's
+        # network; the catalog opens up to `concurrency` at a time): a connect error only,
+        # never a request that was sent (httpcore's connection retries)
+        transport = httpx.AsyncHTTPTransport(retries=1)
+        async with httpx.AsyncClient(
+            timeout=timeout, headers=headers, transport=transport
+        ) as client:
             if token:
                 return await GitHubPackages(
                     client,
