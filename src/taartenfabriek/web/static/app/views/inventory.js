@@ -80,18 +80,23 @@ function parseBusy(key) {
 
 /** Cards in columns (grid: minmax(300px, 1fr), gap 14px, one column on a phone) of one fixed
  * height; rows of one height: what the window shows is then known without measuring each. */
+// Items a frame may add (components/windowed.js): a card costs about what two table rows do.
+const CARDS_A_FRAME = 2;
+const TABLE_ROWS_A_FRAME = 4;
+
 function cardShape(el) {
   const width = el ? el.clientWidth : Math.max(300, window.innerWidth - 120);
   const narrow = window.matchMedia('(max-width: 640px)').matches;
   const columns = narrow ? 1 : Math.max(1, Math.floor((width + CARD.gap) / (CARD.width + CARD.gap)));
   const card = el?.querySelector('.vm-card');
   const height = card ? card.getBoundingClientRect().height : CARD.height;
-  return { columns, rowHeight: height + CARD.gap };
+  return { columns, rowHeight: height + CARD.gap, grow: CARDS_A_FRAME, measured: !!card };
 }
 
 function rowShape(el) {
   const row = el?.querySelector('tbody tr[data-vm]');
-  return { columns: 1, rowHeight: row ? row.getBoundingClientRect().height : ROW_HEIGHT };
+  const rowHeight = row ? row.getBoundingClientRect().height : ROW_HEIGHT;
+  return { columns: 1, rowHeight, grow: TABLE_ROWS_A_FRAME, measured: !!row };
 }
 
 function Section({ id, title, icon, vms, busy, view, sort, empty, reset, orchard, offline }) {
@@ -103,10 +108,11 @@ function Section({ id, title, icon, vms, busy, view, sort, empty, reset, orchard
     ${vms.length === 0
       ? html`<div class="empty-inline">${empty}</div>`
       : html`<${Windowed} key=${view} items=${vms} reset=${reset} layout=${view === 'list' ? rowShape : cardShape}
-          render=${(shown, before, after) => view === 'list'
+          render=${(shown, before, after, at) => view === 'list'
             ? html`<${VmTable} vms=${shown} all=${vms} before=${before} after=${after} busy=${busy} sort=${sort} caption=${title} orchard=${orchard} offline=${offline} />`
-            : html`<div class="grid" style=${{ paddingTop: `${before}px`, paddingBottom: `${after}px` }}>
-                ${shown.map((vm) => html`<${VmCard} key=${vm.name} vm=${vm} busy=${busy[vm.name]} offline=${offline} />`)}
+            : html`<div class="grid windowed-grid" style=${{ gridTemplateColumns: `repeat(${at.columns}, minmax(0, 1fr))`, gridTemplateRows: `repeat(${at.rows}, var(--card-h))` }}>
+                ${shown.map((vm, i) => html`<${VmCard} key=${vm.name} vm=${vm} busy=${busy[vm.name]} offline=${offline}
+                    row=${Math.floor((at.first + i) / at.columns) + 1} column=${((at.first + i) % at.columns) + 1} />`)}
               </div>`} />`}
   </section>`;
 }

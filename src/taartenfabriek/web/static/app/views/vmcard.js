@@ -27,13 +27,15 @@ function subtitleOf(vm, base) {
   return used ? `Used ${used}` : 'Local VM';
 }
 
-function Card({ vm, busy, offline }) {
+// `row` and `column`: the card's place in a windowed grid (views/inventory.js). Placed, a
+// card stays where it is while rows come and go around it, so only new cards are drawn.
+function Card({ vm, busy, offline, row, column }) {
   const base = isBaseImage(vm);
   const { title, subtitle, tag } = splitName(vm.name);
   const href = hrefFor({ name: 'vm', vm: vm.name });
   const facts = specs(vm);
   return html`<article class=${`card vm-card ${base ? 'is-image' : ''}`} data-vm=${vm.name}
-      data-status=${vm.status} aria-label=${vm.name}>
+      data-status=${vm.status} aria-label=${vm.name} style=${row ? `grid-area: ${row} / ${column}` : undefined}>
     <div class="card-top">
       <div class="vm-icon" aria-hidden="true"><${Icon} name=${base ? 'layers' : 'monitor'} size=${18} /></div>
       <div class="vm-names">
