@@ -59,7 +59,7 @@ def test_no_secret_in_the_server_output(server_factory, fake_github: str) -> Non
         set_token = client.post("/api/settings/github-token", json={"token": GITHUB_TOKEN})
         assert set_token.status_code == 200
         images = client.get("/api/vms/available-images")
-        assert images.status_code == 200, images.text
+        assert images.status_code == 200, (images.text, server.log_path.read_text()[-3000:])
         shown = client.get("/api/settings/github-token").json()
         bad = client.post("/api/settings/github-token", json={"token": GITHUB_TOKEN + " x"})
         assert bad.status_code == 422

@@ -118,7 +118,14 @@ class Fetcher:
     ) -> httpx.Response:
         async with self.semaphore:
             try:
-                return await self.client.get(url, params=params, headers=headers)
+                try:
+                    return await self.client.get(url, params=params, headers=headers)
+                except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError) as exc:
+                    # A connection dropped before its answer (a server or proxy closing a
+                    # busy connection): a GET is safe to send again, once, at once. (One
+                    # that could not be made is the transport's to retry: service.py.)
+                    log.warning("%s: %r; asking again", self.service, exc)
+                    return await self.client.get(url, params=params, headers=headers)
             # In words: the socket's errno ("[Errno 111] Connection refused") stays in the log.
             except httpx.TimeoutException as exc:
                 log.info("%s: %r", self.service, exc)
@@ -128,7 +135,7 @@ class Fetcher:
                     status_code=504,
                 ) from exc
             except httpx.HTTPError as exc:
-                log.info("%s: %r", self.service, exc)
+                log.warning("%s: %r", self.service, exc)
                 how = (
                     "no connection could be made"
                     if isinstance(exc, httpx.ConnectError)
