@@ -36,8 +36,11 @@ export function SplitButton({
     const outside = (event) => {
       if (wrap.current && !wrap.current.contains(event.target)) setOpen(false);
     };
+    // Only a scroll that moves the toggle (the page, or a box around it) leaves the fixed
+    // menu behind; the activity log scrolling to a new line elsewhere does not close it.
     const scrolled = (event) => {
-      if (!menu?.contains(event.target)) setOpen(false);
+      const box = event.target === document ? document.documentElement : event.target;
+      if (!menu?.contains(box) && box.contains?.(wrap.current)) setOpen(false);
     };
     document.addEventListener('pointerdown', outside, true);
     document.addEventListener('scroll', scrolled, true);
