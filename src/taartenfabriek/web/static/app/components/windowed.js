@@ -99,7 +99,7 @@ export function Windowed({ items, layout, render, reset, keyOf = (item) => item.
 }
 
 /** One frame's step from the rendered items `old` toward the wanted ones: items that left the
- * window go at once, at most `grow` come in (those nearer the window's top first); with
+ * window go at once, at most `grow` come in (those in view and below it first); with
  * nothing in common, it starts again from the first item in view. */
 function approach(old, want, grow) {
   const { start, end, from } = want;
