@@ -133,7 +133,7 @@ def test_registry_file_knob(tart_sim: TartSim, tmp_path: Path) -> None:
 
 
 def test_concurrent_pulls_of_one_host_wait_for_the_lock(tart_sim: TartSim) -> None:
-    env = dict(tart_sim.env, CI="1", TART_SIM_PULL_SECONDS="1")
+    env = dict(tart_sim.env, CI="1", TART_SIM_PULL_SECONDS="4")  # the second starts within it
     first = tart_sim.spawn("pull", f"{UBUNTU}:22.04", env=env)
     assert first.stdout is not None
     seen = [first.stdout.readline() for _ in range(3)]
