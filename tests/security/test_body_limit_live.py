@@ -42,7 +42,7 @@ def test_declared_oversize_body_is_refused_unread(live_server: ServerProcess, pa
         started = time.monotonic()
         status, response = _read_status(sock)
     assert status == 413, response
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 4  # a server waiting on the body would hit the 5 s timeout
 
 
 @pytest.mark.parametrize("path", ROUTES)

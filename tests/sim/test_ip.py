@@ -41,7 +41,7 @@ def test_wait_zero_sleeps_one_second_like_tart(tart_sim: TartSim) -> None:
     env = {k: v for k, v in tart_sim.env.items() if k != "TART_SIM_IP_RETRY_SECONDS"}
     started = time.monotonic()
     assert tart_sim.run("ip", "vm", "--wait", "0", env=env).returncode == 1
-    assert 1.0 <= time.monotonic() - started < 1.8
+    assert 1.0 <= time.monotonic() - started < 4  # the upper bound has room for a slow start
 
 
 def test_wait_n_loops_until_the_deadline(tart_sim: TartSim) -> None:
@@ -53,7 +53,7 @@ def test_wait_n_loops_until_the_deadline(tart_sim: TartSim) -> None:
     result = tart_sim.run("ip", "vm", "--wait", "1", env=env)
     elapsed = time.monotonic() - started
     assert (result.returncode, result.stderr) == (1, "no IP address found\n")
-    assert 1.0 <= elapsed < 1.8
+    assert 1.0 <= elapsed < 4  # the upper bound has room for a slow process start
 
 
 def test_no_ip_marker_file(tart_sim: TartSim) -> None:

@@ -86,7 +86,7 @@ def test_pull_duration_and_interval_knobs(tart_sim: TartSim) -> None:
     env = dict(tart_sim.env, CI="1", TART_SIM_PULL_SECONDS="1.2", TART_SIM_PROGRESS_INTERVAL="0.4")
     started = time.monotonic()
     result = tart_sim.run("pull", UBUNTU, env=env)
-    assert 1.2 <= time.monotonic() - started < 2.5
+    assert 1.2 <= time.monotonic() - started < 5
     values = _progress_values([line for line in result.stdout.splitlines() if line.endswith("%")])
     assert values[0] == 0 and values[-1] == 100 and 3 <= len(values) <= 5
 

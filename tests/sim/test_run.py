@@ -87,7 +87,7 @@ def test_stop_timeout_kills(tart_sim: TartSim) -> None:
     result = tart_sim.run("stop", "vm", "--timeout", "1")
     elapsed = time.monotonic() - started
     assert result.returncode == 0
-    assert 0.9 < elapsed < 3
+    assert 0.9 < elapsed < 10  # killed at the timeout, not after the 30 s stop
     assert run.wait(timeout=5) == -signal.SIGKILL
     tart_sim.wait_until(lambda: not tart_sim.is_running("vm"))
 
