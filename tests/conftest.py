@@ -83,5 +83,6 @@ def spawn() -> Iterator[object]:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests run last: Playwright's sync API keeps an event loop running in the main
     thread for as long as its session-scoped browser lives, and `asyncio.run` in any later
-    test would then fail."""
+    test would then fail. Under pytest-xdist (`--dist loadfile`) files are handed out in this
+    order, so each worker too gets its browser files after all its others."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
