@@ -13,7 +13,7 @@ from ..core.health import TartCapabilities
 from ..core.models import VM, Worker
 from ..core.names import parse_remote
 from ..tart import argv, vmdir
-from ..tart.accessdates import kept_access_date
+from ..tart.accessdates import reading_keeps_access_date
 from ..tart.host import Host
 from ..tart.ocicache import linked_digest, paired_digests
 from ..tart.parse import (
@@ -131,7 +131,7 @@ class LocalBackend:
         return await self.tart.capabilities(wait)
 
     async def get_config(self, name: str) -> dict[str, Any]:
-        with kept_access_date(self.tart_home, name):  # reading is not using (prune by age)
+        async with reading_keeps_access_date(self.tart_home, name):  # not using (prune by age)
             result = await self._check(argv.get(name))
         config = _parsed(result, get_object)
         if config_fields(config)["state"] == "running":

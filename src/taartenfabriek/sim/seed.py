@@ -10,6 +10,7 @@ import os
 
 from . import ocistore, vmconfig
 from .files import create_sparse, new_uuid
+from .locks import FileLock
 from .names import encode_host, parse
 from .ocipull import stage_image
 from .registry import GB, Image, digest_of, lookup
@@ -44,8 +45,7 @@ def seed_vm(
     os.makedirs(root, exist_ok=True)
     for sub in ("cache", "tmp"):
         os.makedirs(os.path.join(os.fspath(tart_home), sub), exist_ok=True)
-    staging = os.path.join(os.fspath(tart_home), "tmp", f"seed-{new_uuid()}")
-    os.makedirs(staging)
+    staging, held = _staging(os.fspath(tart_home))
     darwin = os_name == "darwin"
     memory = (memory_mb or (8192 if darwin else 4096)) * 1024 * 1024
     config = vmconfig.new_config(
@@ -74,9 +74,31 @@ def seed_vm(
         from .files import remove
 
         remove(target)
+    # Aged before it appears: a reader that sees the new folder (the server's watcher, and
+    # the `tart get` it starts) must never see it with today's date, as Tart's own clone and
+    # create move a finished folder in (VMStorageLocal.move). A rename keeps the access date.
+    _age(staging, accessed)
     os.rename(staging, target)
-    _age(target, accessed)
+    held.unlock()
     return target
+
+
+def _staging(tart_home: str) -> tuple[str, FileLock]:
+    """A `tmp/seed-<uuid>` folder under a flock, like Tart's own temporary folders: the
+    garbage collector every `tart` command runs first (`home.collect_garbage`) leaves it
+    alone, so seeding beside a running server cannot lose it. Made again if a collector
+    removed it before the lock was taken."""
+    while True:
+        staging = os.path.join(tart_home, "tmp", f"seed-{new_uuid()}")
+        os.makedirs(staging)
+        held = FileLock(staging)
+        try:
+            held.lock()
+        except FileNotFoundError:
+            continue
+        if os.path.isdir(staging):
+            return staging, held
+        held.unlock()
 
 
 def seed_image(
