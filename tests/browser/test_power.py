@@ -157,3 +157,31 @@ def _elsewhere(ui: UI) -> None:
     assert "Force stop" in reasons
     drawer.get_by_role("button", name="More power actions for outsider").click()
     drawer.get_by_role("menuitem", name="Force stop…").wait_for()
+
+
+def test_the_power_menu_follows_its_button_when_the_page_scrolls(
+    server_factory: Any, make_ui: Any
+) -> None:
+    """A scroll of the page moves the open menu with its toggle instead of closing it (a page
+    that re-anchors its scroll as content above changes closed it under the user); once the
+    toggle has left the window, the menu closes."""
+    server = server_factory(env_overrides=OFFLINE_CATALOG).start()
+    ui: UI = make_ui(server, viewport={"width": 390, "height": 600}, is_mobile=True)
+    ui.seed("a1", "a2", "a3", "a4", "a5", "a6")
+    _start(ui, "a1")
+    ui.launch()
+    _running(ui, "a1")
+    ui.card("a1").get_by_role("button", name="More power actions for a1").click()
+    menu = ui.page.get_by_role("menu")
+    menu.wait_for()
+    top = menu.bounding_box()
+    assert top is not None
+    ui.page.evaluate("() => window.scrollBy(0, 40)")
+    ui.page.wait_for_function(
+        "top => Math.round(document.querySelector('[role=menu]').getBoundingClientRect().top)"
+        " === top - 40",
+        arg=round(top["y"]),
+    )
+    assert ui.page.get_by_role("menuitem", name="Force stop…").is_visible()
+    ui.page.evaluate("() => window.scrollBy(0, 5000)")
+    menu.wait_for(state="detached")

@@ -22,32 +22,41 @@ export function SplitButton({
     const host = wrap.current?.closest('.vm-card');
     host?.classList.add('menu-open');
     const menu = wrap.current?.querySelector('.menu');
-    const at = wrap.current?.getBoundingClientRect();
-    if (menu && at) {
+    const place = () => {
+      const at = wrap.current?.getBoundingClientRect();
+      if (!menu || !at) return;
+      if (at.bottom <= 0 || at.top >= window.innerHeight) {
+        setOpen(false); // its toggle left the window
+        return;
+      }
       const width = menu.offsetWidth;
       const height = menu.offsetHeight;
       const below = at.bottom + 4 + height <= window.innerHeight;
       menu.style.top = `${below ? at.bottom + 4 : Math.max(4, at.top - 4 - height)}px`;
       menu.style.left = `${Math.max(4, Math.min(at.left, window.innerWidth - width - 4))}px`;
-    }
+    };
+    place();
     // At once, so a quick Enter after opening lands on the item; without scrolling, since
     // the browser would scroll the drawer to "show" the fixed menu and the scroll closes it.
     menuItems()[0]?.focus({ preventScroll: true });
     const outside = (event) => {
       if (wrap.current && !wrap.current.contains(event.target)) setOpen(false);
     };
-    // Only a scroll that moves the toggle (the page, or a box around it) leaves the fixed
-    // menu behind; the activity log scrolling to a new line elsewhere does not close it.
+    // A scroll that moves the toggle (the page, or a box around it) moves the menu with it.
+    // Closing it there closed it under a user who only nudged the page, and whenever the
+    // page re-anchored its scroll as content above changed (test_axe[phone] failed so, twice).
     const scrolled = (event) => {
       const box = event.target === document ? document.documentElement : event.target;
-      if (!menu?.contains(box) && box.contains?.(wrap.current)) setOpen(false);
+      if (!menu?.contains(box) && box.contains?.(wrap.current)) place();
     };
     document.addEventListener('pointerdown', outside, true);
     document.addEventListener('scroll', scrolled, true);
+    window.addEventListener('resize', place);
     return () => {
       host?.classList.remove('menu-open');
       document.removeEventListener('pointerdown', outside, true);
       document.removeEventListener('scroll', scrolled, true);
+      window.removeEventListener('resize', place);
     };
   }, [open]);
 
