@@ -25,10 +25,9 @@ export function SplitButton({
     const place = () => {
       const at = wrap.current?.getBoundingClientRect();
       if (!menu || !at) return;
-      if (at.bottom <= 0 || at.top >= window.innerHeight) {
-        setOpen(false); // its toggle left the window
-        return;
-      }
+      // Hidden, not closed, while its toggle is out of the window: a scroll that comes back
+      // (a Find, a scroll into view) finds the menu as it was.
+      menu.style.visibility = at.bottom <= 0 || at.top >= window.innerHeight ? 'hidden' : '';
       const width = menu.offsetWidth;
       const height = menu.offsetHeight;
       const below = at.bottom + 4 + height <= window.innerHeight;
@@ -43,8 +42,9 @@ export function SplitButton({
       if (wrap.current && !wrap.current.contains(event.target)) setOpen(false);
     };
     // A scroll that moves the toggle (the page, or a box around it) moves the menu with it.
-    // Closing it there closed it under a user who only nudged the page, and whenever the
-    // page re-anchored its scroll as content above changed (test_axe[phone] failed so, twice).
+    // Closing it there closed it under a user who only nudged the page, and under any scroll
+    // the page made itself; test_axe[phone] lost its open menu twice, on a loaded machine
+    // (which scroll it was is not known; a scroll into view before a click is one candidate).
     const scrolled = (event) => {
       const box = event.target === document ? document.documentElement : event.target;
       if (!menu?.contains(box) && box.contains?.(wrap.current)) place();
