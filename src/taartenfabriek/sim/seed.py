@@ -76,7 +76,8 @@ def seed_vm(
         remove(target)
     # Aged before it appears: a reader that sees the new folder (the server's watcher, and
     # the `tart get` it starts) must never see it with today's date, as Tart's own clone and
-    # create move a finished folder in (VMStorageLocal.move). A rename keeps the access date.
+    # create move a finished folder in (Sources/tart/VMStorageLocal.swift:36-39, `move`).
+    # A rename keeps the access date.
     _age(staging, accessed)
     os.rename(staging, target)
     held.unlock()
@@ -85,7 +86,8 @@ def seed_vm(
 
 def _staging(tart_home: str) -> tuple[str, FileLock]:
     """A `tmp/seed-<uuid>` folder under a flock, like Tart's own temporary folders: the
-    garbage collector every `tart` command runs first (`home.collect_garbage`) leaves it
+    garbage collector every `tart` command runs first (`home.collect_garbage`; Tart's
+    Sources/tart/Config.swift:28-40 skips a `tmp/` entry it cannot trylock) leaves it
     alone, so seeding beside a running server cannot lose it. Made again if a collector
     removed it before the lock was taken."""
     while True:

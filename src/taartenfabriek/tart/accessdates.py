@@ -1,10 +1,11 @@
 """Reading a VM's configuration must not count as using it.
 
 Tart marks a VM accessed whenever `get`, `ip`, `run`, `set`, `stop` or `clone` touch it
-(tart-cli.md §5 get), and `tart prune --entries vms --older-than` decides by that date. The
-server reads every VM's configuration in the background (`tart get`) when it first sees it;
-left alone, each server start would make every VM look used today and age-based pruning
-would never find anything. So around our own `tart get` we put the directory's access date
+(tart-cli.md §5 get; Sources/tart/VMStorageLocal.swift:23, `open` calls `updateAccessDate`),
+and `tart prune --entries vms --older-than` decides by that date. The server reads every
+VM's configuration in the background (`tart get`) when it first sees it; left alone, each
+server start would make every VM look used today and age-based pruning would never find
+anything. So around our own `tart get` we put the directory's access date
 back. Nothing else is changed, and any failure leaves Tart's date as Tart set it.
 
 Our reads of one VM take turns (`reading_keeps_access_date`): when two overlapped, the second
