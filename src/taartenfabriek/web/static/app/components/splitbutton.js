@@ -36,7 +36,7 @@ export function SplitButton({
     };
     place();
     // At once, so a quick Enter after opening lands on the item; without scrolling, since
-    // the browser would scroll the drawer to "show" the fixed menu and the scroll closes it.
+    // the browser would scroll the drawer to "show" the fixed menu, moving what is under it.
     menuItems()[0]?.focus({ preventScroll: true });
     const outside = (event) => {
       if (wrap.current && !wrap.current.contains(event.target)) setOpen(false);
