@@ -71,15 +71,15 @@ def test_the_compact_list_and_bulk_actions(ui: UI) -> None:
     ui.page.set_viewport_size(SMALL)
     ui.launch()
     ui.page.get_by_role("button", name="List").click()
-    rows = ui.page.locator("table.vm-table tbody tr[data-vm]")
+    rows = ui.page.locator(".vm-list-body [role=row][data-vm]")
     rows.first.wait_for()
     heights = rows.evaluate_all("rows => rows.map(r => r.getBoundingClientRect().height)")
     assert max(heights) <= 40, heights
     # No kind on every row (the section says it).
-    assert "Working VM" not in ui.page.locator("table.vm-table tbody").inner_text()
+    assert "Working VM" not in ui.page.locator(".vm-list-body").inner_text()
     # The header sticks below the top bar when the list scrolls.
     ui.page.mouse.wheel(0, 600)
-    header = ui.page.locator("table.vm-table thead th").first
+    header = ui.page.locator(".vm-list-head")
     ui.wait_until(lambda: abs((header.bounding_box() or {"y": -1})["y"] - 56) < 2)
 
     ui.page.evaluate("() => window.scrollTo(0, 0)")  # the list renders what is in view
@@ -123,6 +123,11 @@ def test_a_phone_keeps_the_lists_actions_in_view(ui: UI, make_ui: Any) -> None:
     start.wait_for()
     box = start.bounding_box()
     assert box is not None and box["x"] + box["width"] <= 390
+    # The row's last action too, inside the list (which clips what overflows its columns).
+    edge = phone.page.locator(".vm-list").first.bounding_box()
+    delete = phone.page.get_by_role("button", name="Delete vm-00").bounding_box()
+    assert edge is not None and delete is not None
+    assert delete["x"] + delete["width"] <= edge["x"] + edge["width"] - 1
     overflow = phone.page.evaluate(
         "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )

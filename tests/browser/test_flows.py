@@ -5,6 +5,7 @@ is what is asserted: it never starts a stopped VM again, so the page must not of
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.fleet import IMAGE, Fleet
 
@@ -33,14 +34,15 @@ def test_inventory_list_and_details(fleet: Fleet) -> None:
     assert storage.count() == (0 if fleet.orchard else 1)
 
     ui.page.get_by_role("button", name="List").click()
-    table = ui.page.locator("section[aria-labelledby=sec-vms] table")
-    headers = table.locator("thead th").all_inner_texts()
+    table = ui.page.locator("section[aria-labelledby=sec-vms] [role=table]")
+    headers = table.locator("[role=columnheader]").all_inner_texts()
     assert ("Worker" in headers) is fleet.orchard
-    rows = table.locator("tbody tr")
+    rows = table.locator(".vm-list-body [role=row]")
+    expect(rows).to_have_count(2)  # the list fills from the next frame on
     assert rows.evaluate_all("els => els.map(e => e.dataset.vm)") == ["alpha", "bravo"]
     if fleet.orchard:
         assert bravo["worker"] == "mac-1"
-        assert table.locator('tr[data-vm="bravo"] td.col-worker').inner_text() == "mac-1"
+        assert table.locator('[role=row][data-vm="bravo"] .col-worker').inner_text() == "mac-1"
         search = ui.page.get_by_label("Search VMs")
         search.fill("mac-1")  # the worker is searchable
         assert rows.count() == 2

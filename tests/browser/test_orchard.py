@@ -104,12 +104,12 @@ def test_queued_and_failed_vms_in_orchards_words(orchard: Fleet) -> None:
     assert card.get_by_role("button", name="Delete broken").is_enabled()
     # in the list, a queued VM has no worker yet
     ui.page.get_by_role("button", name="List").click()
-    assert ui.page.locator('tr[data-vm="waiting"] td.col-worker').inner_text() == "—"
+    expect(ui.page.locator('[role=row][data-vm="waiting"] .col-worker')).to_have_text("—")
     # once the worker takes VMs again, the page shows the VM being made, then running
     store.workers["mac-1"]["scheduling_paused"] = False
     orchard.controller.wait_for(lambda: orchard.controller.vm("waiting").get("worker"))
     ui.refresh()
-    ui.page.locator('tr[data-vm="waiting"] td.col-worker', has_text="mac-1").wait_for()
+    ui.page.locator('[role=row][data-vm="waiting"] .col-worker', has_text="mac-1").wait_for()
 
 
 def test_orchard_offers_no_start_options_and_says_why(orchard: Fleet) -> None:

@@ -110,6 +110,32 @@ def test_first_render_of_1000_vms(ui: UI) -> None:
     _scrolls_and_filters_windowed(ui)
 
 
+# The window is covered: from the list's top (or the window's) to its bottom, the rendered
+# items leave no gap taller than the cards' gap, and the list rows in view are the rows of
+# consecutive indices (each row is placed absolutely from its index).
+FILLED = """(selector) => {
+  const items = [...document.querySelectorAll(selector)];
+  if (!items.length) return false;
+  const list = items[0].closest('.windowed').getBoundingClientRect();
+  const from = Math.max(list.top, 0);
+  const to = Math.min(list.bottom, innerHeight);
+  const spans = items.map((e) => e.getBoundingClientRect()).sort((a, b) => a.top - b.top);
+  let reach = from;
+  for (const box of spans) {
+    if (box.top > reach + 15) break;
+    reach = Math.max(reach, box.bottom);
+  }
+  const rows = items.filter((e) => e.hasAttribute('aria-rowindex'))
+    .sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top)
+    .map((e) => Number(e.getAttribute('aria-rowindex')));
+  return reach >= to - 15 && rows.every((index, i) => i === 0 || index === rows[i - 1] + 1);
+}"""
+
+
+def _filled(ui: UI, selector: str) -> None:
+    ui.wait_until(lambda: ui.page.evaluate(FILLED, selector))
+
+
 def _scrolls_and_filters_windowed(ui: UI) -> None:
     cards = ui.page.locator("article.vm-card")
     assert cards.count() < 100
@@ -120,6 +146,7 @@ def _scrolls_and_filters_windowed(ui: UI) -> None:
     # Half way: the cards there, and only around there.
     ui.page.evaluate("() => window.scrollTo(0, document.documentElement.scrollHeight / 2)")
     ui.page.locator('article.vm-card[data-vm^="ci-runner-04"]').first.wait_for()
+    _filled(ui, "article.vm-card")
     assert cards.count() < 100
     # Filtering renders the matches from the top; the list view is windowed too.
     ui.page.get_by_label("Search VMs").fill("ci-runner-09")
@@ -127,9 +154,16 @@ def _scrolls_and_filters_windowed(ui: UI) -> None:
     assert cards.count() <= 100
     ui.page.get_by_label("Search VMs").fill("")
     ui.page.get_by_role("button", name="List").click()
-    rows = ui.page.locator("table.vm-table tbody tr[data-vm]")
+    rows = ui.page.locator(".vm-list-body [role=row][data-vm]")
     rows.first.wait_for()
     assert rows.count() < 100
     ui.page.evaluate("() => window.scrollTo(0, document.documentElement.scrollHeight)")
-    ui.page.locator(f'tr[data-vm="ci-runner-{COUNT - 1:04d}"]').wait_for()
+    ui.page.locator(f'[role=row][data-vm="ci-runner-{COUNT - 1:04d}"]').wait_for()
+    _filled(ui, ".vm-list-body [role=row][data-vm]")
     assert rows.count() < 100
+    ui.page.evaluate("() => window.scrollTo(0, document.documentElement.scrollHeight / 2)")
+    _filled(ui, ".vm-list-body [role=row][data-vm]")
+    middle = ui.page.locator(".vm-list-body [role=row][data-vm]").evaluate_all(
+        "rows => rows.map(r => r.dataset.vm)"
+    )
+    assert any(name.startswith("ci-runner-04") for name in middle), middle

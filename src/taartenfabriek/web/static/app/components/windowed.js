@@ -3,26 +3,40 @@
 // them. The page itself scrolls (no inner scroll box, so the sticky header and Find work as
 // usual); the list keeps the whole list's height, so the scrollbar tells the truth.
 //
-// Each frame adds at most `grow` items (the layout's figure): scrolling, a jump (Home, a
-// scrollbar drag) or new items (a filter, a sort) fill the window over a few short frames,
-// the items in view first, instead of one long one, so no task blocks the page for long
-// (issue 19.12: none over 50 ms with the CPU slowed 4x). The shape (columns, row height) is
-// measured when the list or the window changes, not on every scroll frame.
+// Each frame adds a few items at most (its pace, below): scrolling, a jump (Home, a scrollbar
+// drag) or new items (a filter, a sort) fill the window over a few short frames, the items in
+// view first, instead of one long one, so no task blocks the page for long (issue 19.12: none
+// over 50 ms with the CPU slowed 4x). The renderer places each item absolutely, so an item
+// that comes in is laid out alone. The shape (columns, row height) is measured when the list
+// or the window changes, not on every scroll frame.
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 
 const OVERSCAN = 2; // rows rendered beyond each edge of the window
+// The pace of a fill (items a frame may add) follows what the last frames cost: each step
+// that adds items times its frame (script, style, layout, paint) until the next task runs,
+// and the next step adds as many as fit in BUDGET_MS at that cost per item, between the
+// layout's `grow` and `most`. A fast machine fills a jump of the scrollbar in a few frames;
+// a slow one (or DevTools' 4x CPU slow-down, where one card costs 10-35 ms) adds one a frame.
+const BUDGET_MS = 12;
+const paces = new WeakMap(); // layout function -> { perItem }: kept when a list is shown again
 
-/** `layout(el)` -> { columns, rowHeight, grow, measured } for the list's element (a guess
- * for null). `render(items, before, after, at)` gets the rendered slice, the heights to leave
- * above and below it (whole rows), and `at` = { first (index of items[0] in the whole list),
- * columns, rows }; a grid places each item itself (its row and column follow from `first`). */
-export function Windowed({ items, layout, render, reset, keyOf = (item) => item.name }) {
+/** `layout(el)` -> { columns, rowHeight, grow, most, measured } for the list's element (a guess
+ * for null). `render(items, at)` gets the rendered slice and `at` = { first (index of
+ * items[0] in the whole list), columns, rows, rowHeight }: the renderer places each item
+ * itself (its row and column follow from `first`) and makes its box as tall as every row.
+ * `gradual`: fill the first window over frames too, from the next one (a list shown again
+ * after a filter or a change of view: the click that hides the other view is a task of its
+ * own), rather than at once (the page's first render, which should show a full screen as
+ * soon as it can). */
+export function Windowed({ items, layout, render, reset, gradual = false, keyOf = (item) => item.name }) {
   const box = useRef(null);
   const shape = useRef(null);
   const shown = useRef(new Set()); // the keys of the items rendered last
   const schedule = useRef(() => {});
-  const [range, setRange] = useState(() => initial(items.length, layout(null)));
+  if (!paces.has(layout)) paces.set(layout, { perItem: 0 }); // ms per item added, as last measured
+  const pace = { current: paces.get(layout) };
+  const [range, setRange] = useState(() => initial(items.length, layout(null), gradual));
 
   useLayoutEffect(() => {
     let frame = 0;
@@ -34,7 +48,9 @@ export function Windowed({ items, layout, render, reset, keyOf = (item) => item.
       const el = box.current;
       if (!el) return;
       if (!shape.current?.measured) measure();
-      const { columns, rowHeight, grow } = shape.current;
+      const { columns, rowHeight } = shape.current;
+      const grow = paced(pace.current, shape.current);
+      const began = performance.now();
       const top = el.getBoundingClientRect().top; // the list's top, relative to the window
       const rows = Math.ceil(items.length / columns);
       const inView = clamp(Math.floor(-top / rowHeight), 0, rows);
@@ -47,6 +63,8 @@ export function Windowed({ items, layout, render, reset, keyOf = (item) => item.
         const next = old.columns === columns && old.rowHeight === rowHeight
           ? approach(old, want, grow) : { ...approach({ start: 0, end: 0 }, want, grow), columns, rowHeight };
         if (next.start !== want.start || next.end !== want.end) later();
+        const added = (next.end - next.start) - Math.max(0, Math.min(next.end, old.end) - Math.max(next.start, old.start));
+        if (added > 0) timeFrame(pace.current, began, added);
         return next.start === old.start && next.end === old.end && next.columns === old.columns ? old
           : { ...old, ...next };
       });
@@ -60,7 +78,8 @@ export function Windowed({ items, layout, render, reset, keyOf = (item) => item.
     };
     schedule.current = later;
     measure();
-    step();
+    if (gradual && range.end === 0) later(); // a list shown again: its first items next frame
+    else step();
     window.addEventListener('scroll', later, { passive: true });
     window.addEventListener('resize', resized);
     return () => {
@@ -76,7 +95,7 @@ export function Windowed({ items, layout, render, reset, keyOf = (item) => item.
   const start = Math.min(range.start, end);
   // New items where the rendered ones were (a filter, a sort): the first few of them now, the
   // rest over the next frames, as with a jump.
-  const grow = shape.current?.grow ?? columns;
+  const grow = shape.current ? paced(pace.current, shape.current) : columns;
   let fresh = 0;
   for (let i = start; i < end && fresh <= grow; i += 1) {
     if (!shown.current.has(keyOf(items[i]))) fresh += 1;
@@ -91,10 +110,8 @@ export function Windowed({ items, layout, render, reset, keyOf = (item) => item.
   });
   const slice = items.slice(start, end);
   shown.current = new Set(slice.map(keyOf));
-  const before = Math.floor(start / columns) * rowHeight;
-  const after = Math.max(0, (rows - Math.ceil(end / columns)) * rowHeight);
   return html`<div ref=${box} class="windowed" data-rendered=${slice.length} data-total=${items.length}>
-    ${render(slice, before, after, { first: start, columns, rows })}
+    ${render(slice, { first: start, columns, rows, rowHeight })}
   </div>`;
 }
 
@@ -114,11 +131,35 @@ function approach(old, want, grow) {
   return { ...next, start: Math.max(start, next.start - budget) };
 }
 
+/** Items the next frame may add. */
+function paced(pace, { grow, most = grow }) {
+  if (!pace.perItem) return grow;
+  return clamp(Math.floor(BUDGET_MS / pace.perItem), grow, most);
+}
+
+/** Time a frame that adds `added` items, from `began` (in its animation-frame callback) to
+ * the first task after it: the frame's rendering is done by then. */
+function timeFrame(pace, began, added) {
+  timings.push({ pace, began, added });
+  if (timings.length === 1) afterFrame.port2.postMessage(null);
+}
+
+const timings = [];
+const afterFrame = new MessageChannel();
+afterFrame.port1.onmessage = () => {
+  const now = performance.now();
+  for (const { pace, began, added } of timings.splice(0)) {
+    const perItem = (now - began) / added;
+    pace.perItem = pace.perItem ? (pace.perItem + perItem) / 2 : perItem;
+  }
+};
+
 function clamp(value, low, high) {
   return Math.max(low, Math.min(high, value));
 }
 
-function initial(count, shape) {
+function initial(count, shape, gradual) {
   const rows = Math.ceil(window.innerHeight / shape.rowHeight) + OVERSCAN;
-  return { start: 0, end: Math.min(count, rows * shape.columns), columns: shape.columns, rowHeight: shape.rowHeight };
+  const end = gradual ? 0 : rows * shape.columns;
+  return { start: 0, end: Math.min(count, end), columns: shape.columns, rowHeight: shape.rowHeight };
 }

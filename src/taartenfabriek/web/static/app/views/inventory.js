@@ -28,17 +28,23 @@ const SORTERS = {
   worker: (vm) => vm.worker || null,
 };
 
+const collator = new Intl.Collator();
+
+/** Each VM's key is computed once, not once per comparison (a sort of 1,000 VMs compares
+ * about 10,000 times); ties go by name. */
 function sortVms(vms, { key, dir }) {
   const get = SORTERS[key] || SORTERS.name;
   const sign = dir === 'desc' ? -1 : 1;
-  return [...vms].sort((a, b) => {
-    const x = get(a);
-    const y = get(b);
-    if (x === y || (x == null && y == null)) return a.name.localeCompare(b.name);
+  const keyed = vms.map((vm) => ({ vm, value: get(vm) }));
+  keyed.sort((a, b) => {
+    const x = a.value;
+    const y = b.value;
+    if (x === y || (x == null && y == null)) return collator.compare(a.vm.name, b.vm.name);
     if (x == null) return 1; // unknown values last, whatever the direction
     if (y == null) return -1;
     return (x < y ? -1 : 1) * sign;
   });
+  return keyed.map((item) => item.vm);
 }
 
 /** `label:ci` keeps VMs with the label `ci` (or `ci=…`); `label:team=ios` that exact label. */
@@ -49,14 +55,24 @@ function hasLabel(vm, wanted) {
   });
 }
 
-function matches(vm, query, status) {
+// What a search looks in, per VM object: a poll keeps the object of a VM that did not change
+// (data.js), so a keystroke builds no strings for the other 999.
+const hays = new WeakMap();
+
+function hayOf(vm) {
+  let hay = hays.get(vm);
+  if (hay === undefined) {
+    hay = `${vm.name} ${vm.ip_address || ''} ${osLabel(vm.os) || ''} ${vm.source || ''} ${vm.worker || ''} ${(vm.labels || []).join(' ')} ${vm.notes || ''}`.toLowerCase();
+    hays.set(vm, hay);
+  }
+  return hay;
+}
+
+function matches(vm, words, status) {
   if (status !== 'any' && vmState(vm) !== status) return false;
-  if (!query) return true;
-  const hay = `${vm.name} ${vm.ip_address || ''} ${osLabel(vm.os) || ''} ${vm.source || ''} ${vm.worker || ''} ${(vm.labels || []).join(' ')} ${vm.notes || ''}`.toLowerCase();
-  return query
-    .toLowerCase()
-    .split(/\s+/)
-    .every((word) => (word.startsWith('label:') && word.length > 6 ? hasLabel(vm, word.slice(6)) : hay.includes(word)));
+  if (!words.length) return true;
+  const hay = hayOf(vm);
+  return words.every((word) => (word.startsWith('label:') && word.length > 6 ? hasLabel(vm, word.slice(6)) : hay.includes(word)));
 }
 
 /** `{vmName: 'Starting…'}` for VMs with a task in flight; a string key keeps it stable. */
@@ -80,9 +96,14 @@ function parseBusy(key) {
 
 /** Cards in columns (grid: minmax(300px, 1fr), gap 14px, one column on a phone) of one fixed
  * height; rows of one height: what the window shows is then known without measuring each. */
-// Items a frame may add (components/windowed.js): a card costs about what two table rows do.
-const CARDS_A_FRAME = 2;
-const TABLE_ROWS_A_FRAME = 4;
+// Items a frame adds while it fills the window, at least and at most (components/windowed.js
+// adds as many as its last frames say fit in 12 ms). With the CPU slowed 4x
+// (benchmarks/ui.py), a frame that adds one card or one list row takes 10-35 ms of style,
+// layout and paint here; two took up to 60.
+const CARDS_A_FRAME = 1;
+const MOST_CARDS_A_FRAME = 4;
+const LIST_ROWS_A_FRAME = 1;
+const MOST_LIST_ROWS_A_FRAME = 8;
 
 function cardShape(el) {
   const width = el ? el.clientWidth : Math.max(300, window.innerWidth - 120);
@@ -90,13 +111,13 @@ function cardShape(el) {
   const columns = narrow ? 1 : Math.max(1, Math.floor((width + CARD.gap) / (CARD.width + CARD.gap)));
   const card = el?.querySelector('.vm-card');
   const height = card ? card.getBoundingClientRect().height : CARD.height;
-  return { columns, rowHeight: height + CARD.gap, grow: CARDS_A_FRAME, measured: !!card };
+  return { columns, rowHeight: height + CARD.gap, grow: CARDS_A_FRAME, most: MOST_CARDS_A_FRAME, measured: !!card };
 }
 
 function rowShape(el) {
-  const row = el?.querySelector('tbody tr[data-vm]');
+  const row = el?.querySelector('.vm-row[data-vm]');
   const rowHeight = row ? row.getBoundingClientRect().height : ROW_HEIGHT;
-  return { columns: 1, rowHeight, grow: TABLE_ROWS_A_FRAME, measured: !!row };
+  return { columns: 1, rowHeight, grow: LIST_ROWS_A_FRAME, most: MOST_LIST_ROWS_A_FRAME, measured: !!row };
 }
 
 function Section({ id, title, icon, vms, busy, view, sort, empty, reset, orchard, offline }) {
@@ -108,11 +129,12 @@ function Section({ id, title, icon, vms, busy, view, sort, empty, reset, orchard
     ${vms.length === 0
       ? html`<div class="empty-inline">${empty}</div>`
       : html`<${Windowed} key=${view} items=${vms} reset=${reset} layout=${view === 'list' ? rowShape : cardShape}
-          render=${(shown, before, after, at) => view === 'list'
-            ? html`<${VmTable} vms=${shown} all=${vms} before=${before} after=${after} busy=${busy} sort=${sort} caption=${title} orchard=${orchard} offline=${offline} />`
-            : html`<div class="grid windowed-grid" style=${{ gridTemplateColumns: `repeat(${at.columns}, minmax(0, 1fr))`, gridTemplateRows: `repeat(${at.rows}, var(--card-h))` }}>
+          gradual=${performance.getEntriesByName(RENDERED_MARK).length > 0}
+          render=${(shown, at) => view === 'list'
+            ? html`<${VmTable} vms=${shown} all=${vms} first=${at.first} rowHeight=${at.rowHeight} busy=${busy} sort=${sort} caption=${title} orchard=${orchard} offline=${offline} />`
+            : html`<div class="windowed-grid" style=${{ height: `${Math.max(0, at.rows * at.rowHeight - CARD.gap)}px`, '--columns': at.columns }}>
                 ${shown.map((vm, i) => html`<${VmCard} key=${vm.name} vm=${vm} busy=${busy[vm.name]} offline=${offline}
-                    row=${Math.floor((at.first + i) / at.columns) + 1} column=${((at.first + i) % at.columns) + 1} />`)}
+                    top=${Math.floor((at.first + i) / at.columns) * at.rowHeight} column=${(at.first + i) % at.columns} />`)}
               </div>`} />`}
   </section>`;
 }
@@ -229,10 +251,14 @@ export function Inventory() {
     }
   }, [loaded]);
 
+  // Sorted when the inventory or the order changes, filtered on each keystroke: the filter
+  // keeps the order, so typing does not sort again.
+  const sorted = useMemo(() => sortVms(vms, prefs.sort), [vms, prefs.sort]);
   const { working, images } = useMemo(() => {
-    const shown = sortVms(vms.filter((vm) => matches(vm, query.trim(), prefs.status)), prefs.sort);
+    const words = query.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    const shown = sorted.filter((vm) => matches(vm, words, prefs.status));
     return { working: shown.filter((vm) => !isBaseImage(vm)), images: shown.filter(isBaseImage) };
-  }, [vms, query, prefs.status, prefs.sort]);
+  }, [sorted, query, prefs.status]);
 
   const reset = `${query}|${prefs.status}|${prefs.kind}|${prefs.view}`;
   const filtered = query.trim() || prefs.status !== 'any';

@@ -27,15 +27,17 @@ function subtitleOf(vm, base) {
   return used ? `Used ${used}` : 'Local VM';
 }
 
-// `row` and `column`: the card's place in a windowed grid (views/inventory.js). Placed, a
-// card stays where it is while rows come and go around it, so only new cards are drawn.
-function Card({ vm, busy, offline, row, column }) {
+// `top` and `column`: the card's place in a windowed list (views/inventory.js), absolutely
+// positioned. Placed, a card stays where it is while others come and go around it, and a new
+// card is laid out alone: nothing else in the list is laid out again (a grid re-ran its
+// placement over every card each frame).
+function Card({ vm, busy, offline, top, column }) {
   const base = isBaseImage(vm);
   const { title, subtitle, tag } = splitName(vm.name);
   const href = hrefFor({ name: 'vm', vm: vm.name });
   const facts = specs(vm);
   return html`<article class=${`card vm-card ${base ? 'is-image' : ''}`} data-vm=${vm.name}
-      data-status=${vm.status} aria-label=${vm.name} style=${row ? `grid-area: ${row} / ${column}` : undefined}>
+      data-status=${vm.status} aria-label=${vm.name} style=${top == null ? undefined : `top: ${top}px; --column: ${column}`}>
     <div class="card-top">
       <div class="vm-icon" aria-hidden="true"><${Icon} name=${base ? 'layers' : 'monitor'} size=${18} /></div>
       <div class="vm-names">
