@@ -40,10 +40,11 @@ const PATHS = {
   drive: 'M3.5 13.5l2.5-8h12l2.5 8M3.5 13.5h17v5h-17zM16.5 16h.01M13.5 16h.01',
 };
 
+/** The stroke (fill, colour, width, caps, joins) is set in app.css (`.icon`), not on each
+ * icon: a card draws six, and every attribute is one more DOM call when it is made. */
 export function Icon({ name, size = 16, class: cls = '' }) {
   return html`<svg class=${`icon ${cls}`} width=${size} height=${size} viewBox="0 0 24 24"
-    fill="none" stroke="currentColor" stroke-width="1.75" stroke-linecap="round"
-    stroke-linejoin="round" aria-hidden="true" focusable="false"><path d=${PATHS[name] || ''} /></svg>`;
+    aria-hidden="true"><path d=${PATHS[name] || ''} /></svg>`;
 }
 
 /** The app's mark: a slice of cake on a tile. */
