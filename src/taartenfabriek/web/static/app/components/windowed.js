@@ -25,17 +25,22 @@ const paces = new WeakMap(); // layout function -> { perItem }: kept when a list
  * for null). `render(items, at)` gets the rendered slice and `at` = { first (index of
  * items[0] in the whole list), columns, rows, rowHeight }: the renderer places each item
  * itself (its row and column follow from `first`) and makes its box as tall as every row.
+ * `lightFirst`: an item that comes in after the first render is rendered light first
+ * (`render`'s third argument, `isLight(item)`, says which are) and whole in a frame of its
+ * own, before any other item comes in: a frame then makes half an item, not a whole one.
  * `gradual`: fill the first window over frames too, from the next one (a list shown again
  * after a filter or a change of view: the click that hides the other view is a task of its
  * own), rather than at once (the page's first render, which should show a full screen as
  * soon as it can). */
-export function Windowed({ items, layout, render, reset, gradual = false, keyOf = (item) => item.name }) {
+export function Windowed({ items, layout, render, reset, gradual = false, lightFirst = false, keyOf = (item) => item.name }) {
   const box = useRef(null);
   const shape = useRef(null);
   const shown = useRef(new Set()); // the keys of the items rendered last
   const schedule = useRef(() => {});
   if (!paces.has(layout)) paces.set(layout, { perItem: 0 }); // ms per item added, as last measured
   const pace = { current: paces.get(layout) };
+  const light = useRef(new Set()); // keys rendered light, in the order they came in
+  const [, setUpgraded] = useState(0);
   const [range, setRange] = useState(() => initial(items.length, layout(null), gradual));
 
   useLayoutEffect(() => {
@@ -51,6 +56,15 @@ export function Windowed({ items, layout, render, reset, gradual = false, keyOf 
       const { columns, rowHeight } = shape.current;
       const grow = paced(pace.current, shape.current);
       const began = performance.now();
+      if (light.current.size) {
+        // Items that came in light are made whole first, a frame of their own.
+        const whole = [...light.current].slice(0, grow);
+        for (const key of whole) light.current.delete(key);
+        setUpgraded((n) => n + 1);
+        timeFrame(pace.current, began, whole.length);
+        later();
+        return;
+      }
       const top = el.getBoundingClientRect().top; // the list's top, relative to the window
       const rows = Math.ceil(items.length / columns);
       const inView = clamp(Math.floor(-top / rowHeight), 0, rows);
@@ -109,9 +123,15 @@ export function Windowed({ items, layout, render, reset, gradual = false, keyOf 
     }
   });
   const slice = items.slice(start, end);
-  shown.current = new Set(slice.map(keyOf));
+  const keys = new Set(slice.map(keyOf));
+  for (const key of light.current) if (!keys.has(key)) light.current.delete(key);
+  if (lightFirst && (shown.current.size > 0 || gradual)) {
+    for (const key of keys) if (!shown.current.has(key)) light.current.add(key);
+  }
+  if (light.current.size) schedule.current();
+  shown.current = keys;
   return html`<div ref=${box} class="windowed" data-rendered=${slice.length} data-total=${items.length}>
-    ${render(slice, { first: start, columns, rows, rowHeight })}
+    ${render(slice, { first: start, columns, rows, rowHeight }, (item) => light.current.has(keyOf(item)))}
   </div>`;
 }
 

@@ -128,11 +128,11 @@ function Section({ id, title, icon, vms, busy, view, sort, empty, reset, orchard
     ${vms.length === 0
       ? html`<div class="empty-inline">${empty}</div>`
       : html`<${Windowed} key=${view} items=${vms} reset=${reset} layout=${view === 'list' ? rowShape : cardShape}
-          gradual=${performance.getEntriesByName(RENDERED_MARK).length > 0}
-          render=${(shown, at) => view === 'list'
+          gradual=${performance.getEntriesByName(RENDERED_MARK).length > 0} lightFirst=${view !== 'list'}
+          render=${(shown, at, isLight) => view === 'list'
             ? html`<${VmTable} vms=${shown} all=${vms} first=${at.first} rowHeight=${at.rowHeight} busy=${busy} sort=${sort} caption=${title} orchard=${orchard} offline=${offline} />`
             : html`<div class="windowed-grid" style=${{ height: `${Math.max(0, at.rows * at.rowHeight - CARD.gap)}px`, '--columns': at.columns }}>
-                ${shown.map((vm, i) => html`<${VmCard} key=${vm.name} vm=${vm} busy=${busy[vm.name]} offline=${offline}
+                ${shown.map((vm, i) => html`<${VmCard} key=${vm.name} vm=${vm} busy=${busy[vm.name]} offline=${offline} light=${isLight(vm)}
                     top=${Math.floor((at.first + i) / at.columns) * at.rowHeight} column=${(at.first + i) % at.columns} />`)}
               </div>`} />`}
   </section>`;

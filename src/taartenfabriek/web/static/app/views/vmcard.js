@@ -31,7 +31,9 @@ function subtitleOf(vm, base) {
 // positioned. Placed, a card stays where it is while others come and go around it, and a new
 // card is laid out alone: nothing else in the list is laid out again (a grid re-ran its
 // placement over every card each frame).
-function Card({ vm, busy, offline, top, column }) {
+// `light`: the card just came into a scrolled list; its actions follow in the next frame
+// (components/windowed.js), so a frame makes half a card.
+function Card({ vm, busy, offline, top, column, light = false }) {
   const base = isBaseImage(vm);
   const { title, subtitle, tag } = splitName(vm.name);
   const href = hrefFor({ name: 'vm', vm: vm.name });
@@ -66,7 +68,7 @@ function Card({ vm, busy, offline, top, column }) {
       </ul>
     </div>
     <div class="card-actions">
-      <${ActionButtons} vm=${vm} busy=${busy} offline=${offline} />
+      ${light ? null : html`<${ActionButtons} vm=${vm} busy=${busy} offline=${offline} />`}
     </div>
   </article>`;
 }
