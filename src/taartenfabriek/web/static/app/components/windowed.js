@@ -38,7 +38,7 @@ export function Windowed({ items, layout, render, reset, gradual = false, lightF
   const shown = useRef(new Set()); // the keys of the items rendered last
   const schedule = useRef(() => {});
   if (!paces.has(layout)) paces.set(layout, { perItem: 0 }); // ms per item added, as last measured
-  const pace = { current: paces.get(layout) };
+  const pace = paces.get(layout);
   const light = useRef(new Set()); // keys rendered light, in the order they came in
   const [, setUpgraded] = useState(0);
   const [range, setRange] = useState(() => initial(items.length, layout(null), gradual));
@@ -54,14 +54,14 @@ export function Windowed({ items, layout, render, reset, gradual = false, lightF
       if (!el) return;
       if (!shape.current?.measured) measure();
       const { columns, rowHeight } = shape.current;
-      const grow = paced(pace.current, shape.current);
+      const grow = paced(pace, shape.current);
       const began = performance.now();
       if (light.current.size) {
         // Items that came in light are made whole first, a frame of their own.
         const whole = [...light.current].slice(0, grow);
         for (const key of whole) light.current.delete(key);
         setUpgraded((n) => n + 1);
-        timeFrame(pace.current, began, whole.length);
+        timeFrame(pace, began, whole.length);
         later();
         return;
       }
@@ -78,7 +78,7 @@ export function Windowed({ items, layout, render, reset, gradual = false, lightF
           ? approach(old, want, grow) : { ...approach({ start: 0, end: 0 }, want, grow), columns, rowHeight };
         if (next.start !== want.start || next.end !== want.end) later();
         const added = (next.end - next.start) - Math.max(0, Math.min(next.end, old.end) - Math.max(next.start, old.start));
-        if (added > 0) timeFrame(pace.current, began, added);
+        if (added > 0) timeFrame(pace, began, added);
         return next.start === old.start && next.end === old.end && next.columns === old.columns ? old
           : { ...old, ...next };
       });
@@ -109,7 +109,7 @@ export function Windowed({ items, layout, render, reset, gradual = false, lightF
   const start = Math.min(range.start, end);
   // New items where the rendered ones were (a filter, a sort): the first few of them now, the
   // rest over the next frames, as with a jump.
-  const grow = shape.current ? paced(pace.current, shape.current) : columns;
+  const grow = shape.current ? paced(pace, shape.current) : columns;
   let fresh = 0;
   for (let i = start; i < end && fresh <= grow; i += 1) {
     if (!shown.current.has(keyOf(items[i]))) fresh += 1;
