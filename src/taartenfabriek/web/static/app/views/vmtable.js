@@ -61,8 +61,9 @@ export function select(names, on) {
 }
 
 /** `vms`: the rows to render (a window of `all`), the first being `all[first]`; each row is
- * `rowHeight` tall (app.css: --row-h), so the body is as tall as every row would be. */
-export function VmTable({ vms, all = vms, first = 0, rowHeight = 37, busy, sort, caption, orchard = false, offline = false }) {
+ * `rowHeight` tall (measured by the windowed list; app.css: --row-h), so the body is as tall
+ * as every row would be. */
+export function VmTable({ vms, all = vms, first = 0, rowHeight, busy, sort, caption, orchard = false, offline = false }) {
   const selection = useStore((s) => s.selection);
   const chosen = new Set(selection);
   const ticked = all.filter((vm) => chosen.has(vm.name)).length;
